@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small-file and symlink helpers (see file-util.h). */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "file-util.h"
+#include "macro.h"
+
+int read_one_line_file(const char *path, char **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        ssize_t n;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        buf = malloc(HISI_ATTR_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        n = loop_read(fd, buf, HISI_ATTR_MAX + 1);
+        if (n < 0)
+                return (int)n;
+        if (n > HISI_ATTR_MAX)
+                return -EFBIG;
+        if (n > 0 && buf[n - 1] == '\n')
+                n--;
+        buf[n] = '\0';
+        if (memchr(buf, '\0', (size_t)n))
+                return -EBADMSG;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int write_string_file(const char *path, const char *s) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(s);
+        ssize_t n;
+
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        n = write(fd, s, len);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t)n != len)
+                return -EIO;
+        return 0;
+}
+
+int readlink_malloc(const char *path, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        ssize_t n;
+
+        buf = malloc(PATH_MAX);
+        if (!buf)
+                return -ENOMEM;
+        n = readlink(path, buf, PATH_MAX);
+        if (n < 0)
+                return negative_errno();
+        if (n >= PATH_MAX)
+                return -ENAMETOOLONG;
+        buf[n] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int readlink_basename(const char *path, char **ret) {
+        _cleanup_free_ char *target = NULL;
+        const char *base;
+        char *b;
+        int r;
+
+        r = readlink_malloc(path, &target);
+        if (r < 0)
+                return r;
+        base = strrchr(target, '/');
+        base = base ? base + 1 : target;
+        if (*base == '\0')
+                return -EINVAL;
+        b = strdup(base);
+        if (!b)
+                return -ENOMEM;
+        *ret = b;
+        return 0;
+}
+
+ssize_t loop_read(int fd, void *buf, size_t n) {
+        size_t done = 0;
+
+        while (done < n) {
+                ssize_t k = read(fd, (char *)buf + done, n - done);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        break;
+                done += (size_t)k;
+        }
+        return (ssize_t)done;
+}
+
+int loop_write(int fd, const void *buf, size_t n) {
+        size_t done = 0;
+
+        while (done < n) {
+                ssize_t k = write(fd, (const char *)buf + done, n - done);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        return -EIO;
+                done += (size_t)k;
+        }
+        return 0;
+}
+
+int asprintf_safe(char **ret, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(ret, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                *ret = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}

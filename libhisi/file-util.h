@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reading and writing small files such as sysfs attributes, and reading symlinks. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Largest attribute we read: sysfs attributes are at most a page. */
+#define HISI_ATTR_MAX 4096
+
+/* Read a small file (at most HISI_ATTR_MAX bytes) and strip one trailing newline. -EFBIG when
+ * longer. */
+int read_one_line_file(const char *path, char **ret);
+/* Write a string in one write() as sysfs wants, without O_CREAT. */
+int write_string_file(const char *path, const char *s);
+/* The target of a symlink, and its last component. */
+int readlink_malloc(const char *path, char **ret);
+int readlink_basename(const char *path, char **ret);
+
+/* read()/write() until done or error; read stops at EOF and reports what it got. */
+ssize_t loop_read(int fd, void *buf, size_t n);
+int loop_write(int fd, const void *buf, size_t n);
+
+/* printf into a new string; -ENOMEM on failure. */
+int asprintf_safe(char **ret, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
