@@ -51,6 +51,11 @@ int hisi_mig_flags_to_string(uint64_t flags, char **ret);
 /* The inverse: names joined by '|' or ',' in any case, or a number. -EINVAL otherwise. */
 int hisi_mig_flags_from_string(const char *s, uint64_t *ret);
 
+/*
+ * Flags must hold STOP_COPY (mandatory in the uAPI) and no bit outside HISI_MIG_FLAGS_KNOWN. With
+ * any other value no state is supported, so every request below is -EINVAL. A caller that wants
+ * to tolerate bits of a newer kernel masks them with HISI_MIG_FLAGS_KNOWN first.
+ */
 /* Whether a device with these flags has this state (ERROR: never requestable, so false). */
 bool hisi_mig_state_supported(hisi_mig_state state, uint64_t flags);
 
