@@ -40,7 +40,7 @@ static const hisi_mig_state next_step[_HISI_MIG_STATE_MAX][_HISI_MIG_STATE_MAX] 
         [SC] =       { ER, ST, ST, SC, ST, ST, ER, ER },
         [RE] =       { ER, ST, ST, ST, RE, ST, ST, ST },
         [RP] =       { ER, ST, RU, ST, ST, RP, RU, PP },
-        [PC] =       { ER, RU, RU, PP, RU, RU, PC, PP },
+        [PC] =       { ER, RU, RU, SC, RU, RU, PC, PP },
         [PP] =       { ER, RP, RP, SC, RP, RP, PC, PP },
 };
 /* clang-format on */
@@ -58,8 +58,8 @@ static const uint64_t state_needs[_HISI_MIG_STATE_MAX] = {
 };
 
 static const char *const state_names[_HISI_MIG_STATE_MAX] = {
-        [ER] = "ERROR",     [ST] = "STOP",        [RU] = "RUNNING",  [SC] = "STOP_COPY",
-        [RE] = "RESUMING",  [RP] = "RUNNING_P2P", [PC] = "PRE_COPY", [PP] = "PRE_COPY_P2P",
+        [ER] = "ERROR",    [ST] = "STOP",        [RU] = "RUNNING",  [SC] = "STOP_COPY",
+        [RE] = "RESUMING", [RP] = "RUNNING_P2P", [PC] = "PRE_COPY", [PP] = "PRE_COPY_P2P",
 };
 
 #undef ER

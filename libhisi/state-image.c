@@ -80,45 +80,27 @@ typedef struct image_field {
                 .width = sizeof(((struct acc_vf_data *)0)->f), .count = 1,                         \
         }
 
-/* In wire order; the first N_MATCH_FIELDS make up the 40-byte match header. */
+/* In wire order, without gaps; the header ends on a field boundary (asserted above). */
 static const image_field image_fields[] = {
-        SCALAR(acc_magic),
-        SCALAR(qp_num),
-        SCALAR(dev_id),
-        SCALAR(que_iso_cfg),
-        SCALAR(qp_base),
-        SCALAR(vf_qm_state),
-        SCALAR(major_ver),
-        SCALAR(minor_ver),
-        FIELD(qm_rsv_state),
-        SCALAR(aeq_int_mask),
-        SCALAR(eq_int_mask),
-        SCALAR(ifc_int_source),
-        SCALAR(ifc_int_mask),
-        SCALAR(ifc_int_set),
-        SCALAR(page_size),
-        FIELD(qm_eqc_dw),
-        FIELD(qm_aeqc_dw),
-        FIELD(qm_rsv_regs),
-        SCALAR(padding),
-        SCALAR(eqe_dma),
-        SCALAR(aeqe_dma),
-        SCALAR(sqc_dma),
-        SCALAR(cqc_dma),
+        SCALAR(acc_magic),    SCALAR(qp_num),       SCALAR(dev_id),      SCALAR(que_iso_cfg),
+        SCALAR(qp_base),      SCALAR(vf_qm_state),  SCALAR(major_ver),   SCALAR(minor_ver),
+        FIELD(qm_rsv_state),  SCALAR(aeq_int_mask), SCALAR(eq_int_mask), SCALAR(ifc_int_source),
+        SCALAR(ifc_int_mask), SCALAR(ifc_int_set),  SCALAR(page_size),   FIELD(qm_eqc_dw),
+        FIELD(qm_aeqc_dw),    FIELD(qm_rsv_regs),   SCALAR(padding),     SCALAR(eqe_dma),
+        SCALAR(aeqe_dma),     SCALAR(sqc_dma),      SCALAR(cqc_dma),
 };
-#define N_MATCH_FIELDS 9
 
 /* The host type of each field must have the wire width, or the table would copy garbage. */
 #define SAME_WIDTH(f) (sizeof(((hisi_state_image *)0)->f) == sizeof(((struct acc_vf_data *)0)->f))
 _Static_assert(SAME_WIDTH(acc_magic) && SAME_WIDTH(qp_num) && SAME_WIDTH(dev_id) &&
                        SAME_WIDTH(que_iso_cfg) && SAME_WIDTH(qp_base) && SAME_WIDTH(vf_qm_state) &&
-                       SAME_WIDTH(major_ver) && SAME_WIDTH(minor_ver) &&
-                       SAME_WIDTH(qm_rsv_state) && SAME_WIDTH(aeq_int_mask) &&
-                       SAME_WIDTH(eq_int_mask) && SAME_WIDTH(ifc_int_source) &&
-                       SAME_WIDTH(ifc_int_mask) && SAME_WIDTH(ifc_int_set) &&
-                       SAME_WIDTH(page_size) && SAME_WIDTH(qm_eqc_dw) && SAME_WIDTH(qm_aeqc_dw) &&
-                       SAME_WIDTH(qm_rsv_regs) && SAME_WIDTH(padding) && SAME_WIDTH(eqe_dma) &&
-                       SAME_WIDTH(aeqe_dma) && SAME_WIDTH(sqc_dma) && SAME_WIDTH(cqc_dma),
+                       SAME_WIDTH(major_ver) && SAME_WIDTH(minor_ver) && SAME_WIDTH(qm_rsv_state) &&
+                       SAME_WIDTH(aeq_int_mask) && SAME_WIDTH(eq_int_mask) &&
+                       SAME_WIDTH(ifc_int_source) && SAME_WIDTH(ifc_int_mask) &&
+                       SAME_WIDTH(ifc_int_set) && SAME_WIDTH(page_size) && SAME_WIDTH(qm_eqc_dw) &&
+                       SAME_WIDTH(qm_aeqc_dw) && SAME_WIDTH(qm_rsv_regs) && SAME_WIDTH(padding) &&
+                       SAME_WIDTH(eqe_dma) && SAME_WIDTH(aeqe_dma) && SAME_WIDTH(sqc_dma) &&
+                       SAME_WIDTH(cqc_dma),
                "hisi_state_image fields have the kernel's widths");
 
 static uint64_t get_le(const uint8_t *p, unsigned width) {
@@ -172,8 +154,9 @@ static void host_store(uint8_t *p, unsigned width, uint64_t v) {
         abort();
 }
 
-static void decode_fields(const uint8_t *buf, size_t n_fields, hisi_state_image *img) {
-        for (size_t i = 0; i < n_fields; i++) {
+/* Decode the fields that lie within the first len bytes. */
+static void decode_fields(const uint8_t *buf, size_t len, hisi_state_image *img) {
+        for (size_t i = 0; i < ELEMENTSOF(image_fields) && image_fields[i].wire < len; i++) {
                 const image_field *f = &image_fields[i];
                 for (unsigned j = 0; j < f->count; j++)
                         host_store((uint8_t *)img + f->host + j * f->width, f->width,
@@ -181,8 +164,8 @@ static void decode_fields(const uint8_t *buf, size_t n_fields, hisi_state_image 
         }
 }
 
-static void encode_fields(const hisi_state_image *img, size_t n_fields, uint8_t *buf) {
-        for (size_t i = 0; i < n_fields; i++) {
+static void encode_fields(const hisi_state_image *img, size_t len, uint8_t *buf) {
+        for (size_t i = 0; i < ELEMENTSOF(image_fields) && image_fields[i].wire < len; i++) {
                 const image_field *f = &image_fields[i];
                 for (unsigned j = 0; j < f->count; j++)
                         put_le(buf + f->wire + j * f->width, f->width,
@@ -219,7 +202,7 @@ int hisi_state_match_parse(const void *buf, size_t len, hisi_state_image *ret) {
         if (len < HISI_STATE_MATCH_SIZE)
                 return -ENODATA;
 
-        decode_fields(buf, N_MATCH_FIELDS, &img);
+        decode_fields(buf, HISI_STATE_MATCH_SIZE, &img);
         r = check_version(&img);
         if (r < 0)
                 return r;
@@ -241,12 +224,12 @@ int hisi_state_image_parse(const void *buf, size_t len, hisi_state_image *ret) {
         if (len != HISI_STATE_MATCH_SIZE && len != HISI_STATE_IMAGE_SIZE)
                 return -ENODATA;
 
-        img.header_only = len == HISI_STATE_MATCH_SIZE;
-        decode_fields(buf, img.header_only ? N_MATCH_FIELDS : ELEMENTSOF(image_fields), &img);
+        decode_fields(buf, len, &img);
         r = check_version(&img);
         if (r < 0)
                 return r;
 
+        img.header_only = len == HISI_STATE_MATCH_SIZE;
         *ret = img;
         return 0;
 }
@@ -262,6 +245,6 @@ int hisi_state_image_build(const hisi_state_image *img, void *buf, size_t size) 
         if (size < n)
                 return -ENOBUFS;
 
-        encode_fields(img, img->header_only ? N_MATCH_FIELDS : ELEMENTSOF(image_fields), buf);
+        encode_fields(img, n, buf);
         return (int)n;
 }
