@@ -40,7 +40,7 @@ static const hisi_mig_state next_step[_HISI_MIG_STATE_MAX][_HISI_MIG_STATE_MAX] 
         [SC] =       { ER, ST, ST, SC, ST, ST, ER, ER },
         [RE] =       { ER, ST, ST, ST, RE, ST, ST, ST },
         [RP] =       { ER, ST, RU, ST, ST, RP, RU, PP },
-        [PC] =       { ER, RU, RU, SC, RU, RU, PC, PP },
+        [PC] =       { ER, RU, RU, PP, RU, RU, PC, PP },
         [PP] =       { ER, RP, RP, SC, RP, RP, PC, PP },
 };
 /* clang-format on */
