@@ -5,8 +5,9 @@
  * destination kernel's vf_qm_check_match() and vf_qm_version_check() (facts page 3.3).
  */
 
+#include <assert.h>
 #include <inttypes.h>
-#include <linux/vfio.h>
+#include "mig-state.h"
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,17 +97,16 @@ static int check_stream_version(const hisi_vf_desc *src, const hisi_vf_desc *dst
 /* STOP_COPY is the one mode both ends need: it brings STOP_COPY on the source and RESUMING on the
  * destination. PRE_COPY is an optimisation of the source alone. */
 static int check_mig_flags(const hisi_vf_desc *src, const hisi_vf_desc *dst, char **ret) {
-        bool s = src->mig_flags & VFIO_MIGRATION_STOP_COPY,
-             d = dst->mig_flags & VFIO_MIGRATION_STOP_COPY;
+        bool s = src->mig_flags & HISI_MIG_FLAG_STOP_COPY;
+        bool d = dst->mig_flags & HISI_MIG_FLAG_STOP_COPY;
+        const char *lacking;
 
         if (s && d)
                 return 0;
+        lacking = !s && !d ? "both" : !s ? "source" : "destination";
         return asprintf_safe(
                 ret, "source 0x%" PRIx64 ", destination 0x%" PRIx64 " (%s without STOP_COPY)",
-                src->mig_flags, dst->mig_flags,
-                !s && !d ? "both"
-                : !s     ? "source"
-                         : "destination");
+                src->mig_flags, dst->mig_flags, lacking);
 }
 
 static int check_state_size(const hisi_vf_desc *src, const hisi_vf_desc *dst, char **ret) {
@@ -149,6 +149,7 @@ int hisi_compat_check(const hisi_vf_desc *src, const hisi_vf_desc *dst, hisi_com
         for (hisi_compat_field f = 0; f < _HISI_COMPAT_FIELD_MAX; f++) {
                 _cleanup_free_ char *detail = NULL;
 
+                assert(compat_rules[f]);
                 r = compat_rules[f](src, dst, &detail);
                 if (r < 0)
                         return r;

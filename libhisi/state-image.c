@@ -6,7 +6,10 @@
  * little-endian order: the host's own byte order and struct layout never touch the wire.
  */
 
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -82,12 +85,29 @@ typedef struct image_field {
 
 /* In wire order, without gaps; the header ends on a field boundary (asserted above). */
 static const image_field image_fields[] = {
-        SCALAR(acc_magic),    SCALAR(qp_num),       SCALAR(dev_id),      SCALAR(que_iso_cfg),
-        SCALAR(qp_base),      SCALAR(vf_qm_state),  SCALAR(major_ver),   SCALAR(minor_ver),
-        FIELD(qm_rsv_state),  SCALAR(aeq_int_mask), SCALAR(eq_int_mask), SCALAR(ifc_int_source),
-        SCALAR(ifc_int_mask), SCALAR(ifc_int_set),  SCALAR(page_size),   FIELD(qm_eqc_dw),
-        FIELD(qm_aeqc_dw),    FIELD(qm_rsv_regs),   SCALAR(padding),     SCALAR(eqe_dma),
-        SCALAR(aeqe_dma),     SCALAR(sqc_dma),      SCALAR(cqc_dma),
+        SCALAR(acc_magic),      /*   0 */
+        SCALAR(qp_num),         /*   8 */
+        SCALAR(dev_id),         /*  12 */
+        SCALAR(que_iso_cfg),    /*  16 */
+        SCALAR(qp_base),        /*  20 */
+        SCALAR(vf_qm_state),    /*  24 */
+        SCALAR(major_ver),      /*  28 */
+        SCALAR(minor_ver),      /*  30 */
+        FIELD(qm_rsv_state),    /*  32 */
+        SCALAR(aeq_int_mask),   /*  40 */
+        SCALAR(eq_int_mask),    /*  44 */
+        SCALAR(ifc_int_source), /*  48 */
+        SCALAR(ifc_int_mask),   /*  52 */
+        SCALAR(ifc_int_set),    /*  56 */
+        SCALAR(page_size),      /*  60 */
+        FIELD(qm_eqc_dw),       /*  64 */
+        FIELD(qm_aeqc_dw),      /*  92 */
+        FIELD(qm_rsv_regs),     /* 120 */
+        SCALAR(padding),        /* 140 */
+        SCALAR(eqe_dma),        /* 144 */
+        SCALAR(aeqe_dma),       /* 152 */
+        SCALAR(sqc_dma),        /* 160 */
+        SCALAR(cqc_dma),        /* 168 */
 };
 
 /* The host type of each field must have the wire width, or the table would copy garbage. */
