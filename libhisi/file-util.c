@@ -42,7 +42,9 @@ int write_string_file(const char *path, const char *s) {
         size_t len = strlen(s);
         ssize_t n;
 
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_TRUNC, as `echo >` does: sysfs ignores it, and a plain file (a fake tree, the
+         * simulated host) then holds exactly the last value written. */
+        fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
         n = write(fd, s, len);

@@ -11,7 +11,7 @@
 /* Read a small file (at most HISI_ATTR_MAX bytes) and strip one trailing newline. -EFBIG when
  * longer. */
 int read_one_line_file(const char *path, char **ret);
-/* Write a string in one write() as sysfs wants, without O_CREAT. */
+/* Write a string in one write() as sysfs wants, without O_CREAT, with O_TRUNC. */
 int write_string_file(const char *path, const char *s);
 /* The target of a symlink, and its last component. */
 int readlink_malloc(const char *path, char **ret);

@@ -22,6 +22,8 @@
 #include "macro.h"
 #include "migdev.h"
 #include "parse-util.h"
+#include "kind.h"
+#include "pci-bind.h"
 #include "version.h"
 
 #define EXIT_USAGE    2
@@ -34,6 +36,8 @@ static bool arg_json = false;
 static bool arg_precopy = false;
 static bool arg_run = false;
 static uint32_t arg_chunk = CHUNK_DEFAULT;
+static bool arg_force = false;
+static uint32_t arg_timeout_sec = 5;
 
 static void help(void) {
         printf("Usage: hisi-migtool [OPTIONS] COMMAND VF [ARG]\n"
@@ -52,6 +56,8 @@ static void help(void) {
                "  precopy-info VF      Enter PRE_COPY, report initial and dirty bytes, go back\n"
                "                       to RUNNING\n"
                "  reset VF             VFIO_DEVICE_RESET: the VF back to RUNNING\n"
+               "  bind VF              Bind the VF to hisi_acc_vfio_pci (driver_override)\n"
+               "  unbind VF            Give the VF back to its host driver\n"
                "\n"
                "Options:\n"
                "  -b, --backend=NAME   kernel (default) or sim (the simulated host)\n"
@@ -59,6 +65,8 @@ static void help(void) {
                "      --precopy        save: go through PRE_COPY first\n"
                "      --chunk=BYTES    Read and write the stream in chunks of BYTES (%d)\n"
                "      --run            load: run the VF after it loaded\n"
+               "      --force          bind: take the VF from another driver than its host's\n"
+               "      --timeout=SEC    bind, unbind: wait this long for the driver (5)\n"
                "  -j, --json           Print the result as JSON\n"
                "  -h, --help           Show this help\n"
                "      --version        Show the version\n"
@@ -418,6 +426,53 @@ static int cmd_reset(hisi_ctx *ctx, const char *vf) {
         return EXIT_SUCCESS;
 }
 
+static int cmd_bind(hisi_ctx *ctx, const char *vf, bool bind) {
+        _cleanup_free_ char *prev = NULL;
+        uint64_t timeout = (uint64_t)arg_timeout_sec * 1000000;
+        int r;
+
+        if (bind)
+                r = hisi_pci_bind_vfio(ctx, vf, arg_force ? HISI_BIND_FORCE : 0, timeout, &prev);
+        else
+                r = hisi_pci_unbind_vfio(ctx, vf, NULL, timeout);
+        if (r < 0) {
+                switch (-r) {
+                case EPERM:
+                        return fail(r, "%s is a PF: only VFs are bound to %s", vf,
+                                    HISI_VFIO_DRIVER);
+                case EBUSY:
+                        return fail(r,
+                                    "%s is held by another driver than its host driver "
+                                    "(--force takes it)",
+                                    vf);
+                case ENOENT:
+                        return fail(r, "the %s driver is not loaded (modprobe it)",
+                                    HISI_VFIO_DRIVER);
+                case ETIMEDOUT:
+                        return fail(r,
+                                    "%s: the driver did not take the VF within %u s; it was "
+                                    "put back as it was",
+                                    vf, arg_timeout_sec);
+                default:
+                        return fail(r, "%s: cannot %s", vf, bind ? "bind" : "unbind");
+                }
+        }
+        if (arg_json) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "device", json_object_new_string(vf));
+                json_object_object_add(o, "bound", json_object_new_boolean(bind));
+                if (bind)
+                        json_object_object_add(o, "previous_driver",
+                                               prev ? json_object_new_string(prev) : NULL);
+                print_json(o);
+                json_object_put(o);
+        } else if (bind)
+                printf("%s: bound to %s (was %s)\n", vf, HISI_VFIO_DRIVER, prev ? prev : "unbound");
+        else
+                printf("%s: unbound from %s\n", vf, HISI_VFIO_DRIVER);
+        return EXIT_SUCCESS;
+}
+
 static const struct {
         const char *name;
         int min_args, max_args; /* after the command: VF and its arguments */
@@ -432,7 +487,9 @@ int main(int argc, char *argv[]) {
                 ARG_PRECOPY,
                 ARG_CHUNK,
                 ARG_RUN,
-                ARG_VERSION
+                ARG_VERSION,
+                ARG_FORCE,
+                ARG_TIMEOUT,
         };
         static const struct option options[] = {
                 { "backend", required_argument, NULL, 'b' },
@@ -440,6 +497,8 @@ int main(int argc, char *argv[]) {
                 { "precopy", no_argument, NULL, ARG_PRECOPY },
                 { "chunk", required_argument, NULL, ARG_CHUNK },
                 { "run", no_argument, NULL, ARG_RUN },
+                { "force", no_argument, NULL, ARG_FORCE },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -479,6 +538,18 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_RUN:
                         arg_run = true;
+                        break;
+                case ARG_FORCE:
+                        arg_force = true;
+                        break;
+                case ARG_TIMEOUT:
+                        if (safe_atou32(optarg, &arg_timeout_sec) < 0 || arg_timeout_sec > 3600) {
+                                fprintf(stderr,
+                                        "hisi-migtool: --timeout takes seconds from 0 to 3600, "
+                                        "not '%s'\n",
+                                        optarg);
+                                return EXIT_USAGE;
+                        }
                         break;
                 case 'j':
                         arg_json = true;
@@ -535,5 +606,7 @@ int main(int argc, char *argv[]) {
                 return cmd_load(ctx, vf, arg);
         if (streq(cmd, "precopy-info"))
                 return cmd_precopy_info(ctx, vf);
+        if (streq(cmd, "bind") || streq(cmd, "unbind"))
+                return cmd_bind(ctx, vf, streq(cmd, "bind"));
         return cmd_reset(ctx, vf);
 }
