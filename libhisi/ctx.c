@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The library context and its path root (see ctx.h). */
+/* The library context: its path root and the VFIO open path (see ctx.h). */
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ctx.h"
 #include "file-util.h"
@@ -12,7 +13,29 @@
 
 struct hisi_ctx {
         char *root; /* "" or an absolute directory without a trailing slash */
+        hisi_vfio_path vfio_path;
 };
+
+static const char *const vfio_path_names[_HISI_VFIO_PATH_MAX] = {
+        [HISI_VFIO_PATH_AUTO] = "auto",
+        [HISI_VFIO_PATH_CDEV] = "cdev",
+        [HISI_VFIO_PATH_GROUP] = "group",
+};
+
+const char *hisi_vfio_path_to_string(hisi_vfio_path p) {
+        if (p < 0 || p >= _HISI_VFIO_PATH_MAX)
+                return NULL;
+        return vfio_path_names[p];
+}
+
+hisi_vfio_path hisi_vfio_path_from_string(const char *s) {
+        if (!s)
+                return _HISI_VFIO_PATH_INVALID;
+        for (hisi_vfio_path p = 0; p < _HISI_VFIO_PATH_MAX; p++)
+                if (strcasecmp(s, vfio_path_names[p]) == 0)
+                        return p;
+        return _HISI_VFIO_PATH_INVALID;
+}
 
 int hisi_ctx_new(const char *root, hisi_ctx **ret) {
         _cleanup_free_ hisi_ctx *ctx = NULL;
@@ -43,6 +66,17 @@ hisi_ctx *hisi_ctx_free(hisi_ctx *ctx) {
         free(ctx->root);
         free(ctx);
         return NULL;
+}
+
+int hisi_ctx_set_vfio_path(hisi_ctx *ctx, hisi_vfio_path path) {
+        if (!ctx || path < 0 || path >= _HISI_VFIO_PATH_MAX)
+                return -EINVAL;
+        ctx->vfio_path = path;
+        return 0;
+}
+
+hisi_vfio_path hisi_ctx_get_vfio_path(const hisi_ctx *ctx) {
+        return ctx ? ctx->vfio_path : HISI_VFIO_PATH_AUTO;
 }
 
 const char *hisi_ctx_root(const hisi_ctx *ctx) {

@@ -212,6 +212,7 @@ static int open_group(hisi_ctx *ctx, const char *sysdir, const char *name, int *
 static int kernel_open(hisi_ctx *ctx, const char *name, int *ret_fd, void **ret_aux,
                        const char **ret_path_kind) {
         _cleanup_free_ char *sysdir = NULL;
+        hisi_vfio_path path;
         kernel_aux *aux;
         int r;
 
@@ -224,17 +225,21 @@ static int kernel_open(hisi_ctx *ctx, const char *name, int *ret_fd, void **ret_
                 return -ENOMEM;
         aux->iommufd = aux->group = aux->container = -EBADF;
 
-        r = open_cdev(ctx, sysdir, ret_fd, aux);
-        if (r >= 0) {
-                *ret_path_kind = "cdev";
-                *ret_aux = aux;
-                return 0;
-        }
-        /* No cdev (old kernel, no CONFIG_VFIO_DEVICE_CDEV, no iommufd): the legacy path. A cdev
-         * that exists but is busy is an answer, not a reason to try another path. */
-        if (r == -EBUSY) {
-                kernel_aux_free(aux);
-                return r;
+        path = hisi_ctx_get_vfio_path(ctx);
+        if (path != HISI_VFIO_PATH_GROUP) {
+                r = open_cdev(ctx, sysdir, ret_fd, aux);
+                if (r >= 0) {
+                        *ret_path_kind = "cdev";
+                        *ret_aux = aux;
+                        return 0;
+                }
+                /* No cdev (old kernel, no CONFIG_VFIO_DEVICE_CDEV, no iommufd): the legacy path,
+                 * unless the caller asked for the cdev only. A cdev that exists but is busy is an
+                 * answer, not a reason to try another path. */
+                if (path == HISI_VFIO_PATH_CDEV || r == -EBUSY) {
+                        kernel_aux_free(aux);
+                        return r;
+                }
         }
         r = open_group(ctx, sysdir, name, ret_fd, aux);
         if (r < 0) {

@@ -34,7 +34,8 @@ typedef struct hisi_migstream hisi_migstream;
 /*
  * Open the migration device of a VF by PCI address (kernel backend: an mdev UUID works too, for
  * the mtty sample device). The kernel backend prefers the cdev (/dev/vfio/devices/vfioN, bound
- * to a new iommufd) and falls back to the legacy group/container path.
+ * to a new iommufd) and falls back to the legacy group/container path; hisi_ctx_set_vfio_path()
+ * restricts it to one of the two.
  *  -EINVAL  malformed name;  -ENODEV  no such device, or not bound to a vfio driver;
  *  -ENOENT  no VFIO device node;  -EBUSY  another process holds it;
  *  -EOPNOTSUPP  the backend is not built in.
