@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define _cleanup_(f)   __attribute__((cleanup(f)))
@@ -23,8 +24,13 @@
         (__builtin_choose_expr(!__builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0])),  \
                                sizeof(a) / sizeof((a)[0]), (void)0))
 
+/* glib defines the same two; whichever comes first wins, with the same meaning. */
+#ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
 
 /* Hand ownership of a pointer or fd out of a _cleanup_ variable. */
 #define TAKE_PTR(p)                                                                                \
@@ -44,6 +50,19 @@ static inline void freep(void *p) {
         free(*(void **)p);
 }
 #define _cleanup_free_ _cleanup_(freep)
+
+/* free() that returns NULL, for "p = mfree(p)". */
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+static inline void *memdup(const void *p, size_t n) {
+        void *q = malloc(n > 0 ? n : 1);
+        if (q && n > 0)
+                memcpy(q, p, n);
+        return q;
+}
 
 /* Close an fd if it is valid, keeping errno; always returns -EBADF for "fd = safe_close(fd)". */
 static inline int safe_close(int fd) {

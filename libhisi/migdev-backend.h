@@ -31,3 +31,4 @@ typedef struct hisi_migdev_backend {
 } hisi_migdev_backend;
 
 extern const hisi_migdev_backend hisi_migdev_backend_kernel;
+extern const hisi_migdev_backend hisi_migdev_backend_sim;

@@ -49,7 +49,7 @@ static const hisi_migdev_backend *backend_get(hisi_backend b) {
         case HISI_BACKEND_KERNEL:
                 return &hisi_migdev_backend_kernel;
         case HISI_BACKEND_SIM:
-                return NULL; /* the client of hisi-accsim arrives with the simulator */
+                return &hisi_migdev_backend_sim;
         case _HISI_BACKEND_MAX:
         case _HISI_BACKEND_INVALID:
                 break;
@@ -242,7 +242,8 @@ int hisi_migdev_set_state(hisi_migdev *d, hisi_mig_state new, hisi_mig_path *ret
         r = hisi_migdev_get_state(d, &cur);
         if (r < 0)
                 return r;
-        /* Never send what the kernel's table blocks: STOP_COPY -> PRE_COPY hangs kernels >= 6.2. */
+        /* Never send what the table blocks: STOP_COPY -> PRE_COPY hangs kernels from 6.2 that lack
+         * the fix (in 6.12.96 and later stable releases). */
         r = hisi_mig_plan(flags, cur, new, &path);
         if (r < 0)
                 return r;

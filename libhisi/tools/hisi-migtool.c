@@ -477,8 +477,8 @@ static const struct {
         const char *name;
         int min_args, max_args; /* after the command: VF and its arguments */
 } commands[] = {
-        { "info", 1, 1 }, { "state", 1, 2 },        { "save", 2, 2 },
-        { "load", 2, 2 }, { "precopy-info", 1, 1 }, { "reset", 1, 1 },
+        { "info", 1, 1 },         { "state", 1, 2 }, { "save", 2, 2 }, { "load", 2, 2 },
+        { "precopy-info", 1, 1 }, { "reset", 1, 1 }, { "bind", 1, 1 }, { "unbind", 1, 1 },
 };
 
 int main(int argc, char *argv[]) {

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The simulated host: its PFs and VFs in a umockdev testbed (sysfs and uevents), the PCI core's
+ * reaction to sysfs writes (pci-core.h, fed by inotify), each VF's migration model (sim-vf.h),
+ * the device socket (sim-server.h), a guest clock that makes running VFs' registers change, and
+ * the faults injected through `hisi-accsim ctl`. One sd-event loop, no threads.
+ *
+ * The simulator runs under umockdev's preload (LD_PRELOAD=libumockdev-preload.so.0), so that
+ * its uevents reach clients whose netlink sockets the same preload replaced.
+ */
+#pragma once
+
+#include <json-c/json.h>
+#include <systemd/sd-event.h>
+
+#include "sim-config.h"
+#include "sim-vf.h"
+
+typedef struct sim_host sim_host;
+
+/* Build the host in the testbed (the caller created it; UMOCKDEV_DIR names its root) and
+ * serve the device socket at socket_path. */
+int sim_host_new(sd_event *event, const sim_config *config, const char *socket_path,
+                 sim_host **ret);
+sim_host *sim_host_free(sim_host *h);
+
+/* The testbed's root directory (what clients get as UMOCKDEV_DIR). */
+const char *sim_host_root(const sim_host *h);
+
+/* For `ctl`: a JSON description of every device ("list"), or of one VF ("show"). */
+int sim_host_describe(sim_host *h, const char *address, json_object **ret);
+
+/* ctl actions on a VF. Each returns 0 or a negative errno, -ENODEV for an unknown VF. */
+int sim_host_fault_arc(sim_host *h, const char *vf, hisi_mig_state from, hisi_mig_state to,
+                       int error, bool once);
+int sim_host_fault_delay(sim_host *h, const char *vf, hisi_mig_state from, hisi_mig_state to,
+                         uint64_t usec);
+int sim_host_fault_corrupt(sim_host *h, const char *vf, size_t offset);
+int sim_host_fault_clear(sim_host *h, const char *vf);
+/* Make the probe of a driver fail with error (negative errno), or succeed again with 0. */
+int sim_host_fault_probe(sim_host *h, const char *driver, int error);
+int sim_host_reset_vf(sim_host *h, const char *vf);
+int sim_host_set_guest_driver(sim_host *h, const char *vf, bool loaded);
+/* Hot-unplug: the VF disappears (remove uevent), its open device stops answering. */
+int sim_host_unplug_vf(sim_host *h, const char *vf);
+int sim_host_digest(sim_host *h, const char *vf, uint64_t *ret);
+
+static inline void sim_host_freep(sim_host **p) {
+        if (*p)
+                sim_host_free(*p);
+}

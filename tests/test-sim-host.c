@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Integration tests of the simulated host as a client meets it: a real hisi-accsim process per
+ * test, its sysfs seen through `hisi-accsim exec` (umockdev), binding by hisi-migtool (libhisi's
+ * binding code), uevents seen by an sd_device_monitor, the migration devices through libhisi's
+ * sim backend, state carried between two hosts, and the kernel's close and reset semantics
+ * when a holder dies.
+ */
+
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "file-util.h"
+#include "macro.h"
+#include "migdev.h"
+#include "sim-harness.h"
+#include "state-image.h"
+
+#define ZIP_VF           "0000:75:00.1"
+#define ZIP_VF2          "0000:75:00.2"
+#define EVENT_TIMEOUT_MS 30000
+
+static hisi_ctx *ctx;
+
+static void setup(void) {
+        ck_assert_int_eq(hisi_ctx_new(NULL, &ctx), 0);
+}
+
+static void teardown(void) {
+        ctx = hisi_ctx_free(ctx);
+}
+
+static void bind_vf(sim_harness *h, const char *vf) {
+        _cleanup_free_ char *out = NULL;
+        int r = sim_harness_run(
+                h, (char *const[]){ (char *)sim_harness_migtool(), "bind", (char *)vf, NULL },
+                &out);
+        ck_assert_msg(r == 0, "bind %s failed (%d): %s", vf, r, out);
+}
+
+/* Wait until a VF's field has a value, as the host reports it. */
+static void wait_field(sim_harness *h, const char *vf, const char *field, const char *want) {
+        for (int i = 0; i < 3000; i++) {
+                _cleanup_free_ char *v = NULL;
+                if (sim_harness_vf_field(h, vf, field, &v) >= 0 && streq(v, want))
+                        return;
+                usleep(10 * 1000);
+        }
+        ck_abort_msg("%s: %s never became %s", vf, field, want);
+}
+
+START_TEST(test_default_host) {
+        sim_harness *h = NULL;
+        json_object *reply = NULL, *result, *ok;
+        _cleanup_free_ char *driver = NULL;
+        unsigned pfs = 0, vfs = 0;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        ck_assert_int_eq(sim_harness_ctl(h, "{\"cmd\":\"list\"}", &reply), 0);
+        ck_assert(json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok));
+        ck_assert(json_object_object_get_ex(reply, "result", &result));
+        for (size_t i = 0; i < json_object_array_length(result); i++) {
+                json_object *d = json_object_array_get_idx(result, i), *role;
+                ck_assert(json_object_object_get_ex(d, "role", &role));
+                if (streq(json_object_get_string(role), "pf"))
+                        pfs++;
+                else
+                        vfs++;
+        }
+        json_object_put(reply);
+        ck_assert_uint_eq(pfs, 3);
+        ck_assert_uint_eq(vfs, 12);
+        /* As after writing sriov_numvfs: the VFs are bound to their host driver. */
+        ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF, "driver", &driver), 0);
+        ck_assert_str_eq(driver, "hisi_zip");
+        sim_harness_stop(h);
+}
+END_TEST
+
+START_TEST(test_bind_uevents) {
+        _cleanup_free_ char *line = NULL, *driver = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        sim_harness *h = NULL;
+        json_object *reply = NULL;
+        bool seen_bind = false, seen_remove = false;
+        pid_t pid;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        ck_assert_int_eq(
+                sim_harness_spawn(
+                        h, (char *const[]){ HISI_TEST_BINDIR "/tests/sim-uevent-watch", NULL },
+                        &pid, &fd),
+                0);
+        ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+        ck_assert_str_eq(line, "ready");
+
+        bind_vf(h, ZIP_VF);
+        ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF, "driver", &driver), 0);
+        ck_assert_str_eq(driver, "hisi_acc_vfio_pci");
+        while (!seen_bind) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                seen_bind = streq(line, "bind " ZIP_VF " hisi_acc_vfio_pci");
+        }
+
+        ck_assert_int_eq(
+                sim_harness_ctl(h, "{\"cmd\":\"unplug\",\"device\":\"" ZIP_VF2 "\"}", &reply), 0);
+        json_object_put(reply);
+        while (!seen_remove) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                seen_remove = strneq(line, "remove " ZIP_VF2, strlen("remove " ZIP_VF2));
+        }
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        sim_harness_stop(h);
+}
+END_TEST
+
+/* Save a stopped VF of host a and load it into a VF of host b, in this process. */
+static int carry_state(sim_harness *a, sim_harness *b, const char *vf, char **ret_digest_a,
+                       char **ret_digest_b, int *ret_write_error) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *src = NULL, *dst = NULL;
+        _cleanup_(hisi_migstream_closep) hisi_migstream *out = NULL, *in = NULL;
+        uint8_t buf[HISI_STATE_IMAGE_SIZE];
+        ssize_t n, total = 0;
+        int r;
+
+        ck_assert_int_eq(sim_harness_use(a), 0);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, vf, &src), 0);
+        ck_assert_int_eq(hisi_migdev_set_state(src, HISI_MIG_STATE_STOP, NULL, NULL), 0);
+        ck_assert_int_eq(sim_harness_digest(a, vf, ret_digest_a), 0);
+        ck_assert_int_eq(hisi_migdev_set_state(src, HISI_MIG_STATE_STOP_COPY, NULL, &out), 0);
+        ck_assert_ptr_nonnull(out);
+        while ((n = hisi_migstream_read(out, buf + total, sizeof(buf) - (size_t)total)) > 0)
+                total += n;
+        ck_assert_int_eq(n, 0);
+        ck_assert_int_eq(total, HISI_STATE_IMAGE_SIZE);
+
+        ck_assert_int_eq(sim_harness_use(b), 0);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, vf, &dst), 0);
+        ck_assert_int_eq(hisi_migdev_set_state(dst, HISI_MIG_STATE_RESUMING, NULL, &in), 0);
+        ck_assert_ptr_nonnull(in);
+        /* In two chunks, the match header first, as a precopy would send it. */
+        n = hisi_migstream_write(in, buf, HISI_STATE_MATCH_SIZE);
+        *ret_write_error = n < 0 ? (int)n : 0;
+        if (n < 0)
+                return (int)n;
+        n = hisi_migstream_write(in, buf + HISI_STATE_MATCH_SIZE,
+                                 HISI_STATE_IMAGE_SIZE - HISI_STATE_MATCH_SIZE);
+        ck_assert_int_eq(n, HISI_STATE_IMAGE_SIZE - HISI_STATE_MATCH_SIZE);
+        r = hisi_migdev_set_state(dst, HISI_MIG_STATE_STOP, NULL, NULL);
+        if (r < 0)
+                return r;
+        ck_assert_int_eq(sim_harness_digest(b, vf, ret_digest_b), 0);
+        return 0;
+}
+
+START_TEST(test_state_carried_between_hosts) {
+        _cleanup_free_ char *da = NULL, *db = NULL, *before = NULL;
+        sim_harness *a = NULL, *b = NULL;
+        int write_error;
+
+        ck_assert_int_eq(sim_harness_start("{\"seed\": 1}", &a), 0);
+        ck_assert_int_eq(sim_harness_start("{\"seed\": 2}", &b), 0);
+        bind_vf(a, ZIP_VF);
+        bind_vf(b, ZIP_VF);
+        /* Different guests to start with. */
+        ck_assert_int_eq(sim_harness_digest(b, ZIP_VF, &before), 0);
+        ck_assert_int_eq(carry_state(a, b, ZIP_VF, &da, &db, &write_error), 0);
+        ck_assert_str_ne(da, before);
+        ck_assert_str_eq(da, db);
+        sim_harness_stop(a);
+        sim_harness_stop(b);
+}
+END_TEST
+
+static const char qp32_config[] = "{\"profile\": \"%s\", \"pfs\": [{\"address\": \"0000:75:00.0\", "
+                                  "\"kind\": \"zip\", \"vfs\": 2, \"qp_per_vf\": 32}]}";
+
+START_TEST(test_qp_mismatch_early) {
+        _cleanup_free_ char *da = NULL, *db = NULL, *cfg = NULL;
+        sim_harness *a = NULL, *b = NULL;
+        int write_error, r;
+
+        ck_assert_int_eq(asprintf_safe(&cfg, qp32_config, "6.16"), 0);
+        ck_assert_int_eq(sim_harness_start(NULL, &a), 0);
+        ck_assert_int_eq(sim_harness_start(cfg, &b), 0);
+        bind_vf(a, ZIP_VF);
+        bind_vf(b, ZIP_VF);
+        /* 6.2+: the destination checks the header once 40 bytes are in: -EFAULT. */
+        r = carry_state(a, b, ZIP_VF, &da, &db, &write_error);
+        ck_assert_int_eq(r, -EFAULT);
+        ck_assert_int_eq(write_error, -EFAULT);
+        sim_harness_stop(a);
+        sim_harness_stop(b);
+}
+END_TEST
+
+START_TEST(test_qp_mismatch_at_load_on_6_1) {
+        _cleanup_free_ char *da = NULL, *db = NULL, *cfg = NULL;
+        sim_harness *a = NULL, *b = NULL;
+        int write_error, r;
+
+        ck_assert_int_eq(asprintf_safe(&cfg, qp32_config, "6.1"), 0);
+        ck_assert_int_eq(sim_harness_start("{\"profile\": \"6.1\"}", &a), 0);
+        ck_assert_int_eq(sim_harness_start(cfg, &b), 0);
+        bind_vf(a, ZIP_VF);
+        bind_vf(b, ZIP_VF);
+        /* 6.1: every byte is taken; RESUMING -> STOP refuses the state. */
+        r = carry_state(a, b, ZIP_VF, &da, &db, &write_error);
+        ck_assert_int_eq(write_error, 0);
+        ck_assert_int_eq(r, -EINVAL);
+        sim_harness_stop(a);
+        sim_harness_stop(b);
+}
+END_TEST
+
+START_TEST(test_holder_dies_mid_session) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        _cleanup_free_ char *state = NULL;
+        sim_harness *h = NULL;
+        hisi_mig_state s;
+        int sync[2], status;
+        pid_t child;
+        char c;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        bind_vf(h, ZIP_VF);
+        ck_assert_int_eq(sim_harness_use(h), 0);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
+        /* A cdev opens once. */
+        {
+                hisi_migdev *again = NULL;
+                ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &again), -EBUSY);
+        }
+        ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
+        child = fork();
+        ck_assert_int_ge(child, 0);
+        if (child == 0) {
+                /* The child shares the device (as after SCM_RIGHTS) and starts a save. */
+                hisi_migstream *stream = NULL;
+                uint8_t buf[40];
+                if (hisi_migdev_set_state(d, HISI_MIG_STATE_STOP_COPY, NULL, &stream) < 0 ||
+                    hisi_migstream_read(stream, buf, sizeof(buf)) != sizeof(buf))
+                        _exit(1);
+                (void)!write(sync[1], "x", 1);
+                pause();
+                _exit(0);
+        }
+        close(sync[1]);
+        ck_assert_int_eq(read(sync[0], &c, 1), 1);
+        close(sync[0]);
+        /* Our copy goes: the child still holds the device, mid-session. */
+        d = hisi_migdev_close(d);
+        ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF, "state", &state), 0);
+        ck_assert_str_eq(state, "STOP_COPY");
+        wait_field(h, ZIP_VF, "open", "true");
+
+        /* The last holder dies: the device is closed as the kernel closes it (its sessions
+         * disabled, the function reset), and the next open finds it RUNNING. */
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+        wait_field(h, ZIP_VF, "open", "false");
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
+        ck_assert_int_eq(hisi_migdev_get_state(d, &s), 0);
+        ck_assert_int_eq(s, HISI_MIG_STATE_RUNNING);
+        sim_harness_stop(h);
+}
+END_TEST
+
+START_TEST(test_simulator_killed) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        sim_harness *h = NULL;
+        hisi_mig_state s;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        bind_vf(h, ZIP_VF);
+        ck_assert_int_eq(sim_harness_use(h), 0);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
+        ck_assert_int_eq(hisi_migdev_get_state(d, &s), 0);
+        ck_assert_int_eq(s, HISI_MIG_STATE_RUNNING);
+        sim_harness_kill(h);
+        /* The device went away with its host. */
+        ck_assert_int_eq(hisi_migdev_get_state(d, &s), -ENODEV);
+}
+END_TEST
+
+START_TEST(test_not_bound_is_no_device) {
+        hisi_migdev *d = NULL;
+        sim_harness *h = NULL;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        ck_assert_int_eq(sim_harness_use(h), 0);
+        /* Bound to hisi_zip, not to the vfio driver: no VFIO device. */
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), -ENODEV);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, "0000:75:00.0", &d), -ENODEV);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, "0000:00:00.0", &d), -ENODEV);
+        sim_harness_stop(h);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("sim-host");
+        TCase *tc;
+
+        tc = tcase_create("host");
+        tcase_set_timeout(tc, 120);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_default_host);
+        tcase_add_test(tc, test_not_bound_is_no_device);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("udev");
+        tcase_set_timeout(tc, 120);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_bind_uevents);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("state");
+        tcase_set_timeout(tc, 120);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_state_carried_between_hosts);
+        tcase_add_test(tc, test_qp_mismatch_early);
+        tcase_add_test(tc, test_qp_mismatch_at_load_on_6_1);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("lifetime");
+        tcase_set_timeout(tc, 120);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_holder_dies_mid_session);
+        tcase_add_test(tc, test_simulator_killed);
+        suite_add_tcase(s, tc);
+
+        SRunner *sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        int failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

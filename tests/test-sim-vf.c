@@ -1,0 +1,1591 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests for the simulated VF (sim-vf, sim-migf, sim-guest, sim-profile): the VFIO core's
+ * feature checks, the migration state machine and the hisi driver's arcs, the saving and
+ * resuming files, the compatibility check, reset/open/close, BAR2, the guest and fault
+ * injection, under each kernel profile where behaviour differs. Expected values are literals
+ * taken from the kernel source (vfio_main.c, vfio_pci_core.c, hisi_acc_vfio_pci.c of 6.12) and
+ * the facts page, never computed by the code under test.
+ */
+
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "mig-state.h"
+#include "sim-guest.h"
+#include "sim-migf.h"
+#include "sim-profile.h"
+#include "sim-vf.h"
+#include "state-image.h"
+#include "vfio-uapi.h"
+
+#define ST HISI_MIG_STATE_STOP
+#define RU HISI_MIG_STATE_RUNNING
+#define SC HISI_MIG_STATE_STOP_COPY
+#define RE HISI_MIG_STATE_RESUMING
+#define RP HISI_MIG_STATE_RUNNING_P2P
+#define PC HISI_MIG_STATE_PRE_COPY
+#define PP HISI_MIG_STATE_PRE_COPY_P2P
+#define ER HISI_MIG_STATE_ERROR
+
+#define F_GET   HISI_VFIO_DEVICE_FEATURE_GET
+#define F_SET   HISI_VFIO_DEVICE_FEATURE_SET
+#define F_PROBE HISI_VFIO_DEVICE_FEATURE_PROBE
+
+#define FEAT_MIGRATION 1
+#define FEAT_STATE     2
+#define FEAT_LP_ENTRY  3
+#define FEAT_LP_WAKEUP 4
+#define FEAT_LP_EXIT   5
+#define FEAT_DATA_SIZE 9
+
+#define ZIP_VF_ID 0xa251
+#define SEC_VF_ID 0xa256
+
+static const sim_profile all_profiles[] = {
+        SIM_PROFILE_6_1,
+        SIM_PROFILE_6_2,
+        SIM_PROFILE_6_16,
+        SIM_PROFILE_6_19,
+};
+
+/* Shows that an output parameter was left alone. */
+static char sentinel_storage;
+#define SENTINEL ((sim_migf *)(void *)&sentinel_storage)
+
+static sim_vf_config base_config(sim_profile p) {
+        return (sim_vf_config){
+                .kind = HISI_KIND_ZIP,
+                .vf_index = 0,
+                .qp_base = 0,
+                .qp_num = 8,
+                .que_iso_cfg = 1,
+                .qm_version = 0x30,
+                .pf_driver_bound = true,
+                .guest_driver = true,
+                .profile = p,
+                .seed = 42,
+        };
+}
+
+static sim_vf *new_open_vf(const sim_vf_config *c) {
+        sim_vf *vf = NULL;
+
+        ck_assert_int_eq(sim_vf_new(c, &vf), 0);
+        ck_assert_ptr_nonnull(vf);
+        ck_assert_int_eq(sim_vf_open_device(vf), 0);
+        return vf;
+}
+
+static sim_vf *open_vf(sim_profile p) {
+        sim_vf_config c = base_config(p);
+        return new_open_vf(&c);
+}
+
+static void tick(sim_vf *vf, unsigned n) {
+        for (unsigned i = 0; i < n; i++)
+                ck_assert(sim_vf_guest_tick(vf));
+}
+
+/* VFIO_DEVICE_FEATURE with argsz = 8 + size, the payload copied in and back. A file the call
+ * returns goes to *ret when given, else is dropped. */
+static int feature_argsz(sim_vf *vf, uint32_t flags, uint32_t argsz, void *payload, size_t size,
+                         sim_migf **ret) {
+        struct {
+                hisi_vfio_feature_hdr hdr;
+                uint8_t data[64];
+        } b = { .hdr = { .argsz = argsz, .flags = flags } };
+        sim_migf *f = NULL;
+        int r;
+
+        ck_assert_uint_le(size, sizeof(b.data));
+        if (size > 0)
+                memcpy(b.data, payload, size);
+        r = sim_vf_feature(vf, &b, sizeof(b.hdr) + size, ret ? ret : &f);
+        if (size > 0)
+                memcpy(payload, b.data, size);
+        sim_migf_unref(f);
+        return r;
+}
+
+static int feature(sim_vf *vf, uint32_t flags, void *payload, size_t size, sim_migf **ret) {
+        return feature_argsz(vf, flags, (uint32_t)(8 + size), payload, size, ret);
+}
+
+/* MIG_DEVICE_STATE SET, with the kernel's copy-back checked on every call. */
+static int set_state(sim_vf *vf, uint32_t state, sim_migf **ret_file) {
+        hisi_vfio_feature_mig_state m = { .device_state = state, .data_fd = 1234 };
+        sim_migf *f = SENTINEL;
+        int r;
+
+        r = feature(vf, F_SET | FEAT_STATE, &m, sizeof(m), &f);
+        ck_assert_uint_eq(m.device_state, state); /* the requested value, success or not */
+        if (r < 0) {
+                ck_assert_int_eq(m.data_fd, -1);
+                ck_assert_ptr_eq(f, SENTINEL);
+                f = NULL;
+        } else if (f)
+                ck_assert_int_eq(m.data_fd, 1234); /* left for the caller's fd */
+        else
+                ck_assert_int_eq(m.data_fd, -1);
+        if (ret_file)
+                *ret_file = f;
+        else
+                sim_migf_unref(f);
+        return r;
+}
+
+static hisi_mig_state get_state(sim_vf *vf) {
+        hisi_vfio_feature_mig_state m = { .device_state = 77, .data_fd = 5 };
+
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_STATE, &m, sizeof(m), NULL), 0);
+        ck_assert_int_eq(m.data_fd, -1);
+        ck_assert_uint_eq(m.device_state, sim_vf_get_state(vf));
+        return (hisi_mig_state)m.device_state;
+}
+
+/* Read a saving file in chunks until EOF. */
+static ssize_t read_all(sim_migf *f, uint8_t *buf, size_t cap, size_t chunk) {
+        size_t done = 0;
+
+        for (;;) {
+                ssize_t n = sim_migf_read(f, buf + done, MIN(chunk, cap - done));
+                if (n < 0)
+                        return n;
+                if (n == 0)
+                        return (ssize_t)done;
+                done += (size_t)n;
+        }
+}
+
+/* RUNNING -> STOP_COPY, read the whole stream, STOP_COPY -> STOP. */
+static size_t save_stream(sim_vf *vf, uint8_t out[HISI_STATE_IMAGE_SIZE]) {
+        sim_migf *f = NULL;
+        ssize_t n;
+
+        ck_assert_int_eq(set_state(vf, SC, &f), 0);
+        ck_assert_ptr_nonnull(f);
+        n = read_all(f, out, HISI_STATE_IMAGE_SIZE, 64);
+        ck_assert_int_ge(n, 0);
+        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
+        ck_assert(sim_migf_is_disabled(f));
+        sim_migf_unref(f);
+        return (size_t)n;
+}
+
+/* -> RESUMING, write in chunks (each write must succeed), then RESUMING -> STOP. */
+static int load_stream(sim_vf *vf, const uint8_t *data, size_t n, size_t chunk) {
+        sim_migf *f = NULL;
+        int r;
+
+        ck_assert_int_eq(set_state(vf, RE, &f), 0);
+        ck_assert_ptr_nonnull(f);
+        for (size_t done = 0; done < n;) {
+                size_t len = MIN(chunk, n - done);
+                ck_assert_int_eq(sim_migf_write(f, data + done, len), (ssize_t)len);
+                done += len;
+        }
+        r = set_state(vf, ST, NULL);
+        sim_migf_unref(f);
+        return r;
+}
+
+static void parse_full(const uint8_t *data, size_t n, hisi_state_image *img) {
+        ck_assert_uint_eq(n, HISI_STATE_IMAGE_SIZE);
+        ck_assert_int_eq(hisi_state_image_parse(data, n, img), 0);
+}
+
+static uint64_t image_digest(const hisi_state_image *img) {
+        sim_guest g = {};
+
+        sim_guest_load(&g, img);
+        return sim_guest_digest(&g);
+}
+
+/* ---- uapi and profiles ---- */
+
+START_TEST(test_uapi_numbers) {
+        ck_assert_uint_eq(HISI_VFIO_DEVICE_FEATURE, 0x3B75);
+        ck_assert_uint_eq(HISI_VFIO_MIG_GET_PRECOPY_INFO, 0x3B79);
+        ck_assert_uint_eq(HISI_VFIO_DEVICE_RESET, 0x3B6F);
+        ck_assert_uint_eq(HISI_VFIO_GROUP_GET_DEVICE_FD, 0x3B6A);
+        ck_assert_uint_eq(HISI_VFIO_DEVICE_BIND_IOMMUFD, 0x3B76);
+        ck_assert_uint_eq(HISI_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, 9);
+        ck_assert_uint_eq(HISI_MIG_FLAG_STOP_COPY | HISI_MIG_FLAG_P2P | HISI_MIG_FLAG_PRE_COPY, 7);
+}
+END_TEST
+
+START_TEST(test_profile_names) {
+        static const char *const names[] = { "6.1", "6.2", "6.16", "6.19" };
+
+        for (size_t i = 0; i < ELEMENTSOF(all_profiles); i++) {
+                ck_assert_str_eq(sim_profile_to_string(all_profiles[i]), names[i]);
+                ck_assert_int_eq(sim_profile_from_string(names[i]), all_profiles[i]);
+        }
+        ck_assert_ptr_null(sim_profile_to_string(_SIM_PROFILE_MAX));
+        ck_assert_ptr_null(sim_profile_to_string(_SIM_PROFILE_INVALID));
+        ck_assert_int_eq(sim_profile_from_string(NULL), -EINVAL);
+        ck_assert_int_eq(sim_profile_from_string("6.3"), -EINVAL);
+        ck_assert_int_eq(sim_profile_from_string("6.1 "), -EINVAL);
+        ck_assert_int_eq(sim_profile_from_string(""), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_profile_switches) {
+        /* 6.1, 6.2, 6.16, 6.19 */
+        static const bool precopy[] = { false, true, true, true };
+        static const bool v2[] = { false, false, true, true };
+        static const bool pf_ctrl[] = { false, false, false, true };
+        static const bool clears[] = { false, false, false, true };
+        static const uint64_t flags[] = { 0x1, 0x5, 0x5, 0x5 };
+
+        for (size_t i = 0; i < ELEMENTSOF(all_profiles); i++) {
+                sim_profile p = all_profiles[i];
+
+                ck_assert(sim_profile_has_precopy(p) == precopy[i]);
+                ck_assert(sim_profile_has_data_size(p) == precopy[i]);
+                ck_assert(sim_profile_early_match(p) == precopy[i]);
+                ck_assert(sim_profile_sends_v2(p) == v2[i]);
+                ck_assert(sim_profile_fixed_dma_order(p) == v2[i]);
+                ck_assert(sim_profile_load_checks_dma(p) == v2[i]);
+                ck_assert(sim_profile_pf_ctrl_bar(p) == pf_ctrl[i]);
+                ck_assert(sim_profile_open_clears_match(p) == clears[i]);
+                ck_assert_uint_eq(sim_profile_migration_flags(p), flags[i]);
+        }
+        ck_assert(!sim_profile_has_precopy(_SIM_PROFILE_INVALID));
+        ck_assert(!sim_profile_sends_v2(_SIM_PROFILE_MAX));
+        ck_assert_uint_eq(sim_profile_migration_flags(_SIM_PROFILE_INVALID), 0);
+}
+END_TEST
+
+/* ---- sim_vf_new and the getters ---- */
+
+START_TEST(test_new_errors) {
+        sim_vf_config c = base_config(SIM_PROFILE_6_2);
+        sim_vf *vf = (sim_vf *)(void *)&sentinel_storage;
+
+        ck_assert_int_eq(sim_vf_new(NULL, &vf), -EINVAL);
+        ck_assert_int_eq(sim_vf_new(&c, NULL), -EINVAL);
+        c.kind = _HISI_KIND_MAX;
+        ck_assert_int_eq(sim_vf_new(&c, &vf), -EINVAL);
+        c = base_config(_SIM_PROFILE_MAX);
+        ck_assert_int_eq(sim_vf_new(&c, &vf), -EINVAL);
+        c = base_config(SIM_PROFILE_6_2);
+        c.qp_num = 1025;
+        ck_assert_int_eq(sim_vf_new(&c, &vf), -EINVAL);
+        c = base_config(SIM_PROFILE_6_2);
+        c.qp_base = 0x10000;
+        ck_assert_int_eq(sim_vf_new(&c, &vf), -EINVAL);
+        ck_assert_ptr_eq(vf, (sim_vf *)(void *)&sentinel_storage);
+
+        /* NULL is harmless everywhere. */
+        ck_assert_ptr_null(sim_vf_free(NULL));
+        ck_assert_ptr_null(sim_vf_get_config(NULL));
+        ck_assert(!sim_vf_has_migration(NULL));
+        ck_assert(!sim_vf_is_open(NULL));
+        ck_assert_int_eq(sim_vf_get_state(NULL), _HISI_MIG_STATE_INVALID);
+        ck_assert_ptr_null(sim_vf_last_path(NULL));
+        ck_assert_int_eq(sim_vf_open_device(NULL), -EINVAL);
+        sim_vf_close_device(NULL);
+        ck_assert_int_eq(sim_vf_reset(NULL), -EINVAL);
+        ck_assert_int_eq(sim_vf_feature(NULL, &c, sizeof(c), NULL), -EINVAL);
+        ck_assert(!sim_vf_guest_tick(NULL));
+        sim_vf_set_guest_driver(NULL, true);
+        ck_assert_uint_eq(sim_vf_guest_digest(NULL), 0);
+        ck_assert_uint_eq(sim_vf_bar2_size(NULL), 0);
+        ck_assert_int_eq(sim_vf_bar2_rw(NULL, 0, &c, 4, false), -EINVAL);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(NULL, 0, 4096), -EINVAL);
+        ck_assert_int_eq(sim_vf_fault_arc(NULL, RU, ST, -EIO, true), -EINVAL);
+        ck_assert_int_eq(sim_vf_fault_corrupt(NULL, 0), -EINVAL);
+        sim_vf_fault_clear(NULL);
+        ck_assert_int_eq(sim_vf_snapshot(NULL, &(hisi_state_image){}), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_has_migration) {
+        sim_vf_config c = base_config(SIM_PROFILE_6_2);
+        _cleanup_(sim_vf_freep) sim_vf *a = NULL, *b = NULL, *d = NULL;
+
+        ck_assert_int_eq(sim_vf_new(&c, &a), 0);
+        ck_assert(sim_vf_has_migration(a));
+        ck_assert_uint_eq(sim_vf_get_config(a)->qp_num, 8);
+        c.pf_driver_bound = false;
+        ck_assert_int_eq(sim_vf_new(&c, &b), 0);
+        ck_assert(!sim_vf_has_migration(b));
+        c = base_config(SIM_PROFILE_6_2);
+        c.qm_version = 0x21; /* QM V2: plain vfio-pci ops */
+        ck_assert_int_eq(sim_vf_new(&c, &d), 0);
+        ck_assert(!sim_vf_has_migration(d));
+}
+END_TEST
+
+/* ---- VFIO_DEVICE_FEATURE: the core's checks ---- */
+
+START_TEST(test_feature_header) {
+        _cleanup_(sim_vf_freep) sim_vf *vf = NULL;
+        hisi_vfio_feature_migration mig = {};
+        hisi_vfio_feature_hdr hdr = { .argsz = 16, .flags = F_GET | FEAT_MIGRATION };
+        sim_migf *f = SENTINEL;
+        sim_vf_config c = base_config(all_profiles[_i]);
+
+        ck_assert_int_eq(sim_vf_new(&c, &vf), 0);
+        /* Not bound: every ioctl but the bind is -EINVAL on a cdev. */
+        ck_assert_int_eq(sim_vf_feature(vf, &hdr, sizeof(hdr), &f), -EINVAL);
+        ck_assert_int_eq(sim_vf_open_device(vf), 0);
+        ck_assert_int_eq(sim_vf_feature(vf, &hdr, sizeof(hdr), NULL), -EINVAL);
+        ck_assert_int_eq(sim_vf_feature(vf, NULL, 8, &f), -EINVAL);
+        /* The header itself cannot be read. */
+        ck_assert_int_eq(sim_vf_feature(vf, &hdr, 7, &f), -EFAULT);
+        /* argsz < 8 */
+        ck_assert_int_eq(feature_argsz(vf, F_GET | FEAT_MIGRATION, 7, &mig, sizeof(mig), NULL),
+                         -EINVAL);
+        ck_assert_int_eq(feature_argsz(vf, F_GET | FEAT_MIGRATION, 0, &mig, sizeof(mig), NULL),
+                         -EINVAL);
+        /* Unknown flag bits, even on an unknown feature. */
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_MIGRATION | (1u << 19), &mig, 8, NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, (1u << 31) | 0x1234, &mig, 8, NULL), -EINVAL);
+        /* GET and SET together need PROBE. */
+        ck_assert_int_eq(feature(vf, F_GET | F_SET | FEAT_STATE, &mig, 8, NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, F_GET | F_SET | F_PROBE | FEAT_STATE, NULL, 0, NULL), 0);
+        /* The payload is beyond the caller's buffer although argsz claims it. */
+        ck_assert_int_eq(feature_argsz(vf, F_GET | FEAT_MIGRATION, 16, &mig, 4, NULL), -EFAULT);
+        ck_assert_ptr_eq(f, SENTINEL);
+}
+END_TEST
+
+START_TEST(test_feature_check) {
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(all_profiles[_i]);
+        hisi_vfio_feature_migration mig = { .flags = 0xff };
+        hisi_vfio_feature_mig_state st = {};
+
+        /* MIGRATION is GET-only: a SET bit is -EINVAL even with PROBE. */
+        ck_assert_int_eq(feature(vf, F_SET | FEAT_MIGRATION, &mig, 8, NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, F_SET | F_PROBE | FEAT_MIGRATION, NULL, 0, NULL), -EINVAL);
+        /* PROBE needs no payload. */
+        ck_assert_int_eq(feature(vf, F_PROBE | FEAT_MIGRATION, NULL, 0, NULL), 0);
+        ck_assert_int_eq(feature(vf, F_GET | F_PROBE | FEAT_MIGRATION, NULL, 0, NULL), 0);
+        ck_assert_int_eq(feature(vf, F_SET | F_PROBE | FEAT_STATE, NULL, 0, NULL), 0);
+        /* Neither GET nor SET. */
+        ck_assert_int_eq(feature(vf, FEAT_MIGRATION, &mig, 8, NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, FEAT_STATE, &st, 8, NULL), -EINVAL);
+        /* A short payload. */
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_MIGRATION, &mig, 7, NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_STATE, &st, 4, NULL), -EINVAL);
+        ck_assert_uint_eq(mig.flags, 0xff);
+        /* The flags: 0x1 before 6.2, STOP_COPY|PRE_COPY after. */
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_MIGRATION, &mig, 8, NULL), 0);
+        ck_assert_uint_eq(mig.flags, all_profiles[_i] == SIM_PROFILE_6_1 ? 0x1 : 0x5);
+}
+END_TEST
+
+START_TEST(test_feature_unknown) {
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(all_profiles[_i]);
+        static const uint32_t unknown[] = { 0, 6, 7, 8, 10, 11, 12, 13, 0xffff };
+        uint64_t buf[4] = {};
+
+        /* VF token (a VF has none), DMA logging (no log_ops) and anything vfio-pci does not
+         * know: -ENOTTY, probed or not. */
+        for (size_t i = 0; i < ELEMENTSOF(unknown); i++) {
+                ck_assert_int_eq(feature(vf, F_GET | unknown[i], buf, sizeof(buf), NULL), -ENOTTY);
+                ck_assert_int_eq(feature(vf, F_SET | F_PROBE | unknown[i], NULL, 0, NULL), -ENOTTY);
+        }
+}
+END_TEST
+
+START_TEST(test_feature_data_size) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        hisi_vfio_feature_mig_data_size size = { .stop_copy_length = 1 };
+
+        if (p == SIM_PROFILE_6_1) {
+                /* Before 6.2 neither the core nor vfio-pci knows feature 9. */
+                ck_assert_int_eq(feature(vf, F_GET | FEAT_DATA_SIZE, &size, 8, NULL), -ENOTTY);
+                ck_assert_int_eq(feature(vf, F_PROBE | FEAT_DATA_SIZE, NULL, 0, NULL), -ENOTTY);
+                return;
+        }
+        ck_assert_int_eq(feature(vf, F_PROBE | FEAT_DATA_SIZE, NULL, 0, NULL), 0);
+        ck_assert_int_eq(feature(vf, F_SET | FEAT_DATA_SIZE, &size, 8, NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_DATA_SIZE, &size, 4, NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_DATA_SIZE, &size, 8, NULL), 0);
+        ck_assert_uint_eq(size.stop_copy_length, 176);
+        /* In any state, and 176 even when a save would give 40 bytes. */
+        sim_vf_set_guest_driver(vf, false);
+        ck_assert_int_eq(set_state(vf, SC, NULL), 0);
+        size.stop_copy_length = 0;
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_DATA_SIZE, &size, 8, NULL), 0);
+        ck_assert_uint_eq(size.stop_copy_length, 176);
+}
+END_TEST
+
+START_TEST(test_feature_no_migration) {
+        sim_vf_config c = base_config(all_profiles[_i]);
+        _cleanup_(sim_vf_freep) sim_vf *vf = NULL;
+        uint64_t buf[2] = {};
+
+        c.pf_driver_bound = false;
+        vf = new_open_vf(&c);
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_MIGRATION, buf, 8, NULL), -ENOTTY);
+        ck_assert_int_eq(feature(vf, F_PROBE | FEAT_MIGRATION, NULL, 0, NULL), -ENOTTY);
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_STATE, buf, 8, NULL), -ENOTTY);
+        ck_assert_int_eq(feature(vf, F_SET | FEAT_STATE, buf, 8, NULL), -ENOTTY);
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_DATA_SIZE, buf, 8, NULL), -ENOTTY);
+        /* The header checks still come first. */
+        ck_assert_int_eq(feature(vf, F_GET | F_SET | FEAT_STATE, buf, 8, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_feature_low_power) {
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(all_profiles[_i]);
+        struct {
+                int32_t fd;
+                uint32_t reserved;
+        } wake = { .fd = -1 };
+
+        ck_assert_int_eq(feature(vf, F_PROBE | F_SET | FEAT_LP_ENTRY, NULL, 0, NULL), 0);
+        ck_assert_int_eq(feature(vf, F_GET | FEAT_LP_ENTRY, NULL, 0, NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_ENTRY, NULL, 0, NULL), 0);
+        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_ENTRY, NULL, 0, NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_EXIT, NULL, 0, NULL), 0);
+        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_ENTRY, NULL, 0, NULL), 0);
+        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_EXIT, NULL, 0, NULL), 0);
+        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_WAKEUP, &wake, 4, NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_WAKEUP, &wake, sizeof(wake), NULL), -EINVAL);
+        ck_assert_int_eq(feature(vf, F_PROBE | F_SET | FEAT_LP_WAKEUP, NULL, 0, NULL), 0);
+}
+END_TEST
+
+/* ---- MIG_DEVICE_STATE ---- */
+
+START_TEST(test_state_get_set) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        const hisi_mig_path *path;
+
+        ck_assert_int_eq(get_state(vf), RU);
+        ck_assert_uint_eq(sim_vf_last_path(vf)->n, 1);
+        /* The current state: success, nothing walked, no file. */
+        ck_assert_int_eq(set_state(vf, RU, NULL), 0);
+        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
+        path = sim_vf_last_path(vf);
+        ck_assert_uint_eq(path->n, 2);
+        ck_assert_int_eq(path->states[0], RU);
+        ck_assert_int_eq(path->states[1], ST);
+        ck_assert_int_eq(get_state(vf), ST);
+        ck_assert_uint_eq(sim_vf_last_path(vf)->n, 1); /* a GET walks nothing */
+        ck_assert_int_eq(set_state(vf, RU, NULL), 0);
+        ck_assert_int_eq(get_state(vf), RU);
+}
+END_TEST
+
+START_TEST(test_state_refused) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        static const uint32_t bad[] = { ER, RP, PP, 8, 100, UINT32_MAX, 0x80000000u };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                ck_assert_int_eq(set_state(vf, bad[i], NULL), -EINVAL);
+                ck_assert_int_eq(get_state(vf), RU);
+        }
+        if (p == SIM_PROFILE_6_1)
+                ck_assert_int_eq(set_state(vf, PC, NULL), -EINVAL);
+
+        /* STOP_COPY -> PRE_COPY: -EINVAL (real kernels without the 2026 fix spin forever). */
+        ck_assert_int_eq(set_state(vf, SC, NULL), 0);
+        ck_assert_int_eq(set_state(vf, PC, NULL), -EINVAL);
+        ck_assert_int_eq(set_state(vf, PP, NULL), -EINVAL);
+        ck_assert_int_eq(get_state(vf), SC);
+}
+END_TEST
+
+static void assert_path(sim_vf *vf, const hisi_mig_state *states, size_t n) {
+        const hisi_mig_path *path = sim_vf_last_path(vf);
+
+        ck_assert_uint_eq(path->n, n);
+        for (size_t i = 0; i < n; i++)
+                ck_assert_int_eq(path->states[i], states[i]);
+}
+
+START_TEST(test_state_paths) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        sim_migf *f = NULL;
+        static const uint8_t header[40] = {};
+
+        /* RUN -> SC = RUN, ST, SC; a new file from the last arc. */
+        ck_assert_int_eq(set_state(vf, SC, &f), 0);
+        ck_assert_ptr_nonnull(f);
+        assert_path(vf, (hisi_mig_state[]){ RU, ST, SC }, 3);
+        f = sim_migf_unref(f);
+        /* SC -> RUN = SC, ST, RUN */
+        ck_assert_int_eq(set_state(vf, RU, &f), 0);
+        ck_assert_ptr_null(f);
+        assert_path(vf, (hisi_mig_state[]){ SC, ST, RU }, 3);
+        /* RUN -> RES = RUN, ST, RES */
+        ck_assert_int_eq(set_state(vf, RE, &f), 0);
+        ck_assert_ptr_nonnull(f);
+        ck_assert(!sim_migf_is_saving(f));
+        assert_path(vf, (hisi_mig_state[]){ RU, ST, RE }, 3);
+        ck_assert_int_eq(sim_migf_write(f, header, 1), 1);
+        f = sim_migf_unref(f);
+
+        if (p == SIM_PROFILE_6_1)
+                return;
+        /* A 40-byte stream on 6.2+ needs a matching header: write the real one. */
+        {
+                _cleanup_(sim_vf_freep) sim_vf *src = open_vf(p);
+                uint8_t data[176];
+
+                sim_vf_set_guest_driver(src, false);
+                ck_assert_uint_eq(save_stream(src, data), 40);
+                sim_vf_close_device(vf);
+                ck_assert_int_eq(sim_vf_open_device(vf), 0);
+                ck_assert_int_eq(set_state(vf, RE, &f), 0);
+                ck_assert_int_eq(sim_migf_write(f, data, 40), 40);
+                f = sim_migf_unref(f);
+        }
+        /* RES -> PC = RES, ST, RUN, PC: a saving file */
+        ck_assert_int_eq(set_state(vf, PC, &f), 0);
+        ck_assert_ptr_nonnull(f);
+        ck_assert(sim_migf_is_saving(f));
+        assert_path(vf, (hisi_mig_state[]){ RE, ST, RU, PC }, 4);
+        f = sim_migf_unref(f);
+        /* PC -> RES = PC, RUN, ST, RES */
+        ck_assert_int_eq(set_state(vf, RE, &f), 0);
+        ck_assert_ptr_nonnull(f);
+        assert_path(vf, (hisi_mig_state[]){ PC, RU, ST, RE }, 4);
+        f = sim_migf_unref(f);
+        ck_assert_int_eq(sim_vf_reset(vf), 0);
+        /* RUN -> PC, then PC -> ST = PC, RUN, ST, and ST -> PC = ST, RUN, PC */
+        ck_assert_int_eq(set_state(vf, PC, NULL), 0);
+        ck_assert_int_eq(set_state(vf, ST, &f), 0);
+        ck_assert_ptr_null(f);
+        assert_path(vf, (hisi_mig_state[]){ PC, RU, ST }, 3);
+        ck_assert_int_eq(set_state(vf, PC, &f), 0);
+        ck_assert_ptr_nonnull(f);
+        assert_path(vf, (hisi_mig_state[]){ ST, RU, PC }, 3);
+        f = sim_migf_unref(f);
+        /* PC -> SC: the same file, no new one. */
+        ck_assert_int_eq(set_state(vf, SC, &f), 0);
+        ck_assert_ptr_null(f);
+        assert_path(vf, (hisi_mig_state[]){ PC, SC }, 2);
+}
+END_TEST
+
+/* ---- Saving ---- */
+
+START_TEST(test_save_stop_copy) {
+        sim_profile p = all_profiles[_i];
+        sim_vf_config c = base_config(p);
+        _cleanup_(sim_vf_freep) sim_vf *vf = NULL;
+        hisi_state_image img, snap;
+        uint8_t data[200], built[176];
+        sim_migf *f = NULL;
+
+        c.qp_base = 24;
+        c.qp_num = 12;
+        c.que_iso_cfg = 0x5a;
+        c.kind = HISI_KIND_SEC;
+        vf = new_open_vf(&c);
+        tick(vf, 3);
+        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
+        ck_assert_int_eq(sim_vf_snapshot(vf, &snap), 0);
+        ck_assert_int_eq(set_state(vf, SC, &f), 0);
+        ck_assert_ptr_nonnull(f);
+        ck_assert(sim_migf_is_saving(f));
+        ck_assert_int_eq(sim_migf_write(f, data, 1), -EBADF);
+        ck_assert_int_eq(read_all(f, data, sizeof(data), 7), 176);
+        ck_assert_int_eq(sim_migf_read(f, data, 10), 0); /* EOF, not ENOMSG */
+        parse_full(data, 176, &img);
+
+        ck_assert_uint_eq(img.acc_magic,
+                          sim_profile_sends_v2(p) ? HISI_ACC_MAGIC_V2 : HISI_ACC_MAGIC_V1);
+        if (sim_profile_sends_v2(p)) {
+                ck_assert_uint_eq(img.major_ver, 1);
+                ck_assert_uint_eq(img.minor_ver, 0);
+        }
+        ck_assert_uint_eq(img.dev_id, SEC_VF_ID);
+        ck_assert_uint_eq(img.qp_num, 12);
+        ck_assert_uint_eq(img.qp_base, 24);
+        ck_assert_uint_eq(img.que_iso_cfg, 0x5a);
+        ck_assert_uint_eq(img.vf_qm_state, HISI_QM_READY);
+        if (sim_profile_fixed_dma_order(p)) {
+                ck_assert_uint_eq(img.eqe_dma, (uint64_t)img.qm_eqc_dw[2] << 32 | img.qm_eqc_dw[1]);
+                ck_assert_uint_eq(img.aeqe_dma,
+                                  (uint64_t)img.qm_aeqc_dw[2] << 32 | img.qm_aeqc_dw[1]);
+        } else {
+                ck_assert_uint_eq(img.eqe_dma, (uint64_t)img.qm_eqc_dw[1] << 32 | img.qm_eqc_dw[0]);
+                ck_assert_uint_eq(img.aeqe_dma,
+                                  (uint64_t)img.qm_aeqc_dw[1] << 32 | img.qm_aeqc_dw[0]);
+        }
+        ck_assert_uint_ne(img.sqc_dma, 0);
+        ck_assert_uint_ne(img.cqc_dma, 0);
+        ck_assert_uint_eq(image_digest(&img), sim_vf_guest_digest(vf));
+        ck_assert_int_eq(hisi_state_image_build(&snap, built, sizeof(built)), 176);
+        ck_assert_mem_eq(built, data, 176);
+
+        /* STOP_COPY -> STOP ends the session: the fd is disabled. */
+        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
+        ck_assert(sim_migf_is_disabled(f));
+        ck_assert_int_eq(sim_migf_read(f, data, 10), -ENODEV);
+        sim_migf_unref(f);
+}
+END_TEST
+
+START_TEST(test_save_no_guest_driver) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        hisi_state_image img, snap;
+        uint8_t data[176];
+
+        sim_vf_set_guest_driver(vf, false);
+        ck_assert(!sim_vf_get_config(vf)->guest_driver);
+        ck_assert_int_eq(sim_vf_snapshot(vf, &snap), 0);
+        ck_assert(snap.header_only);
+        ck_assert_uint_eq(save_stream(vf, data), 40);
+        ck_assert_int_eq(hisi_state_image_parse(data, 40, &img), 0);
+        ck_assert_uint_eq(img.vf_qm_state, HISI_QM_NOT_READY);
+        ck_assert_uint_eq(img.dev_id, ZIP_VF_ID);
+        ck_assert_uint_eq(img.qp_num, 8);
+}
+END_TEST
+
+START_TEST(test_save_unusable_vft) {
+        sim_profile p = all_profiles[_i];
+        sim_vf_config c = base_config(p);
+        _cleanup_(sim_vf_freep) sim_vf *vf = NULL;
+        hisi_state_image img;
+
+        c.qp_num = 0; /* pf_qm_get_qp_num() fails */
+        vf = new_open_vf(&c);
+        ck_assert_int_eq(sim_vf_snapshot(vf, &img), -EINVAL);
+        ck_assert_int_eq(set_state(vf, SC, NULL), -EINVAL);
+        ck_assert_int_eq(get_state(vf), ST); /* the last arc that worked */
+        if (p != SIM_PROFILE_6_1) {
+                ck_assert_int_eq(set_state(vf, RU, NULL), 0);
+                ck_assert_int_eq(set_state(vf, PC, NULL), -EINVAL);
+                ck_assert_int_eq(get_state(vf), RU);
+        }
+}
+END_TEST
+
+/* ---- PRE_COPY ---- */
+
+START_TEST(test_precopy_6_1) {
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(SIM_PROFILE_6_1);
+        hisi_vfio_precopy_info info = { .argsz = sizeof(info) };
+        sim_migf *f = NULL;
+
+        ck_assert_int_eq(set_state(vf, PC, NULL), -EINVAL);
+        ck_assert_int_eq(set_state(vf, SC, &f), 0);
+        /* The 6.1 saving file has no ioctl at all. */
+        ck_assert_int_eq(sim_migf_precopy_info(f, &info), -ENOTTY);
+        sim_migf_unref(f);
+}
+END_TEST
+
+START_TEST(test_precopy_info) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        hisi_vfio_precopy_info info = { .argsz = 24, .flags = 0xdeadbeef };
+        uint8_t data[176], header[40];
+        sim_migf *f = NULL, *g = SENTINEL;
+        uint64_t digest;
+
+        ck_assert_int_eq(set_state(vf, PC, &f), 0);
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(sim_migf_precopy_info(f, &info), 0);
+        ck_assert_uint_eq(info.initial_bytes, 40);
+        ck_assert_uint_eq(info.dirty_bytes, 0);
+        ck_assert_uint_eq(info.flags, 0xdeadbeef); /* echoed */
+        ck_assert_uint_eq(info.argsz, 24);
+        info.argsz = 23;
+        ck_assert_int_eq(sim_migf_precopy_info(f, &info), -EINVAL);
+        info.argsz = 32;
+        ck_assert_int_eq(sim_migf_precopy_info(f, NULL), -EFAULT);
+
+        /* The device runs in PRE_COPY: the guest keeps working. */
+        digest = sim_vf_guest_digest(vf);
+        tick(vf, 2);
+        ck_assert_uint_ne(sim_vf_guest_digest(vf), digest);
+
+        ck_assert_int_eq(sim_migf_read(f, header, 10), 10);
+        ck_assert_int_eq(sim_migf_precopy_info(f, &info), 0);
+        ck_assert_uint_eq(info.initial_bytes, 30);
+        ck_assert_int_eq(sim_migf_read(f, header + 10, 100), 30);
+        ck_assert_int_eq(sim_migf_precopy_info(f, &info), 0);
+        ck_assert_uint_eq(info.initial_bytes, 0);
+        ck_assert_int_eq(sim_migf_read(f, data, 10), 0); /* hisi: 0, not ENOMSG */
+        /* The header of PRE_COPY: vf_qm_state left at 0. */
+        ck_assert_uint_eq(header[24], 0);
+
+        /* PRE_COPY -> STOP_COPY: no new fd, the same file goes on. */
+        ck_assert_int_eq(set_state(vf, SC, &g), 0);
+        ck_assert_ptr_null(g);
+        ck_assert_int_eq(sim_migf_precopy_info(f, &info), -EINVAL); /* not PRE_COPY */
+        digest = sim_vf_guest_digest(vf);
+        ck_assert(!sim_vf_guest_tick(vf));
+        memcpy(data, header, 40);
+        ck_assert_int_eq(read_all(f, data + 40, 136, 50), 136);
+        {
+                hisi_state_image img, snap;
+                uint8_t built[176];
+
+                parse_full(data, 176, &img);
+                ck_assert_uint_eq(image_digest(&img), digest);
+                ck_assert_int_eq(sim_vf_snapshot(vf, &snap), 0);
+                ck_assert_int_eq(hisi_state_image_build(&snap, built, sizeof(built)), 176);
+                ck_assert_mem_eq(built, data, 176);
+        }
+        sim_migf_unref(f);
+}
+END_TEST
+
+START_TEST(test_precopy_end) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        hisi_vfio_precopy_info info = { .argsz = 24 };
+        uint8_t buf[40];
+        sim_migf *f = NULL, *g = NULL, *r = NULL;
+
+        ck_assert_int_eq(set_state(vf, PC, &f), 0);
+        ck_assert_int_eq(sim_migf_read(f, buf, 5), 5);
+        /* PRE_COPY -> RUNNING disables the file. The state is checked before the file. */
+        ck_assert_int_eq(set_state(vf, RU, NULL), 0);
+        ck_assert(sim_migf_is_disabled(f));
+        ck_assert_int_eq(sim_migf_read(f, buf, 5), -ENODEV);
+        ck_assert_int_eq(sim_migf_precopy_info(f, &info), -EINVAL);
+        ck_assert_int_eq(set_state(vf, PC, &g), 0);
+        ck_assert_ptr_ne(f, g);
+        ck_assert_int_eq(sim_migf_precopy_info(f, &info), -ENODEV);
+        ck_assert_int_eq(sim_migf_precopy_info(g, &info), 0);
+        ck_assert_uint_eq(info.initial_bytes, 40);
+        /* A resuming file has no ioctl. */
+        ck_assert_int_eq(set_state(vf, RE, &r), 0);
+        ck_assert_int_eq(sim_migf_precopy_info(r, &info), -ENOTTY);
+        ck_assert_int_eq(sim_migf_read(r, buf, 5), -EBADF);
+        sim_migf_unref(f);
+        sim_migf_unref(g);
+        sim_migf_unref(r);
+}
+END_TEST
+
+START_TEST(test_precopy_no_guest_driver) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p), *dst = open_vf(p);
+        uint8_t data[176];
+        sim_migf *f = NULL;
+
+        sim_vf_set_guest_driver(vf, false);
+        ck_assert_int_eq(set_state(vf, PC, &f), 0);
+        ck_assert_int_eq(read_all(f, data, sizeof(data), 40), 40);
+        ck_assert_uint_eq(data[24], 0);
+        /* The save finds no driver: the total stays 40, what was read stays read. */
+        ck_assert_int_eq(set_state(vf, SC, NULL), 0);
+        ck_assert_int_eq(sim_migf_read(f, data + 40, 100), 0);
+        sim_migf_unref(f);
+        ck_assert_int_eq(load_stream(dst, data, 40, 40), 0);
+        ck_assert_int_eq(get_state(dst), ST);
+}
+END_TEST
+
+/* ---- Resuming ---- */
+
+START_TEST(test_migrate_other_vf) {
+        sim_profile p = all_profiles[_i];
+        sim_vf_config c = base_config(p);
+        _cleanup_(sim_vf_freep) sim_vf *src = NULL, *dst = NULL;
+        uint8_t data[176];
+        uint64_t digest;
+
+        src = new_open_vf(&c);
+        c.seed = 7;
+        c.vf_index = 3;
+        c.qp_base = 24;
+        dst = new_open_vf(&c);
+        tick(src, 5);
+        tick(dst, 2);
+        ck_assert_uint_ne(sim_vf_guest_digest(src), sim_vf_guest_digest(dst));
+
+        ck_assert_int_eq(set_state(src, ST, NULL), 0);
+        digest = sim_vf_guest_digest(src);
+        ck_assert_uint_eq(save_stream(src, data), 176);
+        ck_assert_uint_eq(sim_vf_guest_digest(src), digest);
+        ck_assert_int_eq(load_stream(dst, data, 176, 13), 0);
+        ck_assert_uint_eq(sim_vf_guest_digest(dst), digest);
+        ck_assert(sim_vf_get_config(dst)->guest_driver);
+
+        /* Both run on: the migrated guest continues as it would have on the source. */
+        ck_assert_int_eq(set_state(src, RU, NULL), 0);
+        ck_assert_int_eq(set_state(dst, RU, NULL), 0);
+        tick(src, 4);
+        tick(dst, 4);
+        ck_assert_uint_eq(sim_vf_guest_digest(dst), sim_vf_guest_digest(src));
+        ck_assert_uint_ne(sim_vf_guest_digest(dst), digest);
+}
+END_TEST
+
+START_TEST(test_resume_limits) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *src = open_vf(p), *dst = open_vf(p);
+        uint8_t data[200] = {};
+        sim_migf *f = NULL;
+
+        ck_assert_uint_eq(save_stream(src, data), 176);
+        ck_assert_int_eq(set_state(dst, RE, &f), 0);
+        ck_assert_int_eq(sim_migf_write(f, data, 177), -ENOMEM);
+        ck_assert_int_eq(sim_migf_write(f, NULL, 4), -EFAULT);
+        ck_assert_int_eq(sim_migf_write(f, data, 0), 0);
+        ck_assert_int_eq(sim_migf_write(f, data, 100), 100);
+        ck_assert_int_eq(sim_migf_write(f, data + 100, 77), -ENOMEM);
+        /* Short: -EINVAL, the device stays in RESUMING and the fd stays usable. */
+        ck_assert_int_eq(set_state(dst, ST, NULL), -EINVAL);
+        ck_assert_int_eq(get_state(dst), RE);
+        ck_assert(!sim_migf_is_disabled(f));
+        /* Also a longer request: the first arc fails, nothing moves. */
+        ck_assert_int_eq(set_state(dst, RU, NULL), -EINVAL);
+        ck_assert_int_eq(get_state(dst), RE);
+        ck_assert_int_eq(sim_migf_write(f, data + 100, 76), 76);
+        ck_assert_int_eq(set_state(dst, ST, NULL), 0);
+        ck_assert(sim_migf_is_disabled(f));
+        ck_assert_uint_eq(sim_vf_guest_digest(dst), sim_vf_guest_digest(src));
+        /* Disabled: -ENODEV, but the size check comes first. */
+        ck_assert_int_eq(sim_migf_write(f, data, 10), -ENODEV);
+        ck_assert_int_eq(sim_migf_write(f, data, 177), -ENOMEM);
+        sim_migf_unref(f);
+}
+END_TEST
+
+START_TEST(test_resume_empty_and_header) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *dst = open_vf(p);
+        _cleanup_(sim_vf_freep) sim_vf *src = open_vf(p);
+        uint8_t data[176];
+        uint64_t digest;
+
+        /* Nothing written: -EINVAL. */
+        ck_assert_int_eq(load_stream(dst, data, 0, 1), -EINVAL);
+        ck_assert_int_eq(get_state(dst), RE);
+        ck_assert_int_eq(sim_vf_reset(dst), 0);
+        ck_assert_int_eq(get_state(dst), RU);
+
+        /* Exactly the 40-byte header: success, nothing loaded. */
+        sim_vf_set_guest_driver(src, false);
+        ck_assert_uint_eq(save_stream(src, data), 40);
+        tick(dst, 1);
+        digest = sim_vf_guest_digest(dst);
+        ck_assert_int_eq(load_stream(dst, data, 40, 7), 0);
+        ck_assert_int_eq(get_state(dst), ST);
+        ck_assert_uint_eq(sim_vf_guest_digest(dst), digest);
+        ck_assert(!sim_vf_get_config(dst)->guest_driver);
+}
+END_TEST
+
+/* A stream from a VF with this config, into a VF with that one: the write results. */
+static void check_mismatch(sim_profile src_p, const sim_vf_config *src_c, sim_profile dst_p,
+                           const sim_vf_config *dst_c) {
+        sim_vf_config sc = *src_c, dc = *dst_c;
+        _cleanup_(sim_vf_freep) sim_vf *src = NULL, *dst = NULL;
+        uint8_t data[176];
+        sim_migf *f = NULL;
+
+        sc.profile = src_p;
+        dc.profile = dst_p;
+        src = new_open_vf(&sc);
+        dst = new_open_vf(&dc);
+        ck_assert_uint_eq(save_stream(src, data), 176);
+        ck_assert_int_eq(set_state(dst, RE, &f), 0);
+        ck_assert_int_eq(sim_migf_write(f, data, 39), 39);
+        if (!sim_profile_early_match(dst_p)) {
+                /* 6.1: no early check; RESUMING -> STOP refuses, the device stays. */
+                ck_assert_int_eq(sim_migf_write(f, data + 39, 137), 137);
+                ck_assert_int_eq(set_state(dst, ST, NULL), -EINVAL);
+                ck_assert_int_eq(get_state(dst), RE);
+        } else {
+                /* The 40th byte fails; the bytes are kept, and so does every later write. */
+                ck_assert_int_eq(sim_migf_write(f, data + 39, 1), -EFAULT);
+                ck_assert_int_eq(sim_migf_write(f, data + 40, 36), -EFAULT);
+                ck_assert_int_eq(sim_migf_write(f, data + 76, 101), -ENOMEM); /* pos is 76 */
+                ck_assert_int_eq(sim_migf_write(f, data + 76, 100), -EFAULT);
+                ck_assert_int_eq(sim_migf_write(f, data, 1), -ENOMEM); /* all 176 are in */
+        }
+        sim_migf_unref(f);
+}
+
+START_TEST(test_match_mismatches) {
+        sim_profile p = all_profiles[_i];
+        sim_vf_config a = base_config(p), b;
+
+        b = a;
+        b.qp_num = 16;
+        check_mismatch(p, &a, p, &b); /* qp count */
+        b = a;
+        b.qp_num = 0;
+        check_mismatch(p, &a, p, &b); /* the destination's VFT */
+        b = a;
+        b.kind = HISI_KIND_SEC;
+        check_mismatch(p, &a, p, &b); /* dev_id */
+        b = a;
+        b.que_iso_cfg = 0;
+        check_mismatch(p, &a, p, &b); /* queue isolation */
+}
+END_TEST
+
+START_TEST(test_match_versions) {
+        sim_vf_config c = base_config(SIM_PROFILE_6_2);
+        sim_profile dst_p = all_profiles[_i];
+
+        /* A V2 stream (6.16 source) is refused by kernels that know only V1. */
+        if (!sim_profile_sends_v2(dst_p))
+                check_mismatch(SIM_PROFILE_6_16, &c, dst_p, &c);
+        else {
+                /* V1 and V2 are both accepted from 6.16, with equal digests. */
+                for (size_t i = 0; i < ELEMENTSOF(all_profiles); i++) {
+                        sim_vf_config sc = base_config(all_profiles[i]), dc = base_config(dst_p);
+                        _cleanup_(sim_vf_freep) sim_vf *src = new_open_vf(&sc);
+                        _cleanup_(sim_vf_freep) sim_vf *dst = NULL;
+                        uint8_t data[176];
+
+                        dc.seed = 99;
+                        dst = new_open_vf(&dc);
+                        tick(src, 3);
+                        ck_assert_uint_eq(save_stream(src, data), 176);
+                        ck_assert_int_eq(load_stream(dst, data, 176, 176), 0);
+                        ck_assert_uint_eq(sim_vf_guest_digest(dst), sim_vf_guest_digest(src));
+                }
+        }
+}
+END_TEST
+
+/* A hand-made stream from an image: the wrong magics a real source never sends. */
+static int write_image(sim_profile p, const hisi_state_image *img, size_t first) {
+        _cleanup_(sim_vf_freep) sim_vf *dst = open_vf(p);
+        uint8_t data[176];
+        sim_migf *f = NULL;
+        ssize_t r;
+
+        ck_assert_int_eq(hisi_state_image_build(img, data, sizeof(data)), 176);
+        ck_assert_int_eq(set_state(dst, RE, &f), 0);
+        r = sim_migf_write(f, data, first);
+        if (r >= 0) {
+                ck_assert_int_eq(r, (ssize_t)first);
+                r = sim_migf_write(f, data + first, 176 - first);
+        }
+        sim_migf_unref(f);
+        return (int)r;
+}
+
+static hisi_state_image good_image(uint64_t magic) {
+        return (hisi_state_image){
+                .acc_magic = magic,
+                .major_ver = magic == HISI_ACC_MAGIC_V2 ? 1 : 0,
+                .qp_num = 8,
+                .dev_id = ZIP_VF_ID,
+                .que_iso_cfg = 1,
+                .qm_eqc_dw = { 0x10, 0x1000, 0x1 },
+                .qm_aeqc_dw = { 0x20, 0x2000, 0x2 },
+                .eqe_dma = 0x100001000,
+                .aeqe_dma = 0x200002000,
+                .sqc_dma = 0x3000,
+                .cqc_dma = 0x4000,
+                .aeq_int_mask = 1,
+                .page_size = 2,
+        };
+}
+
+START_TEST(test_match_magic) {
+        sim_profile p = all_profiles[_i];
+        hisi_state_image img;
+
+        if (!sim_profile_early_match(p))
+                return; /* the 6.1 check at load is in test_match_mismatches */
+        img = good_image(HISI_ACC_MAGIC_V1);
+        ck_assert_int_eq(write_image(p, &img, 0), 176);
+        img.acc_magic = 0x1122334455667788;
+        ck_assert_int_eq(write_image(p, &img, 0), -EFAULT);
+        img = good_image(HISI_ACC_MAGIC_V2);
+        ck_assert_int_eq(write_image(p, &img, 40), sim_profile_sends_v2(p) ? 136 : -EFAULT);
+        img.minor_ver = 7; /* ignored */
+        ck_assert_int_eq(write_image(p, &img, 0), sim_profile_sends_v2(p) ? 176 : -EFAULT);
+        img.major_ver = 2;
+        ck_assert_int_eq(write_image(p, &img, 0), -EFAULT);
+}
+END_TEST
+
+START_TEST(test_load_dma_zero) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *dst = open_vf(p);
+        hisi_state_image img =
+                good_image(sim_profile_sends_v2(p) ? HISI_ACC_MAGIC_V2 : HISI_ACC_MAGIC_V1);
+        uint8_t data[176];
+        uint64_t before;
+
+        img.cqc_dma = 0;
+        ck_assert_int_eq(hisi_state_image_build(&img, data, sizeof(data)), 176);
+        tick(dst, 1);
+        before = sim_vf_guest_digest(dst);
+        ck_assert_int_eq(load_stream(dst, data, 176, 176), 0);
+        if (sim_profile_load_checks_dma(p)) {
+                /* 6.16+: success, NOT_READY, nothing loaded. */
+                ck_assert_uint_eq(sim_vf_guest_digest(dst), before);
+                ck_assert(!sim_vf_get_config(dst)->guest_driver);
+        } else
+                ck_assert_uint_eq(sim_vf_guest_digest(dst), image_digest(&img));
+}
+END_TEST
+
+/* 6.16+ recomputes a V1 stream's eqe/aeqe in the fixed order at the check. Written in one
+ * chunk, the dw words are there: eqe = dw[2]<<32|dw[1] = 0, so the load finds a zero address.
+ * Written 40 bytes first, the fix sees zero words and the later bytes overwrite it with the
+ * stream's own (old-order, non-zero) values: the state loads. */
+START_TEST(test_v1_chunked_quirk) {
+        sim_profile p = all_profiles[_i];
+        hisi_state_image img = good_image(HISI_ACC_MAGIC_V1);
+        uint8_t data[176];
+
+        img.qm_eqc_dw[1] = 0;
+        img.qm_eqc_dw[2] = 0;
+        img.eqe_dma = 0x10; /* dw[1]<<32|dw[0], as a <= 6.15 source computes it */
+        ck_assert_int_eq(hisi_state_image_build(&img, data, sizeof(data)), 176);
+        for (unsigned chunked = 0; chunked <= 1; chunked++) {
+                _cleanup_(sim_vf_freep) sim_vf *dst = open_vf(p);
+                uint64_t before = sim_vf_guest_digest(dst);
+
+                ck_assert_int_eq(load_stream(dst, data, 176, chunked ? 40 : 176), 0);
+                if (sim_profile_fixed_dma_order(p) && !chunked)
+                        ck_assert_uint_eq(sim_vf_guest_digest(dst), before);
+                else
+                        ck_assert_uint_eq(sim_vf_guest_digest(dst), image_digest(&img));
+        }
+}
+END_TEST
+
+START_TEST(test_match_after_refusal_loads) {
+        /* 6.2+ does not check again at RESUMING -> STOP: a caller that ignores the -EFAULT and
+         * asks for STOP gets the mismatched state loaded. 6.1 checks there and refuses. */
+        sim_profile p = all_profiles[_i];
+        sim_vf_config a = base_config(p), b = a;
+        _cleanup_(sim_vf_freep) sim_vf *src = NULL, *dst = NULL;
+        uint8_t data[176];
+        sim_migf *f = NULL;
+
+        b.qp_num = 4;
+        src = new_open_vf(&a);
+        dst = new_open_vf(&b);
+        ck_assert_uint_eq(save_stream(src, data), 176);
+        ck_assert_int_eq(set_state(dst, RE, &f), 0);
+        ck_assert_int_eq(sim_migf_write(f, data, 176), sim_profile_early_match(p) ? -EFAULT : 176);
+        ck_assert_int_eq(set_state(dst, ST, NULL), sim_profile_early_match(p) ? 0 : -EINVAL);
+        if (sim_profile_early_match(p))
+                ck_assert_uint_eq(sim_vf_guest_digest(dst), sim_vf_guest_digest(src));
+        sim_migf_unref(f);
+}
+END_TEST
+
+START_TEST(test_match_done) {
+        /* Once a check succeeded it does not run again until open clears match_done, which the
+         * kernel does only from 6.19: before, a bad stream passes unchecked. */
+        sim_profile p = all_profiles[_i];
+        sim_vf_config a = base_config(p), b = a;
+        _cleanup_(sim_vf_freep) sim_vf *good = NULL, *bad = NULL, *dst = NULL;
+        uint8_t g[176], x[176];
+        sim_migf *f = NULL;
+
+        if (!sim_profile_early_match(p))
+                return;
+        b.qp_num = 4;
+        good = new_open_vf(&a);
+        bad = new_open_vf(&b);
+        dst = new_open_vf(&a);
+        ck_assert_uint_eq(save_stream(good, g), 176);
+        ck_assert_uint_eq(save_stream(bad, x), 176);
+        ck_assert_int_eq(load_stream(dst, g, 176, 50), 0);
+        /* The same open: no check at all. */
+        ck_assert_int_eq(set_state(dst, RE, &f), 0);
+        ck_assert_int_eq(sim_migf_write(f, x, 176), 176);
+        f = sim_migf_unref(f);
+        sim_vf_close_device(dst);
+        ck_assert_int_eq(sim_vf_open_device(dst), 0);
+        ck_assert_int_eq(set_state(dst, RE, &f), 0);
+        ck_assert_int_eq(sim_migf_write(f, x, 176),
+                         sim_profile_open_clears_match(p) ? -EFAULT : 176);
+        sim_migf_unref(f);
+}
+END_TEST
+
+/* ---- Reset, open and close ---- */
+
+START_TEST(test_reset) {
+        sim_profile p = all_profiles[_i];
+        sim_vf_config c = base_config(p);
+        _cleanup_(sim_vf_freep) sim_vf *vf = NULL, *blank = NULL;
+        hisi_vfio_precopy_info info = { .argsz = 24 };
+        sim_migf *f = NULL;
+        uint8_t buf[8];
+
+        c.guest_driver = false;
+        ck_assert_int_eq(sim_vf_new(&c, &blank), 0);
+        c.guest_driver = true;
+        ck_assert_int_eq(sim_vf_new(&c, &vf), 0);
+        ck_assert_int_eq(sim_vf_reset(vf), -EINVAL); /* not open */
+        ck_assert_int_eq(sim_vf_open_device(vf), 0);
+        tick(vf, 3);
+        ck_assert_int_eq(set_state(vf, p == SIM_PROFILE_6_1 ? SC : PC, &f), 0);
+        ck_assert_int_eq(sim_vf_reset(vf), 0);
+        ck_assert_int_eq(get_state(vf), RU);
+        ck_assert(sim_migf_is_disabled(f));
+        ck_assert_int_eq(sim_migf_read(f, buf, 8), -ENODEV);
+        ck_assert_int_eq(sim_migf_precopy_info(f, &info), p == SIM_PROFILE_6_1 ? -ENOTTY : -EINVAL);
+        f = sim_migf_unref(f);
+        /* The FLR wiped the registers; the guest driver sets the VF up again. */
+        ck_assert_uint_eq(sim_vf_guest_digest(vf), sim_vf_guest_digest(blank));
+        ck_assert(sim_vf_guest_tick(vf));
+        ck_assert_uint_ne(sim_vf_guest_digest(vf), sim_vf_guest_digest(blank));
+
+        /* A RESUMING session can only be aborted by a reset. */
+        ck_assert_int_eq(set_state(vf, RE, &f), 0);
+        ck_assert_int_eq(sim_vf_reset(vf), 0);
+        ck_assert_int_eq(get_state(vf), RU);
+        ck_assert_int_eq(sim_migf_write(f, buf, 8), -ENODEV);
+        sim_migf_unref(f);
+}
+END_TEST
+
+START_TEST(test_open_close) {
+        sim_profile p = all_profiles[_i];
+        sim_vf_config c = base_config(p);
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p), *closed = NULL;
+        sim_migf *f = NULL;
+        uint8_t buf[8];
+        uint64_t d0;
+
+        ck_assert(sim_vf_is_open(vf));
+        ck_assert_int_eq(sim_vf_open_device(vf), -EBUSY);
+        /* A VF never opened holds what its guest driver set up at creation. */
+        ck_assert_int_eq(sim_vf_new(&c, &closed), 0);
+        d0 = sim_vf_guest_digest(closed);
+        ck_assert(!sim_vf_guest_tick(closed));
+        ck_assert_uint_ne(sim_vf_guest_digest(vf), d0); /* open reset the function */
+        tick(vf, 2);
+        ck_assert_int_eq(set_state(vf, SC, &f), 0);
+        sim_vf_close_device(vf);
+        ck_assert(!sim_vf_is_open(vf));
+        ck_assert(sim_migf_is_disabled(f));
+        ck_assert_int_eq(sim_migf_read(f, buf, 8), -ENODEV);
+        f = sim_migf_unref(f);
+        /* Closed: the function reset wiped the registers; no guest, no ioctl; the state is
+         * what close left (no reset_done). */
+        sim_vf_close_device(closed); /* never opened: nothing */
+        c.guest_driver = false;
+        {
+                _cleanup_(sim_vf_freep) sim_vf *blank = NULL;
+
+                ck_assert_int_eq(sim_vf_new(&c, &blank), 0);
+                ck_assert_uint_eq(sim_vf_guest_digest(vf), sim_vf_guest_digest(blank));
+        }
+        ck_assert(!sim_vf_guest_tick(vf));
+        ck_assert_int_eq(sim_vf_get_state(vf), SC);
+        ck_assert_int_eq(feature(vf, F_PROBE | FEAT_MIGRATION, NULL, 0, NULL), -EINVAL);
+        sim_vf_close_device(vf); /* twice: nothing */
+        /* Open: RUNNING, the function reset; the guest driver starts over. */
+        ck_assert_int_eq(sim_vf_open_device(vf), 0);
+        ck_assert_int_eq(get_state(vf), RU);
+        ck_assert(sim_vf_guest_tick(vf));
+        ck_assert_uint_eq(sim_vf_guest_digest(vf), d0);
+}
+END_TEST
+
+START_TEST(test_no_migration_reset) {
+        sim_vf_config c = base_config(all_profiles[_i]);
+        _cleanup_(sim_vf_freep) sim_vf *vf = NULL;
+
+        c.qm_version = 0x20;
+        vf = new_open_vf(&c);
+        tick(vf, 1);
+        ck_assert_int_eq(sim_vf_reset(vf), 0);
+        ck_assert(sim_vf_guest_tick(vf));
+}
+END_TEST
+
+/* ---- Reference counting ---- */
+
+START_TEST(test_refcount) {
+        sim_profile p = all_profiles[_i];
+        sim_vf *vf = open_vf(p);
+        hisi_vfio_precopy_info info = { .argsz = 24 };
+        sim_migf *f = NULL, *r = NULL;
+        uint8_t buf[16];
+
+        ck_assert_ptr_null(sim_migf_ref(NULL));
+        ck_assert_ptr_null(sim_migf_unref(NULL));
+        ck_assert(!sim_migf_is_saving(NULL));
+        ck_assert(sim_migf_is_disabled(NULL));
+        ck_assert_int_eq(sim_migf_read(NULL, buf, 1), -EINVAL);
+        ck_assert_int_eq(sim_migf_write(NULL, buf, 1), -EINVAL);
+        ck_assert_int_eq(sim_migf_precopy_info(NULL, &info), -EINVAL);
+
+        ck_assert_int_eq(set_state(vf, SC, &f), 0);
+        ck_assert_ptr_eq(sim_migf_ref(f), f);
+        ck_assert_ptr_null(sim_migf_unref(f)); /* one holder left: still alive */
+        ck_assert_int_eq(sim_migf_read(f, buf, 16), 16);
+        /* The session ends: the file outlives it, disabled. */
+        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
+        ck_assert_int_eq(sim_migf_read(f, buf, 16), -ENODEV);
+        ck_assert_int_eq(set_state(vf, RE, &r), 0);
+        /* The VF goes away under both files. */
+        sim_vf_free(vf);
+        ck_assert(sim_migf_is_disabled(r));
+        ck_assert_int_eq(sim_migf_read(f, buf, 16), -ENODEV);
+        ck_assert_int_eq(sim_migf_write(r, buf, 16), -ENODEV);
+        if (p != SIM_PROFILE_6_1)
+                ck_assert_int_eq(sim_migf_precopy_info(f, &info), -ENODEV);
+        sim_migf_unref(f);
+        sim_migf_unref(r);
+}
+END_TEST
+
+/* ---- BAR2 ---- */
+
+START_TEST(test_bar2_vf_ctrl) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        hisi_state_image img;
+        uint8_t buf[64];
+        uint32_t v;
+
+        ck_assert_uint_eq(sim_vf_bar2_size(vf), 0x8000);
+        ck_assert_int_eq(sim_vf_bar2_rw(vf, 0x8000, buf, 4, false), -EINVAL);
+        ck_assert_int_eq(sim_vf_bar2_rw(vf, 0x8020, buf, 4, true), -EINVAL);
+        ck_assert_int_eq(sim_vf_bar2_rw(vf, 0x7ff0, buf, 32, false), 16);
+        ck_assert_int_eq(sim_vf_bar2_rw(vf, 0x7ffc, buf, 64, true), 4);
+        ck_assert_int_eq(sim_vf_bar2_rw(vf, 0, buf, 0, false), 0);
+        ck_assert_int_eq(sim_vf_bar2_rw(vf, 0, NULL, 4, false), -EFAULT);
+        tick(vf, 3);
+        ck_assert_int_eq(sim_vf_snapshot(vf, &img), 0);
+        ck_assert_int_eq(sim_vf_bar2_rw(vf, 0, buf, 64, false), 64);
+        memcpy(&v, buf + 0x0c, 4);
+        ck_assert_uint_eq(v, img.eq_int_mask);
+        memcpy(&v, buf + 0x30, 4);
+        ck_assert_uint_eq(v, 1); /* que_iso_cfg */
+        memcpy(&v, buf + 0x34, 4);
+        ck_assert_uint_eq(v, img.page_size);
+
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(vf, 0, 0x8000), 0);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(vf, 0x7000, 0x1000), 0);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(vf, 0x7000, 1), 0);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(vf, 0, 0x8001), -EINVAL);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(vf, 0x8000, 0x1000), -EINVAL);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(vf, 0x7800, 0x100), -EINVAL);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(vf, 0, 0), -EINVAL);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(vf, UINT64_MAX & ~UINT64_C(0xfff), 0x2000),
+                         -EINVAL);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(vf, 0, UINT64_MAX), -EINVAL);
+        sim_vf_close_device(vf);
+        ck_assert_int_eq(sim_vf_bar2_rw(vf, 0, buf, 4, false), -EINVAL);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(vf, 0, 0x1000), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_bar2_whole) {
+        sim_profile p = all_profiles[_i];
+        sim_vf_config c = base_config(p), d = base_config(p);
+        _cleanup_(sim_vf_freep) sim_vf *pf_ctrl = NULL, *plain = NULL;
+        hisi_state_image img;
+        uint8_t buf[8];
+        uint32_t v;
+
+        /* QM newer than V3: PF-controlled from 6.19, else still the half. */
+        c.qm_version = 0x31;
+        pf_ctrl = new_open_vf(&c);
+        ck_assert_uint_eq(sim_vf_bar2_size(pf_ctrl), sim_profile_pf_ctrl_bar(p) ? 0x10000 : 0x8000);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(pf_ctrl, 0, 0x10000),
+                         sim_profile_pf_ctrl_bar(p) ? 0 : -EINVAL);
+        /* No migration ops: plain vfio-pci, the whole BAR. */
+        d.pf_driver_bound = false;
+        plain = new_open_vf(&d);
+        ck_assert_uint_eq(sim_vf_bar2_size(plain), 0x10000);
+        ck_assert_int_eq(sim_vf_bar2_rw(plain, 0xfffe, buf, 8, false), 2);
+        ck_assert_int_eq(sim_vf_bar2_rw(plain, 0x10000, buf, 1, false), -EINVAL);
+        tick(plain, 1);
+        ck_assert_int_eq(sim_vf_snapshot(plain, &img), 0);
+        ck_assert_int_eq(sim_vf_bar2_rw(plain, 0x8004, buf, 4, false), 4);
+        memcpy(&v, buf, 4);
+        ck_assert_uint_eq(v, img.qm_eqc_dw[1]);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(plain, 0, 0x10000), 0);
+        ck_assert_int_eq(sim_vf_bar2_mmap_check(plain, 0x10000, 0x1000), -EINVAL);
+}
+END_TEST
+
+/* ---- The guest ---- */
+
+START_TEST(test_guest_states) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        uint64_t d;
+
+        d = sim_vf_guest_digest(vf);
+        ck_assert(sim_vf_guest_tick(vf));
+        ck_assert_uint_ne(sim_vf_guest_digest(vf), d);
+        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
+        d = sim_vf_guest_digest(vf);
+        ck_assert(!sim_vf_guest_tick(vf));
+        ck_assert_int_eq(set_state(vf, SC, NULL), 0);
+        ck_assert(!sim_vf_guest_tick(vf));
+        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
+        ck_assert_int_eq(set_state(vf, RE, NULL), 0);
+        ck_assert(!sim_vf_guest_tick(vf));
+        ck_assert_uint_eq(sim_vf_guest_digest(vf), d);
+        ck_assert_int_eq(sim_vf_reset(vf), 0);
+        ck_assert(sim_vf_guest_tick(vf));
+        /* No guest driver: nothing changes. */
+        sim_vf_set_guest_driver(vf, false);
+        d = sim_vf_guest_digest(vf);
+        ck_assert(!sim_vf_guest_tick(vf));
+        ck_assert_uint_eq(sim_vf_guest_digest(vf), d);
+        sim_vf_set_guest_driver(vf, true);
+        ck_assert(sim_vf_guest_tick(vf));
+}
+END_TEST
+
+START_TEST(test_guest_deterministic) {
+        sim_vf_config c = base_config(SIM_PROFILE_6_16);
+        _cleanup_(sim_vf_freep) sim_vf *a = NULL, *b = NULL, *other_seed = NULL, *other_vf = NULL;
+        _cleanup_(sim_vf_freep) sim_vf *other_kind = NULL;
+
+        a = new_open_vf(&c);
+        c.profile = SIM_PROFILE_6_1; /* the profile plays no part */
+        b = new_open_vf(&c);
+        c.seed = 43;
+        other_seed = new_open_vf(&c);
+        c.seed = 42;
+        c.vf_index = 1;
+        other_vf = new_open_vf(&c);
+        c.vf_index = 0;
+        c.kind = HISI_KIND_HPRE;
+        other_kind = new_open_vf(&c);
+        for (unsigned i = 0; i < 20; i++) {
+                tick(a, 1);
+                tick(b, 1);
+                tick(other_seed, 1);
+                tick(other_vf, 1);
+                tick(other_kind, 1);
+                ck_assert_uint_eq(sim_vf_guest_digest(a), sim_vf_guest_digest(b));
+                ck_assert_uint_ne(sim_vf_guest_digest(a), sim_vf_guest_digest(other_seed));
+                ck_assert_uint_ne(sim_vf_guest_digest(a), sim_vf_guest_digest(other_vf));
+                ck_assert_uint_ne(sim_vf_guest_digest(a), sim_vf_guest_digest(other_kind));
+        }
+}
+END_TEST
+
+START_TEST(test_guest_digest_scope) {
+        /* The digest covers the guest's registers only: not the match header, not eqe/aeqe. */
+        hisi_state_image a = good_image(HISI_ACC_MAGIC_V1), b = a;
+
+        b.acc_magic = HISI_ACC_MAGIC_V2;
+        b.qp_num = 99;
+        b.dev_id = SEC_VF_ID;
+        b.eqe_dma = 1;
+        b.aeqe_dma = 2;
+        ck_assert_uint_eq(image_digest(&a), image_digest(&b));
+        b.qm_eqc_dw[6] ^= 1;
+        ck_assert_uint_ne(image_digest(&a), image_digest(&b));
+        b = a;
+        b.sqc_dma ^= 0x1000;
+        ck_assert_uint_ne(image_digest(&a), image_digest(&b));
+}
+END_TEST
+
+/* ---- Fault injection ---- */
+
+START_TEST(test_fault_arc) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        sim_migf *f = SENTINEL;
+
+        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, ST, -EIO, true), 0);
+        ck_assert_int_eq(set_state(vf, SC, &f), -EIO);
+        ck_assert_ptr_null(f); /* set_state() turns the untouched sentinel into NULL */
+        ck_assert_int_eq(get_state(vf), RU);
+        ck_assert_int_eq(set_state(vf, SC, NULL), 0); /* once: gone */
+
+        /* Every time, on the second arc: the state is the first arc's end. */
+        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
+        ck_assert_int_eq(set_state(vf, RU, NULL), 0);
+        ck_assert_int_eq(sim_vf_fault_arc(vf, ST, SC, -EBUSY, false), 0);
+        for (unsigned i = 0; i < 2; i++) {
+                ck_assert_int_eq(set_state(vf, SC, NULL), -EBUSY);
+                if (i == 0)
+                        assert_path(vf, (hisi_mig_state[]){ RU, ST }, 2);
+                else
+                        assert_path(vf, (hisi_mig_state[]){ ST }, 1);
+                ck_assert_int_eq(get_state(vf), ST);
+        }
+        /* A RESUMING -> STOP fault keeps the device and the file. */
+        ck_assert_int_eq(sim_vf_fault_arc(vf, RE, ST, -EIO, true), 0);
+        ck_assert_int_eq(set_state(vf, RE, &f), 0);
+        ck_assert_int_eq(set_state(vf, ST, NULL), -EIO);
+        ck_assert_int_eq(get_state(vf), RE);
+        ck_assert(!sim_migf_is_disabled(f));
+        sim_migf_unref(f);
+
+        sim_vf_fault_clear(vf);
+        ck_assert_int_eq(sim_vf_reset(vf), 0);
+        ck_assert_int_eq(set_state(vf, SC, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_fault_arc_args) {
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(SIM_PROFILE_6_2);
+
+        ck_assert_int_eq(sim_vf_fault_arc(vf, _HISI_MIG_STATE_MAX, ST, -EIO, true), -EINVAL);
+        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, _HISI_MIG_STATE_INVALID, -EIO, true), -EINVAL);
+        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, RU, -EIO, true), -EINVAL);
+        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, ST, 0, true), -EINVAL);
+        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, ST, EIO, true), -EINVAL);
+        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, ST, -5000, true), -EINVAL);
+        /* 8 x 7 arcs exist; the table holds 16. Re-arming an arc takes no new slot. */
+        for (int i = 0; i < SIM_VF_FAULTS_MAX; i++)
+                ck_assert_int_eq(sim_vf_fault_arc(vf, (hisi_mig_state)(i / 7),
+                                                  (hisi_mig_state)((i / 7 + 1 + i % 7) % 8), -EIO,
+                                                  false),
+                                 0);
+        ck_assert_int_eq(sim_vf_fault_arc(vf, ER, ST, -EPERM, true), 0);
+        ck_assert_int_eq(sim_vf_fault_arc(vf, PP, ST, -EIO, true), -ENOSPC);
+        sim_vf_fault_clear(vf);
+        ck_assert_int_eq(sim_vf_fault_arc(vf, PP, ST, -EIO, true), 0);
+}
+END_TEST
+
+START_TEST(test_fault_corrupt) {
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *src = open_vf(p), *dst = open_vf(p);
+        uint8_t data[176], clean[176];
+        sim_migf *f = NULL;
+
+        ck_assert_int_eq(sim_vf_fault_corrupt(src, 176), -EINVAL);
+        ck_assert_int_eq(sim_vf_fault_corrupt(src, 12), 0); /* dev_id's low byte */
+        ck_assert_int_eq(set_state(src, ST, NULL), 0);
+        ck_assert_uint_eq(save_stream(src, data), 176);
+        ck_assert_uint_eq(save_stream(src, clean), 176); /* only the next stream */
+        ck_assert_uint_eq(data[12] ^ 0xff, clean[12]);
+        data[12] = clean[12];
+        ck_assert_mem_eq(data, clean, 176);
+        data[12] ^= 0xff;
+        ck_assert_int_eq(set_state(dst, RE, &f), 0);
+        if (sim_profile_early_match(p))
+                ck_assert_int_eq(sim_migf_write(f, data, 176), -EFAULT);
+        else {
+                ck_assert_int_eq(sim_migf_write(f, data, 176), 176);
+                ck_assert_int_eq(set_state(dst, ST, NULL), -EINVAL);
+        }
+        sim_migf_unref(f);
+        /* Cleared before the next save: nothing flips. */
+        ck_assert_int_eq(sim_vf_fault_corrupt(src, 0), 0);
+        sim_vf_fault_clear(src);
+        ck_assert_uint_eq(save_stream(src, data), 176);
+        ck_assert_mem_eq(data, clean, 176);
+}
+END_TEST
+
+static Suite *sim_vf_suite(void) {
+        Suite *s = suite_create("sim-vf");
+        const int np = (int)ELEMENTSOF(all_profiles);
+        TCase *tc;
+
+        tc = tcase_create("profiles");
+        tcase_add_test(tc, test_uapi_numbers);
+        tcase_add_test(tc, test_profile_names);
+        tcase_add_test(tc, test_profile_switches);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("object");
+        tcase_add_test(tc, test_new_errors);
+        tcase_add_test(tc, test_has_migration);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("feature");
+        tcase_add_loop_test(tc, test_feature_header, 0, np);
+        tcase_add_loop_test(tc, test_feature_check, 0, np);
+        tcase_add_loop_test(tc, test_feature_unknown, 0, np);
+        tcase_add_loop_test(tc, test_feature_data_size, 0, np);
+        tcase_add_loop_test(tc, test_feature_no_migration, 0, np);
+        tcase_add_loop_test(tc, test_feature_low_power, 0, np);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("device state");
+        tcase_add_loop_test(tc, test_state_get_set, 0, np);
+        tcase_add_loop_test(tc, test_state_refused, 0, np);
+        tcase_add_loop_test(tc, test_state_paths, 0, np);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("save");
+        tcase_add_loop_test(tc, test_save_stop_copy, 0, np);
+        tcase_add_loop_test(tc, test_save_no_guest_driver, 0, np);
+        tcase_add_loop_test(tc, test_save_unusable_vft, 0, np);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("precopy");
+        tcase_add_test(tc, test_precopy_6_1);
+        tcase_add_loop_test(tc, test_precopy_info, 1, np);
+        tcase_add_loop_test(tc, test_precopy_end, 1, np);
+        tcase_add_loop_test(tc, test_precopy_no_guest_driver, 1, np);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("resume");
+        tcase_add_loop_test(tc, test_migrate_other_vf, 0, np);
+        tcase_add_loop_test(tc, test_resume_limits, 0, np);
+        tcase_add_loop_test(tc, test_resume_empty_and_header, 0, np);
+        tcase_add_loop_test(tc, test_load_dma_zero, 0, np);
+        tcase_add_loop_test(tc, test_v1_chunked_quirk, 0, np);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("match");
+        tcase_add_loop_test(tc, test_match_mismatches, 0, np);
+        tcase_add_loop_test(tc, test_match_versions, 0, np);
+        tcase_add_loop_test(tc, test_match_magic, 0, np);
+        tcase_add_loop_test(tc, test_match_after_refusal_loads, 0, np);
+        tcase_add_loop_test(tc, test_match_done, 0, np);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("reset and open");
+        tcase_add_loop_test(tc, test_reset, 0, np);
+        tcase_add_loop_test(tc, test_open_close, 0, np);
+        tcase_add_loop_test(tc, test_no_migration_reset, 0, np);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("refcount");
+        tcase_add_loop_test(tc, test_refcount, 0, np);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("bar2");
+        tcase_add_loop_test(tc, test_bar2_vf_ctrl, 0, np);
+        tcase_add_loop_test(tc, test_bar2_whole, 0, np);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("guest");
+        tcase_add_loop_test(tc, test_guest_states, 0, np);
+        tcase_add_test(tc, test_guest_deterministic);
+        tcase_add_test(tc, test_guest_digest_scope);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("faults");
+        tcase_add_loop_test(tc, test_fault_arc, 0, np);
+        tcase_add_test(tc, test_fault_arc_args);
+        tcase_add_loop_test(tc, test_fault_corrupt, 0, np);
+        suite_add_tcase(s, tc);
+
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(sim_vf_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
