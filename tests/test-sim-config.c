@@ -350,6 +350,17 @@ START_TEST(test_duplicate_pf) {
 }
 END_TEST
 
+START_TEST(test_bridge_address) {
+        assert_config_error("{\n"
+                            "  \"pfs\": [\n"
+                            "    { \"address\": \"0000:74:00.0\", \"kind\": \"zip\" }\n"
+                            "  ]\n"
+                            "}",
+                            "sim.json:3: pfs[0].address: 0000:74:00.0 is the simulated host's "
+                            "PCIe root port");
+}
+END_TEST
+
 START_TEST(test_vf_collision) {
         /* A PF where an earlier PF's VFs are: the default total_vfs 63 reserves 75:00.1-75:07.7,
          * even with 1 VF enabled. */
@@ -549,6 +560,7 @@ int main(void) {
         add(s, "limits", test_limits);
         add(s, "empty-pfs", test_empty_pfs);
         add(s, "duplicate-pf", test_duplicate_pf);
+        add(s, "bridge-address", test_bridge_address);
         add(s, "vf-collision", test_vf_collision);
         add(s, "bus-overflow", test_bus_overflow);
         add(s, "vf-address", test_vf_address);

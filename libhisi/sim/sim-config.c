@@ -296,6 +296,12 @@ static int check_layout(const hisi_json_value *array, const sim_pf_config *pfs, 
                 hisi_json_element(array, j, &pv);
                 if (routing_id_parse(pfs[j].address, &b) < 0)
                         return hisi_json_error(&pv, -EINVAL, "invalid address");
+                if (streq(pfs[j].address, SIM_BRIDGE_ADDRESS)) {
+                        hisi_json_member_path(&pv, "address", &m);
+                        return hisi_json_error(&m, -EINVAL,
+                                               "%s is the simulated host's PCIe root port",
+                                               SIM_BRIDGE_ADDRESS);
+                }
                 if (b.devfn + pfs[j].total_vfs > 0xff) {
                         hisi_json_member_path(&pv, "total_vfs", &m);
                         return hisi_json_error(&m, -EINVAL,

@@ -42,6 +42,10 @@
 
 #define SIM_CONFIG_PFS_MAX 64u
 
+/* The PCIe root port the simulated accelerators sit behind, as on a Kunpeng 920: no PF may take
+ * its address. */
+#define SIM_BRIDGE_ADDRESS "0000:74:00.0"
+
 typedef struct sim_pf_config {
         char address[HISI_PCI_ADDRESS_MAX]; /* canonical "dddd:bb:dd.0" */
         hisi_kind kind;

@@ -18,7 +18,6 @@
 #include "sim-server.h"
 
 /* The HiSilicon PCIe root port the accelerators sit behind, as on a Kunpeng 920. */
-#define BRIDGE_ADDRESS   "0000:74:00.0"
 #define BRIDGE_DEVICE_ID 0xa121
 #define ACC_CLASS        "0x120000" /* processing accelerator */
 #define GUEST_TICK_USEC  (20 * 1000)
@@ -585,8 +584,8 @@ int sim_host_new(sd_event *event, const sim_config *config, const char *socket_p
                 return r;
         {
                 char *bridge = NULL;
-                r = add_pci_device(h, NULL, BRIDGE_ADDRESS, BRIDGE_DEVICE_ID, "0x060400", "(null)",
-                                   &bridge);
+                r = add_pci_device(h, NULL, SIM_BRIDGE_ADDRESS, BRIDGE_DEVICE_ID, "0x060400",
+                                   "(null)", &bridge);
                 if (r < 0)
                         return r;
                 h->bridge = bridge;
