@@ -349,8 +349,10 @@ static int cmd_load(hisi_ctx *ctx, const char *vf, const char *file) {
                         break;
                 ssize_t w = hisi_migstream_write(s, buf, (size_t)n);
                 if (w < 0)
-                        return fail((int)w, "%s: the device refused the state at byte %" PRIu64, vf,
-                                    total);
+                        return fail((int)w,
+                                    "%s: the device refused the write of bytes %" PRIu64
+                                    "-%" PRIu64,
+                                    vf, total, total + (uint64_t)n - 1);
                 total += (uint64_t)w;
                 if ((size_t)w != (size_t)n)
                         return fail(-EIO, "%s: short write at byte %" PRIu64, vf, total);
