@@ -17,6 +17,11 @@ int write_string_file(const char *path, const char *s);
 int readlink_malloc(const char *path, char **ret);
 int readlink_basename(const char *path, char **ret);
 
+/* mkdir -p: every missing directory of an absolute path. */
+int mkdir_p(const char *path, mode_t mode);
+/* Create (or truncate) a regular file and write data to it. */
+int write_file(const char *path, const void *data, size_t len, mode_t mode);
+
 /* read()/write() until done or error; read stops at EOF and reports what it got. */
 ssize_t loop_read(int fd, void *buf, size_t n);
 int loop_write(int fd, const void *buf, size_t n);

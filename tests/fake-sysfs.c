@@ -78,33 +78,6 @@ static int path_of(const fake_sysfs *f, const char *rel, char **ret) {
         return asprintf_safe(ret, "%s/%s", f->root, rel);
 }
 
-static int mkdir_p(const char *path) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = '\0';
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return negative_errno();
-                *s = '/';
-        }
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                return negative_errno();
-        return 0;
-}
-
-static int write_file_at(const char *path, const void *data, size_t len) {
-        _cleanup_close_ int fd = -EBADF;
-
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
-        if (fd < 0)
-                return negative_errno();
-        return loop_write(fd, data, len);
-}
-
 static int write_rel(fake_sysfs *f, const char *rel, const char *content) {
         _cleanup_free_ char *p = NULL;
         int r;
@@ -112,7 +85,7 @@ static int write_rel(fake_sysfs *f, const char *rel, const char *content) {
         r = path_of(f, rel, &p);
         if (r < 0)
                 return r;
-        return write_file_at(p, content, strlen(content));
+        return write_file(p, content, strlen(content), 0644);
 }
 
 static int symlink_rel(fake_sysfs *f, const char *target, const char *rel) {
@@ -152,11 +125,11 @@ int fake_sysfs_write_file(fake_sysfs *f, const char *relpath, const char *conten
                 return r;
         slash = strrchr(p, '/');
         *slash = '\0';
-        r = mkdir_p(p);
+        r = mkdir_p(p, 0755);
         if (r < 0)
                 return r;
         *slash = '/';
-        return write_file_at(p, content, strlen(content));
+        return write_file(p, content, strlen(content), 0644);
 }
 
 /* ---- The kernel's uevents, and its watches ---- */
@@ -269,7 +242,7 @@ int fake_sysfs_add_driver(fake_sysfs *f, const char *name) {
                 r = asprintf_safe(&p, "%s/%s", dir, files[i]);
                 if (r < 0)
                         return r;
-                r = write_file_at(p, "", 0);
+                r = write_file(p, "", 0, 0644);
                 if (r < 0)
                         return r;
         }
@@ -375,7 +348,7 @@ static int add_function(fake_sysfs *f, const char *address, uint16_t vendor, uin
         r = asprintf_safe(&cfg_path, "%s/config", dir);
         if (r < 0)
                 return r;
-        r = write_file_at(cfg_path, config, sizeof(config));
+        r = write_file(cfg_path, config, sizeof(config), 0644);
         if (r < 0)
                 return r;
 
@@ -513,7 +486,7 @@ int fake_sysfs_add_vf(fake_sysfs *f, const char *pf_address, unsigned index, con
                                   iommu_group);
                 if (r < 0)
                         return r;
-                r = mkdir_p(gdir);
+                r = mkdir_p(gdir, 0755);
                 if (r < 0)
                         return r;
                 free(rel);
@@ -577,7 +550,7 @@ int fake_sysfs_add_vfio_dev(fake_sysfs *f, const char *address, const char *name
         r = asprintf_safe(&dir, "%s/" PCI_PARENT "/%s/vfio-dev/%s", f->root, address, name);
         if (r < 0)
                 return r;
-        r = mkdir_p(dir);
+        r = mkdir_p(dir, 0755);
         if (r < 0)
                 return r;
         r = asprintf_safe(&rel, PCI_PARENT "/%s/vfio-dev/%s/dev", address, name);
@@ -634,7 +607,7 @@ int fake_sysfs_new(fake_sysfs **ret) {
                 r = path_of(f, dirs[i], &p);
                 if (r < 0)
                         return r;
-                r = mkdir_p(p);
+                r = mkdir_p(p, 0755);
                 if (r < 0)
                         return r;
         }

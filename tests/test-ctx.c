@@ -13,20 +13,11 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "file-util.h"
 #include "macro.h"
 #include "migdev.h"
 
 #define UUID "0c0ffee0-0000-4000-8000-000000000001"
-
-static void mkdir_p(char *path) {
-        for (char *p = path + 1; *p; p++)
-                if (*p == '/') {
-                        *p = '\0';
-                        (void)mkdir(path, 0755);
-                        *p = '/';
-                }
-        ck_assert_int_eq(mkdir(path, 0755), 0);
-}
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
         return remove(path);
@@ -85,7 +76,7 @@ START_TEST(test_vfio_path_choice) {
         ck_assert_ptr_nonnull(mkdtemp(root));
         ck_assert_int_eq(hisi_ctx_new(root, &ctx), 0);
         ck_assert_int_eq(hisi_ctx_pathf(ctx, &dev, "/sys/bus/mdev/devices/%s", UUID), 0);
-        mkdir_p(dev);
+        ck_assert_int_eq(mkdir_p(dev, 0755), 0);
 
         ck_assert_int_eq(hisi_ctx_set_vfio_path(ctx, HISI_VFIO_PATH_CDEV), 0);
         ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_KERNEL, UUID, &d), -ENOENT);

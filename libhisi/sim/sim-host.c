@@ -264,16 +264,12 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 
 static int make_file(sim_host *h, const char *rel, const char *content) {
         _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fd = -EBADF;
         int r;
 
         r = asprintf_safe(&path, "%s%s", h->root, rel);
         if (r < 0)
                 return r;
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return negative_errno();
-        return loop_write(fd, content, strlen(content));
+        return write_file(path, content, strlen(content), 0644);
 }
 
 static int make_dir(sim_host *h, const char *rel) {
@@ -283,16 +279,7 @@ static int make_dir(sim_host *h, const char *rel) {
         r = asprintf_safe(&path, "%s%s", h->root, rel);
         if (r < 0)
                 return r;
-        for (char *p = path + strlen(h->root) + 1; *p; p++)
-                if (*p == '/') {
-                        *p = '\0';
-                        if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                                return negative_errno();
-                        *p = '/';
-                }
-        if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                return negative_errno();
-        return 0;
+        return mkdir_p(path, 0755);
 }
 
 static int make_drivers(sim_host *h) {
