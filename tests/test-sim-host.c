@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "macro.h"
 #include "migdev.h"
 #include "sim-harness.h"
+#include "sim-proto.h"
 #include "state-image.h"
 
 #define ZIP_VF           "0000:75:00.1"
@@ -222,55 +224,81 @@ START_TEST(test_qp_mismatch_at_load_on_6_1) {
 }
 END_TEST
 
+/* Pass an fd to the process at the other end of sock (SCM_RIGHTS), and take one. */
+static void send_fd(int sock, int fd) {
+        ck_assert_int_eq(sim_msg_send(sock, 1, 0, NULL, 0, fd), 0);
+}
+
+static int recv_fd(int sock) {
+        sim_msg m;
+        int fd = -EBADF;
+        ck_assert_int_eq(sim_msg_recv(sock, &m, NULL, 0, &fd), 0);
+        return fd;
+}
+
 START_TEST(test_holder_dies_mid_session) {
         _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        _cleanup_(hisi_migstream_closep) hisi_migstream *stream = NULL;
         _cleanup_free_ char *state = NULL;
         sim_harness *h = NULL;
-        hisi_mig_state s;
-        int sync[2], status;
+        hisi_mig_state st;
+        uint8_t buf[16];
+        int pair[2], status;
         pid_t child;
-        char c;
 
         ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
         bind_vf(h, ZIP_VF);
         ck_assert_int_eq(sim_harness_use(h), 0);
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+
+        /* The child exists before the device is opened: it gets the device only through
+         * SCM_RIGHTS, as a workload gets it from the daemon. */
+        child = fork();
+        ck_assert_int_ge(child, 0);
+        if (child == 0) {
+                hisi_migdev *mine = NULL;
+                hisi_migstream *s = NULL;
+                uint8_t head[40];
+                close(pair[0]);
+                if (hisi_migdev_open_fd(ctx, HISI_BACKEND_SIM, ZIP_VF, recv_fd(pair[1]), &mine) <
+                            0 ||
+                    hisi_migdev_set_state(mine, HISI_MIG_STATE_STOP_COPY, NULL, &s) < 0 ||
+                    hisi_migstream_read(s, head, sizeof(head)) != sizeof(head))
+                        _exit(1);
+                /* Mid-session: hand the data fd back, and wait to be killed. */
+                send_fd(pair[1], hisi_migstream_fd(s));
+                pause();
+                _exit(0);
+        }
+        close(pair[1]);
+
         ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
         /* A cdev opens once. */
         {
                 hisi_migdev *again = NULL;
                 ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &again), -EBUSY);
         }
-        ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
-        child = fork();
-        ck_assert_int_ge(child, 0);
-        if (child == 0) {
-                /* The child shares the device (as after SCM_RIGHTS) and starts a save. */
-                hisi_migstream *stream = NULL;
-                uint8_t buf[40];
-                if (hisi_migdev_set_state(d, HISI_MIG_STATE_STOP_COPY, NULL, &stream) < 0 ||
-                    hisi_migstream_read(stream, buf, sizeof(buf)) != sizeof(buf))
-                        _exit(1);
-                (void)!write(sync[1], "x", 1);
-                pause();
-                _exit(0);
-        }
-        close(sync[1]);
-        ck_assert_int_eq(read(sync[0], &c, 1), 1);
-        close(sync[0]);
-        /* Our copy goes: the child still holds the device, mid-session. */
+        send_fd(pair[0], hisi_migdev_fd(d));
+        ck_assert_int_eq(hisi_migstream_open_fd(HISI_BACKEND_SIM, recv_fd(pair[0]), &stream), 0);
+
+        /* Our copy of the device goes: the child still holds it, mid-session. */
         d = hisi_migdev_close(d);
         ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF, "state", &state), 0);
         ck_assert_str_eq(state, "STOP_COPY");
         wait_field(h, ZIP_VF, "open", "true");
+        /* The session is live: the rest of the state reads through the passed data fd. */
+        ck_assert_int_eq(hisi_migstream_read(stream, buf, sizeof(buf)), sizeof(buf));
 
-        /* The last holder dies: the device is closed as the kernel closes it (its sessions
-         * disabled, the function reset), and the next open finds it RUNNING. */
+        /* The last holder dies: the device is closed as the kernel closes it. Its session is
+         * disabled though we still hold the data fd, and the next open finds the VF RUNNING. */
         kill(child, SIGKILL);
         waitpid(child, &status, 0);
+        close(pair[0]);
         wait_field(h, ZIP_VF, "open", "false");
+        ck_assert_int_eq(hisi_migstream_read(stream, buf, sizeof(buf)), -ENODEV);
         ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
-        ck_assert_int_eq(hisi_migdev_get_state(d, &s), 0);
-        ck_assert_int_eq(s, HISI_MIG_STATE_RUNNING);
+        ck_assert_int_eq(hisi_migdev_get_state(d, &st), 0);
+        ck_assert_int_eq(st, HISI_MIG_STATE_RUNNING);
         sim_harness_stop(h);
 }
 END_TEST
