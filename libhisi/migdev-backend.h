@@ -26,6 +26,10 @@ typedef struct hisi_migdev_backend {
          * new fd in the payload's data_fd, owned by the caller. */
         int (*feature)(int fd, void *aux, void *buf);
         int (*reset)(int fd, void *aux);
+        /* VFIO_DEVICE_GET_REGION_INFO, and read()/write() within a region (offset < 2^40). */
+        int (*region_info)(int fd, void *aux, uint32_t index, hisi_region_info *ret);
+        ssize_t (*region_rw)(int fd, void *aux, uint32_t index, uint64_t offset, void *buf,
+                             size_t len, bool write);
         void (*free_aux)(void *aux);
         const hisi_migstream_ops *stream;
 } hisi_migdev_backend;

@@ -259,6 +259,38 @@ static int kernel_reset(int fd, void *aux) {
         return ioctl_errno(fd, HISI_VFIO_DEVICE_RESET, NULL);
 }
 
+static int kernel_region_info(int fd, void *aux, uint32_t index, hisi_region_info *ret) {
+        hisi_vfio_region_info info = { .argsz = sizeof(info), .index = index };
+        int r;
+
+        r = ioctl_errno(fd, HISI_VFIO_DEVICE_GET_REGION_INFO, &info);
+        if (r < 0)
+                return r;
+        *ret = (hisi_region_info){ .flags = info.flags, .size = info.size, .offset = info.offset };
+        return 0;
+}
+
+/* read()/write() on the device fd at the region's offset, which GET_REGION_INFO says (vfio-pci
+ * places region i at i << 40, but the uAPI has the driver say where). */
+static ssize_t kernel_region_rw(int fd, void *aux, uint32_t index, uint64_t offset, void *buf,
+                                size_t len, bool write) {
+        hisi_region_info info;
+        ssize_t k;
+        off_t pos;
+        int r;
+
+        r = kernel_region_info(fd, aux, index, &info);
+        if (r < 0)
+                return r;
+        if (info.offset > (uint64_t)INT64_MAX - offset)
+                return -EINVAL;
+        pos = (off_t)(info.offset + offset);
+        do
+                k = write ? pwrite(fd, buf, len, pos) : pread(fd, buf, len, pos);
+        while (k < 0 && errno == EINTR);
+        return k < 0 ? negative_errno() : k;
+}
+
 static ssize_t kernel_read(int fd, void *buf, size_t n) {
         ssize_t k;
 
@@ -304,6 +336,8 @@ const hisi_migdev_backend hisi_migdev_backend_kernel = {
         .open = kernel_open,
         .feature = kernel_feature,
         .reset = kernel_reset,
+        .region_info = kernel_region_info,
+        .region_rw = kernel_region_rw,
         .free_aux = kernel_aux_free,
         .stream = &kernel_stream_ops,
 };

@@ -106,6 +106,52 @@ static int sim_reset(int fd, void *aux) {
         return r < 0 ? gone(r) : reply.result;
 }
 
+static int sim_region_info_call(int fd, void *aux, uint32_t index, hisi_region_info *ret) {
+        sim_region_info info;
+        sim_msg reply;
+        int r;
+
+        r = sim_call(fd, SIM_OP_REGION_INFO, &index, sizeof(index), &reply, &info, sizeof(info),
+                     NULL);
+        if (r < 0)
+                return gone(r);
+        if (reply.result < 0)
+                return reply.result;
+        if (reply.len != sizeof(info))
+                return -EBADMSG;
+        *ret = (hisi_region_info){ .flags = info.flags, .size = info.size, .offset = info.offset };
+        return 0;
+}
+
+/* The simulated VF has one region, BAR2; the host serves offsets within it. The others are
+ * absent, and the kernel refuses an access to a BAR that is not there with -EINVAL. */
+static ssize_t sim_region_rw(int fd, void *aux, uint32_t index, uint64_t offset, void *buf,
+                             size_t len, bool write) {
+        _cleanup_free_ uint8_t *msg = NULL;
+        sim_region_io io = { .offset = offset, .len = MIN(len, (size_t)SIM_PAYLOAD_MAX) };
+        sim_msg reply;
+        int r;
+
+        if (index != HISI_VFIO_PCI_BAR2_REGION_INDEX)
+                return -EINVAL;
+        if (!write) {
+                r = sim_call(fd, SIM_OP_REGION_READ, &io, sizeof(io), &reply, buf, io.len, NULL);
+                if (r < 0)
+                        return gone(r);
+                if (reply.result >= 0 && (uint32_t)reply.result != reply.len)
+                        return -EBADMSG;
+                return reply.result;
+        }
+        msg = malloc(sizeof(io) + io.len);
+        if (!msg)
+                return -ENOMEM;
+        memcpy(msg, &io, sizeof(io));
+        if (io.len > 0)
+                memcpy(msg + sizeof(io), buf, io.len);
+        r = sim_call(fd, SIM_OP_REGION_WRITE, msg, sizeof(io) + io.len, &reply, NULL, 0, NULL);
+        return r < 0 ? gone(r) : reply.result;
+}
+
 static ssize_t sim_read(int fd, void *buf, size_t n) {
         uint64_t want = MIN(n, (size_t)SIM_PAYLOAD_MAX);
         sim_msg reply;
@@ -177,6 +223,8 @@ const hisi_migdev_backend hisi_migdev_backend_sim = {
         .open = sim_open,
         .feature = sim_feature,
         .reset = sim_reset,
+        .region_info = sim_region_info_call,
+        .region_rw = sim_region_rw,
         .free_aux = NULL,
         .stream = &sim_stream_ops,
 };

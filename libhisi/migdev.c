@@ -301,6 +301,41 @@ int hisi_migdev_reset(hisi_migdev *d) {
         return d->backend->reset(d->fd, d->aux);
 }
 
+/* vfio-pci gives each region a window of 2^40 bytes on the device fd: an offset past it would
+ * reach the next region. */
+#define REGION_OFFSET_MAX ((UINT64_C(1) << HISI_VFIO_PCI_OFFSET_SHIFT) - 1)
+
+int hisi_migdev_region_info(hisi_migdev *d, uint32_t index, hisi_region_info *ret) {
+        hisi_region_info info = {};
+        int r;
+
+        if (!d || !ret)
+                return -EINVAL;
+        r = d->backend->region_info(d->fd, d->aux, index, &info);
+        if (r < 0)
+                return r;
+        *ret = info;
+        return 0;
+}
+
+static ssize_t region_rw(hisi_migdev *d, uint32_t index, uint64_t offset, void *buf, size_t len,
+                         bool write) {
+        if (!d || (!buf && len > 0) || offset > REGION_OFFSET_MAX)
+                return -EINVAL;
+        return d->backend->region_rw(d->fd, d->aux, index, offset, buf, len, write);
+}
+
+ssize_t hisi_migdev_region_read(hisi_migdev *d, uint32_t index, uint64_t offset, void *buf,
+                                size_t len) {
+        return region_rw(d, index, offset, buf, len, false);
+}
+
+ssize_t hisi_migdev_region_write(hisi_migdev *d, uint32_t index, uint64_t offset, const void *buf,
+                                 size_t len) {
+        /* The backends take one buffer for both directions; a write does not change it. */
+        return region_rw(d, index, offset, (void *)buf, len, true);
+}
+
 int hisi_migstream_open_fd(hisi_backend backend, int fd, hisi_migstream **ret) {
         const hisi_migdev_backend *b;
         hisi_migstream *s;
@@ -355,6 +390,12 @@ ssize_t hisi_migstream_pwrite(hisi_migstream *s, const void *buf, size_t n, off_
         if (!s || (!buf && n > 0))
                 return -EINVAL;
         return s->ops->pwrite(s->fd, buf, n, offset);
+}
+
+int hisi_migstream_precopy_ioctl(hisi_migstream *s, struct hisi_vfio_precopy_info *info) {
+        if (!s || !info)
+                return -EINVAL;
+        return s->ops->precopy_info(s->fd, info);
 }
 
 int hisi_migstream_precopy_info(hisi_migstream *s, uint64_t *ret_initial, uint64_t *ret_dirty,

@@ -81,6 +81,32 @@ int hisi_migdev_data_size(hisi_migdev *d, uint64_t *ret);
 int hisi_migdev_reset(hisi_migdev *d);
 
 /*
+ * The device's VFIO regions, as the VF's user sees them (vfio-pci: BAR0-5 are indexes 0-5, ROM
+ * 6, CONFIG 7, VGA 8; HISI_VFIO_PCI_* in vfio-uapi.h). hisi_acc_vfio_pci restricts BAR2 (index
+ * 2), whose upper half holds the migration registers in the VF-controlled mode: the region is
+ * reported as half the BAR, an access at or past the half is -EINVAL, one crossing it is
+ * clipped. For conformance tests, and to look at the QM registers a guest driver sets up.
+ *
+ * region_info: VFIO_DEVICE_GET_REGION_INFO. -EINVAL for an index the device has no region at.
+ * region_read/region_write: read()/write() on the device fd at the region's offset plus offset,
+ * as the kernel takes them: the count moved (the device may clip it; the sim backend moves at
+ * most 64 KiB per call), or a negative errno. An offset of 2^40 or more would leave the region's
+ * window on the fd and is refused here with -EINVAL. The simulated VF has only BAR2: its other
+ * regions are absent (size 0, flags 0, every access -EINVAL).
+ */
+typedef struct hisi_region_info {
+        uint32_t flags;  /* HISI_VFIO_REGION_INFO_FLAG_READ | _WRITE | _MMAP */
+        uint64_t size;   /* bytes the user may access */
+        uint64_t offset; /* where the region starts on the device fd */
+} hisi_region_info;
+
+int hisi_migdev_region_info(hisi_migdev *d, uint32_t index, hisi_region_info *ret);
+ssize_t hisi_migdev_region_read(hisi_migdev *d, uint32_t index, uint64_t offset, void *buf,
+                                size_t len);
+ssize_t hisi_migdev_region_write(hisi_migdev *d, uint32_t index, uint64_t offset, const void *buf,
+                                 size_t len);
+
+/*
  * A data session (the kernel's data_fd). Saving streams read, resuming streams write. Reads
  * return the count, 0 at the end of the stream (a STOP_COPY EOF, or hisi's PRE_COPY end); a
  * driver that implements the uAPI's temporary PRE_COPY EOF returns -ENOMSG. After the session
@@ -95,6 +121,10 @@ ssize_t hisi_migstream_pwrite(hisi_migstream *s, const void *buf, size_t n, off_
  * left it. */
 int hisi_migstream_precopy_info(hisi_migstream *s, uint64_t *ret_initial, uint64_t *ret_dirty,
                                 uint32_t *ret_flags);
+/* The raw VFIO_MIG_GET_PRECOPY_INFO with the caller's struct (argsz and flags as the caller set
+ * them), copied back as the driver left it; for conformance tests. */
+struct hisi_vfio_precopy_info;
+int hisi_migstream_precopy_ioctl(hisi_migstream *s, struct hisi_vfio_precopy_info *info);
 int hisi_migstream_fd(const hisi_migstream *s);
 /* Adopt a data fd passed by another process. Takes fd. */
 int hisi_migstream_open_fd(hisi_backend backend, int fd, hisi_migstream **ret);

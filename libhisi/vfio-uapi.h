@@ -37,6 +37,15 @@
 
 #define HISI_VFIO_GROUP_FLAGS_VIABLE (1u << 0)
 
+/* vfio-pci's regions: BAR0-5 = 0-5, ROM 6, CONFIG 7, VGA 8; region i at fd offset i << 40. */
+#define HISI_VFIO_PCI_BAR2_REGION_INDEX 2
+#define HISI_VFIO_PCI_NUM_REGIONS       9
+#define HISI_VFIO_PCI_OFFSET_SHIFT      40
+
+#define HISI_VFIO_REGION_INFO_FLAG_READ  (1u << 0)
+#define HISI_VFIO_REGION_INFO_FLAG_WRITE (1u << 1)
+#define HISI_VFIO_REGION_INFO_FLAG_MMAP  (1u << 2)
+
 /* struct vfio_device_feature: an 8-byte header, then the feature's payload. */
 #define HISI_VFIO_DEVICE_FEATURE_MASK  0xffffu
 #define HISI_VFIO_DEVICE_FEATURE_GET   (1u << 16)
@@ -72,6 +81,16 @@ typedef struct hisi_vfio_precopy_info {
         __aligned_u64 dirty_bytes;
 } hisi_vfio_precopy_info;
 
+/* struct vfio_region_info, VFIO_DEVICE_GET_REGION_INFO's argument (without capabilities). */
+typedef struct hisi_vfio_region_info {
+        __u32 argsz;
+        __u32 flags;
+        __u32 index;
+        __u32 cap_offset;
+        __aligned_u64 size;
+        __aligned_u64 offset;
+} hisi_vfio_region_info;
+
 typedef struct hisi_vfio_group_status {
         __u32 argsz;
         __u32 flags;
@@ -99,6 +118,7 @@ typedef struct hisi_iommu_ioas_alloc {
 _Static_assert(sizeof(hisi_vfio_feature_hdr) == 8, "vfio_device_feature header");
 _Static_assert(sizeof(hisi_vfio_precopy_info) == 24, "vfio_precopy_info");
 _Static_assert(sizeof(hisi_vfio_device_bind_iommufd) == 16, "vfio_device_bind_iommufd");
+_Static_assert(sizeof(hisi_vfio_region_info) == 32, "vfio_region_info");
 
 /* Where the system header knows a constant, it must be ours. */
 #ifdef VFIO_DEVICE_FEATURE
@@ -118,5 +138,12 @@ _Static_assert(VFIO_MIG_GET_PRECOPY_INFO == HISI_VFIO_MIG_GET_PRECOPY_INFO, "PRE
 _Static_assert(VFIO_DEVICE_BIND_IOMMUFD == HISI_VFIO_DEVICE_BIND_IOMMUFD, "BIND_IOMMUFD");
 #endif
 _Static_assert(VFIO_DEVICE_RESET == HISI_VFIO_DEVICE_RESET, "VFIO_DEVICE_RESET");
+_Static_assert(VFIO_DEVICE_GET_REGION_INFO == HISI_VFIO_DEVICE_GET_REGION_INFO, "GET_REGION_INFO");
+_Static_assert(VFIO_REGION_INFO_FLAG_READ == HISI_VFIO_REGION_INFO_FLAG_READ, "REGION READ");
+_Static_assert(VFIO_REGION_INFO_FLAG_WRITE == HISI_VFIO_REGION_INFO_FLAG_WRITE, "REGION WRITE");
+_Static_assert(VFIO_REGION_INFO_FLAG_MMAP == HISI_VFIO_REGION_INFO_FLAG_MMAP, "REGION MMAP");
+_Static_assert(VFIO_PCI_BAR2_REGION_INDEX == HISI_VFIO_PCI_BAR2_REGION_INDEX, "BAR2 index");
+_Static_assert(VFIO_PCI_NUM_REGIONS == HISI_VFIO_PCI_NUM_REGIONS, "VFIO_PCI_NUM_REGIONS");
+_Static_assert(sizeof(struct vfio_region_info) == sizeof(hisi_vfio_region_info), "region_info");
 _Static_assert(VFIO_GROUP_GET_DEVICE_FD == HISI_VFIO_GROUP_GET_DEVICE_FD, "GET_DEVICE_FD");
 _Static_assert(VFIO_TYPE1v2_IOMMU == HISI_VFIO_TYPE1v2_IOMMU, "TYPE1v2");

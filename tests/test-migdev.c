@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -198,6 +199,73 @@ START_TEST(test_stream_on_pipe) {
 }
 END_TEST
 
+START_TEST(test_region_refusals) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        hisi_region_info info = { .size = 7 };
+        uint8_t buf[4];
+        int fd;
+
+        ck_assert_int_eq(hisi_migdev_region_info(NULL, 2, &info), -EINVAL);
+        ck_assert_int_eq(hisi_migdev_region_read(NULL, 2, 0, buf, 4), -EINVAL);
+        ck_assert_int_eq(hisi_migdev_region_write(NULL, 2, 0, buf, 4), -EINVAL);
+
+        fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(hisi_migdev_open_fd(ctx, HISI_BACKEND_KERNEL, VF, fd, &d), 0);
+        ck_assert_int_eq(hisi_migdev_region_info(d, 2, NULL), -EINVAL);
+        ck_assert_int_eq(hisi_migdev_region_read(d, 2, 0, NULL, 4), -EINVAL);
+        ck_assert_int_eq(hisi_migdev_region_write(d, 2, 0, NULL, 4), -EINVAL);
+        /* 2^40 and beyond would reach the next region's window on the fd. */
+        ck_assert_int_eq(hisi_migdev_region_read(d, 2, UINT64_C(1) << 40, buf, 4), -EINVAL);
+        ck_assert_int_eq(hisi_migdev_region_write(d, 2, UINT64_MAX, buf, 4), -EINVAL);
+        /* Not a VFIO device: GET_REGION_INFO is -ENOTTY, and so is an access that asks it
+         * where the region is; the output is untouched. */
+        ck_assert_int_eq(hisi_migdev_region_info(d, 2, &info), -ENOTTY);
+        ck_assert_uint_eq(info.size, 7);
+        ck_assert_int_eq(hisi_migdev_region_read(d, 2, 0, buf, 4), -ENOTTY);
+        ck_assert_int_eq(hisi_migdev_region_write(d, 2, 0x7ffc, buf, 4), -ENOTTY);
+}
+END_TEST
+
+START_TEST(test_region_sim_refusals) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        hisi_region_info info = { .size = 7 };
+        uint8_t buf[4] = {};
+        int sv[2];
+
+        /* A device connection whose simulator is gone. */
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+        ck_assert_int_eq(hisi_migdev_open_fd(ctx, HISI_BACKEND_SIM, VF, sv[0], &d), 0);
+        /* The simulated VF has only BAR2: any other region is refused before anything is
+         * sent, as the kernel refuses a BAR that is not there. */
+        ck_assert_int_eq(hisi_migdev_region_read(d, 0, 0, buf, 4), -EINVAL);
+        ck_assert_int_eq(hisi_migdev_region_write(d, 7, 0, buf, 4), -EINVAL);
+        ck_assert_int_eq(hisi_migdev_region_read(d, 2, UINT64_C(1) << 40, buf, 4), -EINVAL);
+        safe_close(sv[1]);
+        ck_assert_int_eq(hisi_migdev_region_info(d, 2, &info), -ENODEV);
+        ck_assert_uint_eq(info.size, 7);
+        ck_assert_int_eq(hisi_migdev_region_read(d, 2, 0, buf, 4), -ENODEV);
+        ck_assert_int_eq(hisi_migdev_region_write(d, 2, 0, buf, 4), -ENODEV);
+}
+END_TEST
+
+START_TEST(test_precopy_ioctl_refusals) {
+        _cleanup_(hisi_migstream_closep) hisi_migstream *rs = NULL;
+        hisi_vfio_precopy_info info = { .argsz = sizeof(info), .flags = 0x5a5a, .dirty_bytes = 3 };
+        int p[2];
+
+        ck_assert_int_eq(hisi_migstream_precopy_ioctl(NULL, &info), -EINVAL);
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        safe_close(p[1]);
+        ck_assert_int_eq(hisi_migstream_open_fd(HISI_BACKEND_KERNEL, p[0], &rs), 0);
+        ck_assert_int_eq(hisi_migstream_precopy_ioctl(rs, NULL), -EINVAL);
+        /* A pipe has no such ioctl; the caller's struct is left as it was. */
+        ck_assert_int_eq(hisi_migstream_precopy_ioctl(rs, &info), -ENOTTY);
+        ck_assert_uint_eq(info.flags, 0x5a5a);
+        ck_assert_uint_eq(info.dirty_bytes, 3);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("migdev");
         TCase *tc;
@@ -216,6 +284,12 @@ int main(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_adopted_fd_is_not_vfio);
         tcase_add_test(tc, test_stream_on_pipe);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("regions");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_region_refusals);
+        tcase_add_test(tc, test_region_sim_refusals);
+        tcase_add_test(tc, test_precopy_ioctl_refusals);
         suite_add_tcase(s, tc);
 
         SRunner *sr = srunner_create(s);

@@ -57,6 +57,19 @@ static void wait_field(sim_harness *h, const char *vf, const char *field, const 
         ck_abort_msg("%s: %s never became %s", vf, field, want);
 }
 
+/* Opening the device reset the function: wait until the VF's guest driver has set it up again
+ * (QM_VF_STATE, BAR2 0x60, bit 0 clear), as a save needs for more than the match data. */
+static void wait_guest(hisi_migdev *d) {
+        for (int i = 0; i < 3000; i++) {
+                uint8_t b[4];
+                ck_assert_int_eq(hisi_migdev_region_read(d, 2, 0x60, b, sizeof(b)), 4);
+                if (!(b[0] & 1))
+                        return;
+                usleep(1000);
+        }
+        ck_abort_msg("no guest driver set the VF up");
+}
+
 START_TEST(test_default_host) {
         sim_harness *h = NULL;
         json_object *reply = NULL, *result, *ok;
@@ -136,6 +149,7 @@ static int carry_state(sim_harness *a, sim_harness *b, const char *vf, char **re
 
         ck_assert_int_eq(sim_harness_use(a), 0);
         ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, vf, &src), 0);
+        wait_guest(src);
         ck_assert_int_eq(hisi_migdev_set_state(src, HISI_MIG_STATE_STOP, NULL, NULL), 0);
         ck_assert_int_eq(sim_harness_digest(a, vf, ret_digest_a), 0);
         ck_assert_int_eq(hisi_migdev_set_state(src, HISI_MIG_STATE_STOP_COPY, NULL, &out), 0);
@@ -273,6 +287,7 @@ START_TEST(test_holder_dies_mid_session) {
         close(pair[1]);
 
         ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
+        wait_guest(d);
         /* A cdev opens once. */
         {
                 hisi_migdev *again = NULL;

@@ -653,6 +653,55 @@ START_TEST(test_save_no_guest_driver) {
 }
 END_TEST
 
+/* QM_VF_STATE (BAR2 0x60) bit 0, as vf_qm_state_save() reads it. */
+static uint32_t qm_vf_state(sim_vf *vf) {
+        uint8_t b[4];
+
+        ck_assert_int_eq(sim_vf_bar2_rw(vf, 0x60, b, sizeof(b), false), 4);
+        return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+START_TEST(test_save_not_set_up) {
+        /* vf_qm_state_save() decides by QM_VF_STATE, which a guest driver sets ready and a
+         * function reset (open, VFIO_DEVICE_RESET) clears: until the driver has set the VF up
+         * again, a save is the match data with NOT_READY, though a driver is loaded. */
+        sim_profile p = all_profiles[_i];
+        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
+        hisi_state_image img, snap;
+        uint8_t data[176];
+        sim_migf *f = NULL;
+
+        ck_assert(sim_vf_get_config(vf)->guest_driver);
+        ck_assert_uint_eq(qm_vf_state(vf) & 1, 1);
+        ck_assert_int_eq(sim_vf_snapshot(vf, &snap), 0);
+        ck_assert(snap.header_only);
+        ck_assert_uint_eq(save_stream(vf, data), 40);
+        ck_assert_int_eq(hisi_state_image_parse(data, 40, &img), 0);
+        ck_assert_uint_eq(img.vf_qm_state, HISI_QM_NOT_READY);
+
+        /* Running, the guest driver sets it up: the whole state. */
+        ck_assert_int_eq(set_state(vf, RU, NULL), 0);
+        tick(vf, 1);
+        ck_assert_uint_eq(qm_vf_state(vf) & 1, 0);
+        ck_assert_uint_eq(save_stream(vf, data), 176);
+        ck_assert_int_eq(hisi_state_image_parse(data, 176, &img), 0);
+        ck_assert_uint_eq(img.vf_qm_state, HISI_QM_READY);
+
+        /* A reset clears it again; PRE_COPY -> STOP_COPY saves nothing past the 40 bytes. */
+        ck_assert_int_eq(sim_vf_reset(vf), 0);
+        ck_assert_uint_eq(qm_vf_state(vf) & 1, 1);
+        if (sim_profile_has_precopy(p)) {
+                ck_assert_int_eq(set_state(vf, PC, &f), 0);
+                ck_assert_int_eq(read_all(f, data, sizeof(data), 7), 40);
+                ck_assert_int_eq(set_state(vf, SC, NULL), 0);
+                ck_assert_int_eq(sim_migf_read(f, data, sizeof(data)), 0);
+                f = sim_migf_unref(f);
+                ck_assert_int_eq(set_state(vf, ST, NULL), 0);
+        }
+        ck_assert_uint_eq(save_stream(vf, data), 40);
+}
+END_TEST
+
 START_TEST(test_save_unusable_vft) {
         sim_profile p = all_profiles[_i];
         sim_vf_config c = base_config(p);
@@ -834,6 +883,8 @@ START_TEST(test_resume_limits) {
         uint8_t data[200] = {};
         sim_migf *f = NULL;
 
+        /* Open reset the function: the guest driver sets the VF up again. */
+        tick(src, 1);
         ck_assert_uint_eq(save_stream(src, data), 176);
         ck_assert_int_eq(set_state(dst, RE, &f), 0);
         ck_assert_int_eq(sim_migf_write(f, data, 177), -ENOMEM);
@@ -896,6 +947,8 @@ static void check_mismatch(sim_profile src_p, const sim_vf_config *src_c, sim_pr
         dc.profile = dst_p;
         src = new_open_vf(&sc);
         dst = new_open_vf(&dc);
+        /* Open reset the function: the guest driver sets the VF up again. */
+        tick(src, 1);
         ck_assert_uint_eq(save_stream(src, data), 176);
         ck_assert_int_eq(set_state(dst, RE, &f), 0);
         ck_assert_int_eq(sim_migf_write(f, data, 39), 39);
@@ -1075,6 +1128,8 @@ START_TEST(test_match_after_refusal_loads) {
         b.qp_num = 4;
         src = new_open_vf(&a);
         dst = new_open_vf(&b);
+        /* Open reset the function: the guest driver sets the VF up again. */
+        tick(src, 1);
         ck_assert_uint_eq(save_stream(src, data), 176);
         ck_assert_int_eq(set_state(dst, RE, &f), 0);
         ck_assert_int_eq(sim_migf_write(f, data, 176), sim_profile_early_match(p) ? -EFAULT : 176);
@@ -1100,6 +1155,9 @@ START_TEST(test_match_done) {
         good = new_open_vf(&a);
         bad = new_open_vf(&b);
         dst = new_open_vf(&a);
+        /* Open reset the function: the guest drivers set the VFs up again. */
+        tick(good, 1);
+        tick(bad, 1);
         ck_assert_uint_eq(save_stream(good, g), 176);
         ck_assert_uint_eq(save_stream(bad, x), 176);
         ck_assert_int_eq(load_stream(dst, g, 176, 50), 0);
@@ -1112,6 +1170,47 @@ START_TEST(test_match_done) {
         ck_assert_int_eq(set_state(dst, RE, &f), 0);
         ck_assert_int_eq(sim_migf_write(f, x, 176),
                          sim_profile_open_clears_match(p) ? -EFAULT : 176);
+        sim_migf_unref(f);
+}
+END_TEST
+
+START_TEST(test_probe) {
+        /* Unbound and bound again, the VF is a new device to the driver (vfio_alloc_device()
+         * zeroes hisi_acc_vf_core_device): match_done is clear, whatever passed before. */
+        sim_profile p = all_profiles[_i];
+        sim_vf_config a = base_config(p), b = a;
+        _cleanup_(sim_vf_freep) sim_vf *good = NULL, *bad = NULL, *dst = NULL;
+        uint8_t g[176], x[176];
+        sim_migf *f = NULL, *old = NULL;
+
+        b.qp_num = 4;
+        good = new_open_vf(&a);
+        bad = new_open_vf(&b);
+        dst = new_open_vf(&a);
+        tick(good, 1);
+        tick(bad, 1);
+        ck_assert_uint_eq(save_stream(good, g), 176);
+        ck_assert_uint_eq(save_stream(bad, x), 176);
+        ck_assert_int_eq(load_stream(dst, g, 176, 50), 0);
+
+        /* Probe of a VF left open (the host closes it first): closed, its files disabled. */
+        ck_assert_int_eq(set_state(dst, RE, &old), 0);
+        sim_vf_probe(dst);
+        ck_assert(!sim_vf_is_open(dst));
+        ck_assert(sim_migf_is_disabled(old));
+        ck_assert_int_eq(sim_migf_write(old, x, 1), -ENODEV);
+        old = sim_migf_unref(old);
+        sim_vf_probe(NULL);
+
+        ck_assert_int_eq(sim_vf_open_device(dst), 0);
+        ck_assert_int_eq(get_state(dst), RU);
+        ck_assert_int_eq(set_state(dst, RE, &f), 0);
+        if (sim_profile_early_match(p))
+                ck_assert_int_eq(sim_migf_write(f, x, 176), -EFAULT);
+        else {
+                ck_assert_int_eq(sim_migf_write(f, x, 176), 176);
+                ck_assert_int_eq(set_state(dst, ST, NULL), -EINVAL);
+        }
         sim_migf_unref(f);
 }
 END_TEST
@@ -1467,6 +1566,8 @@ START_TEST(test_fault_corrupt) {
 
         ck_assert_int_eq(sim_vf_fault_corrupt(src, 176), -EINVAL);
         ck_assert_int_eq(sim_vf_fault_corrupt(src, 12), 0); /* dev_id's low byte */
+        /* Open reset the function: the guest driver sets the VF up again. */
+        tick(src, 1);
         ck_assert_int_eq(set_state(src, ST, NULL), 0);
         ck_assert_uint_eq(save_stream(src, data), 176);
         ck_assert_uint_eq(save_stream(src, clean), 176); /* only the next stream */
@@ -1524,6 +1625,7 @@ static Suite *sim_vf_suite(void) {
         tc = tcase_create("save");
         tcase_add_loop_test(tc, test_save_stop_copy, 0, np);
         tcase_add_loop_test(tc, test_save_no_guest_driver, 0, np);
+        tcase_add_loop_test(tc, test_save_not_set_up, 0, np);
         tcase_add_loop_test(tc, test_save_unusable_vft, 0, np);
         suite_add_tcase(s, tc);
 
@@ -1548,6 +1650,7 @@ static Suite *sim_vf_suite(void) {
         tcase_add_loop_test(tc, test_match_magic, 0, np);
         tcase_add_loop_test(tc, test_match_after_refusal_loads, 0, np);
         tcase_add_loop_test(tc, test_match_done, 0, np);
+        tcase_add_loop_test(tc, test_probe, 0, np);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("reset and open");

@@ -19,6 +19,7 @@
 
 /* The HiSilicon PCIe root port the accelerators sit behind, as on a Kunpeng 920. */
 #define BRIDGE_DEVICE_ID 0xa121
+#define BRIDGE_REVISION  0x00       /* not modelled */
 #define ACC_CLASS        "0x120000" /* processing accelerator */
 #define GUEST_TICK_USEC  (20 * 1000)
 #define IOMMU_GROUP_BASE 10
@@ -165,9 +166,11 @@ static int host_emit_uevent(const char *root, const char *address, const char *a
         if (!syspath)
                 return -ENODEV;
         if (vf && driver && streq(driver, HISI_VFIO_DRIVER)) {
-                if (bind)
+                if (bind) {
+                        /* The driver's probe: a new device of its own for the VF. */
+                        sim_vf_probe(vf->vf);
                         (void)vfio_dev_create(h, vf);
-                else {
+                } else {
                         /* The kernel waits for the device's user to let go before the unbind
                          * completes; here the device is closed on the user, as after its
                          * release. */
@@ -338,21 +341,25 @@ static int up_to_sys(const char *syspath, char **ret) {
         return 0;
 }
 
+/* revision: the PCI revision ID, which the hisi QM drivers take as the QM version
+ * (qm->ver = pdev->revision); the VFs are the same silicon as their PF. */
 static int add_pci_device(sim_host *h, const char *parent, const char *address, uint16_t device,
-                          const char *class, const char *override, char **ret_syspath) {
-        char dev[16], pci_id[16], modalias[64];
+                          uint8_t revision, const char *class, const char *override,
+                          char **ret_syspath) {
+        char dev[16], rev[8], pci_id[16], modalias[64];
         char *syspath;
 
         snprintf(dev, sizeof(dev), "0x%04x", device);
+        snprintf(rev, sizeof(rev), "0x%02x", revision);
         snprintf(pci_id, sizeof(pci_id), "19E5:%04X", device);
         snprintf(modalias, sizeof(modalias),
                  "pci:v000019E5d0000%04Xsv000019E5sd00000000bc12sc00i00", device);
         syspath = umockdev_testbed_add_device(
                 h->tb, "pci", address, parent,
                 /* attributes */
-                "vendor", "0x19e5", "device", dev, "class", class, "subsystem_vendor", "0x19e5",
-                "subsystem_device", "0x0000", "driver_override", override, "modalias", modalias,
-                "reset", "", "numa_node", "0", NULL,
+                "vendor", "0x19e5", "device", dev, "revision", rev, "class", class,
+                "subsystem_vendor", "0x19e5", "subsystem_device", "0x0000", "driver_override",
+                override, "modalias", modalias, "reset", "", "numa_node", "0", NULL,
                 /* udev properties */
                 "PCI_CLASS", class + 2, "PCI_ID", pci_id, "PCI_SUBSYS_ID", "19E5:0000",
                 "PCI_SLOT_NAME", address, "MODALIAS", modalias, NULL);
@@ -407,8 +414,8 @@ static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
         char num[16];
         int r;
 
-        r = add_pci_device(h, h->bridge, c->address, hisi_kind_pf_device_id(c->kind), ACC_CLASS,
-                           "(null)", &pf->syspath);
+        r = add_pci_device(h, h->bridge, c->address, hisi_kind_pf_device_id(c->kind),
+                           (uint8_t)c->qm_version, ACC_CLASS, "(null)", &pf->syspath);
         if (r < 0)
                 return r;
         snprintf(num, sizeof(num), "%u", c->total_vfs);
@@ -455,7 +462,7 @@ static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
                 if (r < 0)
                         return r;
                 r = add_pci_device(h, h->bridge, vf->address, hisi_kind_vf_device_id(c->kind),
-                                   ACC_CLASS, "(null)", &vf->syspath);
+                                   (uint8_t)c->qm_version, ACC_CLASS, "(null)", &vf->syspath);
                 if (r < 0)
                         return r;
                 pf->n_vfs++;
@@ -571,8 +578,8 @@ int sim_host_new(sd_event *event, const sim_config *config, const char *socket_p
                 return r;
         {
                 char *bridge = NULL;
-                r = add_pci_device(h, NULL, SIM_BRIDGE_ADDRESS, BRIDGE_DEVICE_ID, "0x060400",
-                                   "(null)", &bridge);
+                r = add_pci_device(h, NULL, SIM_BRIDGE_ADDRESS, BRIDGE_DEVICE_ID, BRIDGE_REVISION,
+                                   "0x060400", "(null)", &bridge);
                 if (r < 0)
                         return r;
                 h->bridge = bridge;

@@ -71,6 +71,12 @@ static bool pf_ctrl_mode(const sim_vf *vf) {
         return sim_profile_pf_ctrl_bar(vf->config.profile) && vf->config.qm_version > QM_HW_V3;
 }
 
+/* QM_VF_STATE bit 0 clear: a guest driver has set the VF up (hisi_qm_set_state(QM_READY)),
+ * and not since a function reset wiped it. */
+static bool guest_ready(const sim_vf *vf) {
+        return vf->config.guest_driver && vf->guest.initialized;
+}
+
 static void reset_last_path(sim_vf *vf) {
         vf->last_path = (hisi_mig_path){ .states = { vf->mig_state }, .n = 1 };
 }
@@ -200,6 +206,19 @@ static void function_reset(sim_vf *vf) {
         }
 }
 
+void sim_vf_probe(sim_vf *vf) {
+        if (!vf)
+                return;
+        /* Unbinding closed the device; be safe. */
+        sim_vf_close_device(vf);
+        disable_fds(vf);
+        vf->mig_state = HISI_MIG_STATE_RUNNING;
+        vf->vf_qm_state = HISI_QM_NOT_READY;
+        vf->match_done = false;
+        vf->pm_engaged = false;
+        reset_last_path(vf);
+}
+
 /* hisi_acc_vfio_pci_open_device() */
 int sim_vf_open_device(sim_vf *vf) {
         if (!vf)
@@ -272,8 +291,9 @@ static uint64_t xqe_dma(const uint32_t dw[7], bool fixed_order) {
 static void fill_state(const sim_vf *vf, hisi_state_image *img) {
         bool fixed = sim_profile_fixed_dma_order(vf->config.profile);
 
-        if (!vf->config.guest_driver) {
-                /* QM_VF_STATE does not become ready within 1 ms: the match data only. */
+        /* qm_wait_dev_not_ready() reads QM_VF_STATE: a VF that no guest driver set up (none
+         * loaded, or none since a reset) does not become ready within 1 ms: the match data. */
+        if (!guest_ready(vf)) {
                 img->vf_qm_state = HISI_QM_NOT_READY;
                 img->header_only = true;
                 return;
@@ -789,7 +809,7 @@ static uint32_t bar2_reg(const sim_vf *vf, uint64_t offset) {
         case QM_QUE_ISO_CFG_V:
                 return vf->config.que_iso_cfg;
         case QM_VF_STATE:
-                return vf->config.guest_driver && vf->guest.initialized ? 0 : 1;
+                return guest_ready(vf) ? 0 : 1;
         }
         return sim_guest_reg(&vf->guest, offset);
 }

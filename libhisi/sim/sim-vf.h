@@ -62,6 +62,10 @@ bool sim_vf_has_migration(const sim_vf *vf);
  * can see it: the next open sets RUNNING).
  */
 int sim_vf_open_device(sim_vf *vf);
+/* hisi_acc_vfio_pci_probe(): the driver binds the VF, with a new, zeroed device of its own
+ * (vfio_alloc_device()): match_done clear, vf_qm_state NOT_READY, no files, closed. What the
+ * hardware holds (the guest's registers) stays. */
+void sim_vf_probe(sim_vf *vf);
 void sim_vf_close_device(sim_vf *vf);
 bool sim_vf_is_open(const sim_vf *vf);
 
@@ -108,7 +112,8 @@ int sim_vf_bar2_mmap_check(const sim_vf *vf, uint64_t offset, uint64_t len);
 bool sim_vf_guest_tick(sim_vf *vf);
 void sim_vf_set_guest_driver(sim_vf *vf, bool loaded);
 /* The guest-visible device state as a save would take it now (176 bytes, or the 40-byte
- * header when no guest driver; -EINVAL when the VFT is unusable, as the save would be), and a
+ * header when no guest driver has set the VF up since it was loaded or the function reset:
+ * QM_VF_STATE not ready; -EINVAL when the VFT is unusable, as the save would be), and a
  * digest of the guest's registers that does not depend on the host (not the match header, not
  * the derived eqe/aeqe DMA words): equal digests mean a migrated VF holds exactly what the
  * source held. */

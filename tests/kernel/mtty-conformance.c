@@ -26,7 +26,6 @@
 #include "conformance.h"
 #include "file-util.h"
 #include "macro.h"
-#include "parse-util.h"
 
 #define MTTY_UUID "5c4e1d0a-8b3f-4f6e-9a2d-6d7c1b0e3f42"
 
@@ -90,26 +89,6 @@ static void mtty_remove(void) {
                 (void)write_string_file(remove, "1");
 }
 
-/*
- * Whether sending STOP_COPY -> PRE_COPY to this kernel is safe: "vfio: prevent infinite loop in
- * vfio_mig_get_next_state() on blocked arc" is in 6.12.y from 6.12.96 on (Debian's changelog);
- * every other kernel from 6.2 on is assumed to spin on it.
- */
-static bool kernel_survives_blocked_arc(const char *release) {
-        uint32_t sub;
-        char *end = NULL;
-        _cleanup_free_ char *s = NULL;
-
-        if (!strneq(release, "6.12.", STRLEN("6.12.")))
-                return false;
-        s = strdup(release + STRLEN("6.12."));
-        if (!s)
-                return false;
-        end = s + strspn(s, "0123456789");
-        *end = '\0';
-        return safe_atou32(s, &sub) >= 0 && sub >= 96;
-}
-
 static int run(void) {
         _cleanup_(hisi_ctx_freep) hisi_ctx *ctx = NULL;
         const char *type_dir = NULL;
@@ -158,7 +137,7 @@ static int run(void) {
                         .overflow_error = -ENOMEM,
                         .precopy_end = 0,
                         .unknown_feature_error = -ENOTTY,
-                        .send_blocked_arc = kernel_survives_blocked_arc(u.release),
+                        .send_blocked_arc = conformance_kernel_survives_blocked_arc(u.release),
                 };
 
                 conformance_note(&c, "the generic suite through the %s path", mtty.label);
