@@ -25,6 +25,7 @@
 #include "kind.h"
 #include "pci-bind.h"
 #include "version.h"
+#include "vf-regs.h"
 
 #define EXIT_USAGE    2
 #define CHUNK_DEFAULT 4096
@@ -38,6 +39,7 @@ static bool arg_run = false;
 static uint32_t arg_chunk = CHUNK_DEFAULT;
 static bool arg_force = false;
 static uint32_t arg_timeout_sec = 5;
+static uint32_t arg_wait_ready_sec = 0;
 
 static void help(void) {
         printf("Usage: hisi-migtool [OPTIONS] COMMAND VF [ARG]\n"
@@ -65,6 +67,9 @@ static void help(void) {
                "      --precopy        save: go through PRE_COPY first\n"
                "      --chunk=BYTES    Read and write the stream in chunks of BYTES (%d)\n"
                "      --run            load: run the VF after it loaded\n"
+               "      --wait-ready=SEC save: first wait until a guest driver has set the VF\n"
+               "                       up (QM_VF_STATE), or only the 40-byte match data is\n"
+               "                       saved\n"
                "      --force          bind: take the VF from another driver than its host's\n"
                "      --timeout=SEC    bind, unbind: wait this long for the driver (5)\n"
                "  -j, --json           Print the result as JSON\n"
@@ -148,7 +153,8 @@ static int cmd_info(hisi_ctx *ctx, const char *vf) {
         _cleanup_free_ char *flags_str = NULL;
         hisi_mig_state state;
         uint64_t flags, size = 0;
-        int r, size_r;
+        bool ready = false;
+        int r, size_r, ready_r;
 
         if (open_dev(ctx, vf, &d) != 0)
                 return EXIT_FAILURE;
@@ -163,6 +169,7 @@ static int cmd_info(hisi_ctx *ctx, const char *vf) {
                 return fail(r, "%s: cannot format the flags", vf);
         /* MIG_DATA_SIZE exists from 6.2; older kernels answer -ENOTTY. */
         size_r = hisi_migdev_data_size(d, &size);
+        ready_r = hisi_vf_qm_ready(d, &ready);
 
         if (arg_json) {
                 json_object *o = json_object_new_object();
@@ -177,6 +184,8 @@ static int cmd_info(hisi_ctx *ctx, const char *vf) {
                                        json_object_new_string(hisi_mig_state_to_string(state)));
                 json_object_object_add(o, "data_size",
                                        size_r >= 0 ? json_object_new_uint64(size) : NULL);
+                json_object_object_add(o, "qm_ready",
+                                       ready_r >= 0 ? json_object_new_boolean(ready) : NULL);
                 print_json(o);
                 json_object_put(o);
         } else {
@@ -189,6 +198,9 @@ static int cmd_info(hisi_ctx *ctx, const char *vf) {
                         printf("Data size:  %" PRIu64 " bytes\n", size);
                 else
                         printf("Data size:  unknown (%s)\n", errno_to_name(size_r));
+                if (ready_r >= 0)
+                        printf("QM:         %s\n", ready ? "ready (a guest driver set it up)"
+                                                         : "not ready (saves the match data only)");
         }
         return EXIT_SUCCESS;
 }
@@ -278,6 +290,12 @@ static int cmd_save(hisi_ctx *ctx, const char *vf, const char *file) {
 
         if (open_dev(ctx, vf, &d) != 0)
                 return EXIT_FAILURE;
+        if (arg_wait_ready_sec > 0) {
+                r = hisi_vf_wait_qm_ready(d, (uint64_t)arg_wait_ready_sec * 1000000);
+                if (r < 0)
+                        return fail(r, "%s: no guest driver set the VF up within %u s", vf,
+                                    arg_wait_ready_sec);
+        }
         fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0)
                 return fail(negative_errno(), "cannot create %s", file);
@@ -492,6 +510,7 @@ int main(int argc, char *argv[]) {
                 ARG_VERSION,
                 ARG_FORCE,
                 ARG_TIMEOUT,
+                ARG_WAIT_READY,
         };
         static const struct option options[] = {
                 { "backend", required_argument, NULL, 'b' },
@@ -501,6 +520,7 @@ int main(int argc, char *argv[]) {
                 { "run", no_argument, NULL, ARG_RUN },
                 { "force", no_argument, NULL, ARG_FORCE },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "wait-ready", required_argument, NULL, ARG_WAIT_READY },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -543,6 +563,16 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_FORCE:
                         arg_force = true;
+                        break;
+                case ARG_WAIT_READY:
+                        if (safe_atou32(optarg, &arg_wait_ready_sec) < 0 ||
+                            arg_wait_ready_sec > 3600) {
+                                fprintf(stderr,
+                                        "hisi-migtool: --wait-ready takes seconds from 0 to "
+                                        "3600, not '%s'\n",
+                                        optarg);
+                                return EXIT_USAGE;
+                        }
                         break;
                 case ARG_TIMEOUT:
                         if (safe_atou32(optarg, &arg_timeout_sec) < 0 || arg_timeout_sec > 3600) {

@@ -38,6 +38,7 @@ check too-many 2 'reset takes one VF' -- "$tool" reset 0000:7d:00.1 extra
 check unknown-state 2 "unknown state 'FLYING'" -- "$tool" state 0000:7d:00.1 FLYING
 check unknown-backend 2 "unknown backend 'qemu'" -- "$tool" --backend qemu info 0000:7d:00.1
 check bad-chunk 2 'chunk takes a size' -- "$tool" --chunk 0 save 0000:7d:00.1 /dev/null
+check bad-wait-ready 2 'wait-ready takes seconds' -- "$tool" --wait-ready x save 0000:7d:00.1 /dev/null
 check relative-root 2 'needs an absolute path' -- "$tool" --root rel info 0000:7d:00.1
 check no-such-device 1 'ENODEV: no such device' -- "$tool" --root "$root" info 0000:7d:00.2
 check not-bound-to-vfio 1 '0000:7d:00.1: ENODEV' -- "$tool" --root "$root" state 0000:7d:00.1

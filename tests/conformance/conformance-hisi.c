@@ -18,14 +18,14 @@
 #include <time.h>
 
 #include "conformance-hisi-internal.h"
+#include "vf-regs.h"
 #include "conformance-internal.h"
 #include "conformance.h"
 #include "macro.h"
 #include "state-image.h"
 #include "vfio-uapi.h"
 
-#define GUEST_WAIT_NSEC (UINT64_C(10) * 1000 * 1000 * 1000)
-#define GUEST_POLL_NSEC (1000 * 1000)
+#define GUEST_WAIT_USEC (UINT64_C(10) * 1000 * 1000)
 
 static const char *const kernel_names[_CONFORMANCE_HISI_KERNEL_MAX] = {
         [CONFORMANCE_HISI_6_1] = "6.1",
@@ -70,13 +70,6 @@ void hx_put_le(uint8_t *p, unsigned width, uint64_t v) {
                 p[i] = (uint8_t)v;
 }
 
-static uint64_t now_nsec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 * 1000 * 1000 + (uint64_t)ts.tv_nsec;
-}
-
 int hx_read_reg(hisi_migdev *d, uint64_t offset, uint32_t *ret) {
         uint8_t b[4];
         ssize_t k;
@@ -91,25 +84,7 @@ int hx_read_reg(hisi_migdev *d, uint64_t offset, uint32_t *ret) {
 }
 
 int conformance_hisi_wait_guest(hisi_migdev *d, void *userdata) {
-        uint64_t deadline = now_nsec() + GUEST_WAIT_NSEC;
-
-        if (!d)
-                return -EINVAL;
-        for (;;) {
-                const struct timespec poll = { .tv_nsec = GUEST_POLL_NSEC };
-                uint32_t state = 0;
-                int r;
-
-                r = hx_read_reg(d, QM_VF_STATE, &state);
-                if (r < 0)
-                        return r;
-                if (!(state & 1))
-                        return 0;
-                if (now_nsec() > deadline)
-                        return -ETIMEDOUT;
-                /* A register has no event to wait for: the guest driver writes it. */
-                (void)nanosleep(&poll, NULL);
-        }
+        return hisi_vf_wait_qm_ready(d, GUEST_WAIT_USEC);
 }
 
 int conformance_hisi_generic_target(const conformance_hisi_target *h, conformance_target *ret) {
