@@ -132,6 +132,34 @@ START_TEST(test_bind_uevents) {
                 ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
                 seen_remove = strneq(line, "remove " ZIP_VF2, strlen("remove " ZIP_VF2));
         }
+        /* Hot-add it again: add, then bound to its host driver; and it binds to vfio again. */
+        ck_assert_int_eq(
+                sim_harness_ctl(h, "{\"cmd\":\"plug\",\"device\":\"" ZIP_VF2 "\"}", &reply), 0);
+        json_object_put(reply);
+        for (bool seen_add = false; !seen_add;) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                seen_add = strneq(line, "add " ZIP_VF2, strlen("add " ZIP_VF2));
+        }
+        driver = mfree(driver);
+        ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF2, "driver", &driver), 0);
+        ck_assert_str_eq(driver, "hisi_zip");
+        bind_vf(h, ZIP_VF2);
+        for (bool seen = false; !seen;) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                seen = streq(line, "bind " ZIP_VF2 " hisi_acc_vfio_pci");
+        }
+        /* Twice is refused: it is there. */
+        ck_assert_int_eq(
+                sim_harness_ctl(h, "{\"cmd\":\"plug\",\"device\":\"" ZIP_VF2 "\"}", &reply), 0);
+        {
+                json_object *ok;
+                ck_assert(json_object_object_get_ex(reply, "ok", &ok));
+                ck_assert(!json_object_get_boolean(ok));
+        }
+        json_object_put(reply);
+
         kill(pid, SIGTERM);
         waitpid(pid, NULL, 0);
         sim_harness_stop(h);

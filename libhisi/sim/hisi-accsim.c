@@ -62,6 +62,7 @@ static void help(void) {
                "  ctl fault-probe DRIVER ERRNO|0         Make a driver's probe fail (or not)\n"
                "  ctl reset VF                           Reset a VF (FLR)\n"
                "  ctl unplug VF                          Hot-unplug a VF\n"
+               "  ctl plug VF                            Hot-add an unplugged VF again\n"
                "  ctl guest VF on|off                    Load or unload the guest driver\n"
                "\n"
                "Options:\n"
@@ -423,7 +424,7 @@ static int cmd_ctl(int argc, char **argv) {
         if (streq(cmd, "list") && argc == 1)
                 req = request("list", NULL);
         else if ((streq(cmd, "show") || streq(cmd, "digest") || streq(cmd, "reset") ||
-                  streq(cmd, "unplug")) &&
+                  streq(cmd, "unplug") || streq(cmd, "plug")) &&
                  argc == 2)
                 req = request(cmd, argv[1]);
         else if (streq(cmd, "guest") && argc == 3 &&

@@ -160,6 +160,11 @@ json_object *sim_ctl_handle(sim_host *h, sd_event *event, json_object *req) {
                 r = sim_host_reset_vf(h, device);
                 return r < 0 ? reply_error(r, r == -ENODEV ? "no such VF" : NULL) : reply_ok(NULL);
         }
+        if (streq(cmd, "plug")) {
+                r = sim_host_plug_vf(h, device);
+                return r < 0 ? reply_error(r, r == -EEXIST ? "the VF is present" : "no such VF")
+                             : reply_ok(NULL);
+        }
         if (streq(cmd, "unplug")) {
                 r = sim_host_unplug_vf(h, device);
                 return r < 0 ? reply_error(r, "no such VF") : reply_ok(NULL);

@@ -408,6 +408,42 @@ static int watch_device(sim_host *h, const char *address) {
         return watch_add(h, rel, HISI_SIM_PCI_DRIVER_OVERRIDE, address);
 }
 
+/* A VF's sysfs side: the device, physfn/virtfnN, its IOMMU group, the watch on its attributes,
+ * and the host driver bound, as after writing sriov_numvfs. */
+static int add_vf_device(sim_host *h, sim_host_vf *vf) {
+        const sim_pf_config *c = &vf->pf->config;
+        const char *host_driver = hisi_kind_host_driver(c->kind);
+        _cleanup_free_ char *physfn = NULL, *vf_target = NULL;
+        char link[32];
+        int r;
+
+        r = add_pci_device(h, h->bridge, vf->address, hisi_kind_vf_device_id(c->kind),
+                           (uint8_t)c->qm_version, ACC_CLASS, "(null)", &vf->syspath);
+        if (r < 0)
+                return r;
+        vf->present = true;
+        /* physfn and virtfnN: siblings under the bridge. */
+        if (asprintf_safe(&physfn, "../%s", c->address) < 0 ||
+            asprintf_safe(&vf_target, "../%s", vf->address) < 0)
+                return -ENOMEM;
+        umockdev_testbed_set_attribute_link(h->tb, vf->syspath, "physfn", physfn);
+        snprintf(link, sizeof(link), "virtfn%u", vf->index);
+        umockdev_testbed_set_attribute_link(h->tb, vf->pf->syspath, link, vf_target);
+        r = add_iommu_group(h, vf->syspath, vf->address, vf->iommu_group);
+        if (r < 0)
+                return r;
+        r = watch_device(h, vf->address);
+        if (r < 0)
+                return r;
+        if (c->driver_bound) {
+                r = hisi_sim_pci_tree_set_driver_link(h->root, vf->address, host_driver, h);
+                if (r < 0)
+                        return r;
+                umockdev_testbed_set_property(h->tb, vf->syspath, "DRIVER", host_driver);
+        }
+        return 0;
+}
+
 static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
         const sim_pf_config *c = &pf->config;
         const char *host_driver = hisi_kind_host_driver(c->kind);
@@ -440,8 +476,6 @@ static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
                 return -ENOMEM;
         for (unsigned i = 0; i < c->num_vfs; i++) {
                 sim_host_vf *vf = &pf->vfs[i];
-                _cleanup_free_ char *up = NULL, *physfn = NULL, *virtfn = NULL, *vf_target = NULL;
-                char link[32];
                 sim_vf_config vc = {
                         .kind = c->kind,
                         .vf_index = i,
@@ -458,42 +492,17 @@ static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
                 vf->pf = pf;
                 vf->index = i;
                 vf->vfio_minor = -1;
+                vf->iommu_group = (*group)++;
                 r = sim_config_vf_address(c, i, vf->address);
                 if (r < 0)
                         return r;
-                r = add_pci_device(h, h->bridge, vf->address, hisi_kind_vf_device_id(c->kind),
-                                   (uint8_t)c->qm_version, ACC_CLASS, "(null)", &vf->syspath);
-                if (r < 0)
-                        return r;
-                pf->n_vfs++;
-                vf->present = true;
                 r = sim_vf_new(&vc, &vf->vf);
                 if (r < 0)
                         return r;
-                /* physfn and virtfnN: siblings under the bridge. */
-                r = up_to_sys(vf->syspath, &up);
+                pf->n_vfs++;
+                r = add_vf_device(h, vf);
                 if (r < 0)
                         return r;
-                if (asprintf_safe(&physfn, "../%s", c->address) < 0 ||
-                    asprintf_safe(&vf_target, "../%s", vf->address) < 0)
-                        return -ENOMEM;
-                umockdev_testbed_set_attribute_link(h->tb, vf->syspath, "physfn", physfn);
-                snprintf(link, sizeof(link), "virtfn%u", i);
-                umockdev_testbed_set_attribute_link(h->tb, pf->syspath, link, vf_target);
-                vf->iommu_group = (*group)++;
-                r = add_iommu_group(h, vf->syspath, vf->address, vf->iommu_group);
-                if (r < 0)
-                        return r;
-                r = watch_device(h, vf->address);
-                if (r < 0)
-                        return r;
-                /* As after writing sriov_numvfs: the host driver binds its VFs. */
-                if (c->driver_bound) {
-                        r = hisi_sim_pci_tree_set_driver_link(h->root, vf->address, host_driver, h);
-                        if (r < 0)
-                                return r;
-                        umockdev_testbed_set_property(h->tb, vf->syspath, "DRIVER", host_driver);
-                }
         }
         return 0;
 }
@@ -806,9 +815,40 @@ int sim_host_unplug_vf(sim_host *h, const char *address) {
             asprintf_safe(&back, "%s/sys/bus/pci/drivers/%s/%s", h->root, driver, vf->address) >= 0)
                 (void)unlink(back);
         watch_remove_name(h, vf->address);
+        /* The links that point at it go with it, as the PCI core removes them. */
+        {
+                _cleanup_free_ char *virtfn = NULL, *member = NULL;
+                if (asprintf_safe(&virtfn, "%s%s/virtfn%u", h->root, vf->pf->syspath, vf->index) >=
+                    0)
+                        (void)unlink(virtfn);
+                if (asprintf_safe(&member, "%s/sys/kernel/iommu_groups/%d/devices/%s", h->root,
+                                  vf->iommu_group, vf->address) >= 0)
+                        (void)unlink(member);
+        }
         umockdev_testbed_uevent(h->tb, vf->syspath, "remove");
         umockdev_testbed_remove_device(h->tb, vf->syspath);
         vf->present = false;
+        return 0;
+}
+
+int sim_host_plug_vf(sim_host *h, const char *address) {
+        sim_host_vf *vf = address ? find_vf(h, address) : NULL;
+        int r;
+
+        if (!vf)
+                return -ENODEV;
+        if (vf->present)
+                return -EEXIST;
+        g_free(vf->syspath);
+        vf->syspath = NULL;
+        r = add_vf_device(h, vf);
+        if (r < 0)
+                return r;
+        /* A function that comes back is a new device to its driver. */
+        sim_vf_probe(vf->vf);
+        umockdev_testbed_uevent(h->tb, vf->syspath, "add");
+        if (vf->pf->config.driver_bound)
+                umockdev_testbed_uevent(h->tb, vf->syspath, "bind");
         return 0;
 }
 

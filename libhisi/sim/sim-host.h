@@ -43,6 +43,9 @@ int sim_host_reset_vf(sim_host *h, const char *vf);
 int sim_host_set_guest_driver(sim_host *h, const char *vf, bool loaded);
 /* Hot-unplug: the VF disappears (remove uevent), its open device stops answering. */
 int sim_host_unplug_vf(sim_host *h, const char *vf);
+/* Hot-add a VF that was unplugged: it comes back bound to its host driver (add and bind
+ * uevents). -EEXIST when present, -ENODEV when the host never had it. */
+int sim_host_plug_vf(sim_host *h, const char *vf);
 int sim_host_digest(sim_host *h, const char *vf, uint64_t *ret);
 
 static inline void sim_host_freep(sim_host **p) {
