@@ -2,9 +2,9 @@
 /*
  * The simulated host's control socket: `hisi-accsim ctl` inspects the host and injects faults
  * through it. One JSON object per SOCK_SEQPACKET message each way:
- *   request  {"cmd": "list" | "show" | "digest" | "fault" | "reset" | "unplug" | "plug" | "guest" | "stop",
- *             "device": "0000:75:00.1", ...arguments}
- *   reply    {"ok": true, "result": ...} or {"ok": false, "error": "ENODEV", "message": "..."}
+ *   request  {"cmd": "list" | "show" | "digest" | "fault" | "reset" | "unplug" | "plug" | "guest" |
+ * "stop", "device": "0000:75:00.1", ...arguments} reply    {"ok": true, "result": ...} or {"ok":
+ * false, "error": "ENODEV", "message": "..."}
  */
 #pragma once
 

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One binding operation on one VF, driven from the event loop: bind it to hisi_acc_vfio_pci, or
+ * unbind it from there back to its host driver. The kernel's sequence (driver_override, unbind,
+ * drivers_probe, facts page section 4) is walked one step at a time with libhisi's step
+ * functions; a step is done when the driver link says so, which the job checks after each write
+ * and whenever the manager hands it a uevent of its VF (bind_job_kick()). No step sleeps: a timer
+ * bounds the whole operation, and a job that fails or times out puts the VF back as it found it
+ * (its override and its driver) under a timer of its own.
+ *
+ * The job reports once, through its done callback, always from the event loop (never from a
+ * call into the job), with a sentence a person can act on.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "ctx.h"
+#include "kind.h"
+#include "macro.h"
+
+typedef enum BindJobType {
+        BIND_JOB_BIND,   /* to hisi_acc_vfio_pci */
+        BIND_JOB_UNBIND, /* from hisi_acc_vfio_pci back to the host driver */
+        _BIND_JOB_TYPE_MAX,
+        _BIND_JOB_TYPE_INVALID = -EINVAL,
+} BindJobType;
+
+const char *bind_job_type_to_string(BindJobType t); /* "bind", "unbind" */
+
+typedef struct BindJob BindJob;
+
+/* error: 0 or a negative errno (-ETIMEDOUT when a step did not take in time); message: what
+ * happened, for people. The job may be freed from the callback. */
+typedef void (*bind_job_done_t)(BindJob *j, int error, const char *message, void *userdata);
+
+int bind_job_new(sd_event *event, hisi_ctx *ctx, BindJobType type, const char *address,
+                 hisi_kind kind, uint64_t timeout_usec, bind_job_done_t done, void *userdata,
+                 BindJob **ret);
+BindJob *bind_job_free(BindJob *j);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BindJob *, bind_job_free);
+
+/* Begin. A negative return means the job could not start (nothing was changed and done will
+ * not be called); otherwise done is called once, later. */
+int bind_job_start(BindJob *j);
+/* Something happened to the VF (a uevent): look at its driver link again. */
+void bind_job_kick(BindJob *j);
+/* End now without putting anything back (the VF went away): done gets error and message. */
+void bind_job_abort(BindJob *j, int error, const char *message);
+
+BindJobType bind_job_get_type(const BindJob *j);
+const char *bind_job_get_address(const BindJob *j);
+bool bind_job_is_started(const BindJob *j);

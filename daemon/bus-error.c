@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The named D-Bus errors of com.hisilicon.AccMig1 (see bus-error.h). */
+
+#include <errno.h>
+
+#include "bus-error.h"
+
+const sd_bus_error_map bus_error_map[] = {
+        SD_BUS_ERROR_MAP(BUS_ERROR_NO_SUCH_DEVICE, ENODEV),
+        SD_BUS_ERROR_MAP(BUS_ERROR_NOT_A_VF, EPERM),
+        SD_BUS_ERROR_MAP(BUS_ERROR_EXCLUDED, EPERM),
+        SD_BUS_ERROR_MAP(BUS_ERROR_MANAGED_BY_LIBVIRT, EBUSY),
+        SD_BUS_ERROR_MAP(BUS_ERROR_HELD_BY_OTHER, EBUSY),
+        SD_BUS_ERROR_MAP(BUS_ERROR_BUSY, EALREADY),
+        SD_BUS_ERROR_MAP(BUS_ERROR_DRIVER_NOT_LOADED, ENOENT),
+        SD_BUS_ERROR_MAP(BUS_ERROR_TIMEOUT, ETIMEDOUT),
+        SD_BUS_ERROR_MAP(BUS_ERROR_BIND_FAILED, EIO),
+        SD_BUS_ERROR_MAP(BUS_ERROR_INVALID_CONFIG, EINVAL),
+        SD_BUS_ERROR_MAP(BUS_ERROR_SHUTTING_DOWN, ESHUTDOWN),
+        SD_BUS_ERROR_MAP_END,
+};

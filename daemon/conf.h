@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon's configuration: one JSON file (/etc/hisi-accmigd/hisi-accmigd.json by default),
+ * decoded strictly through libhisi's json-util, so that an unknown key, a wrong type or a bad
+ * value is refused with the file, the line, the key's path and the reason:
+ *
+ *     hisi-accmigd.json:7: binding.policy: expected "none", "devices", "pfs" or "all", got "some"
+ *
+ * Every key is optional; hisi-accmigd.json(5) documents each one and conf/hisi-accmigd.json
+ * holds the defaults. Pure logic: no event loop, no logging; config_load() only reads the file.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "migdev.h"
+#include "pci-address.h"
+
+#define CONFIG_FILE_DEFAULT "/etc/hisi-accmigd/hisi-accmigd.json"
+
+/* Which VFs the daemon binds to hisi_acc_vfio_pci by itself. */
+typedef enum BindPolicy {
+        BIND_POLICY_NONE,    /* none: only explicit Bind calls */
+        BIND_POLICY_DEVICES, /* the VFs listed in binding.devices */
+        BIND_POLICY_PFS,     /* every VF of the PFs listed in binding.pfs */
+        BIND_POLICY_ALL,     /* every HiSilicon accelerator VF */
+        _BIND_POLICY_MAX,
+        _BIND_POLICY_INVALID = -EINVAL,
+} BindPolicy;
+
+const char *bind_policy_to_string(BindPolicy p);
+BindPolicy bind_policy_from_string(const char *s);
+
+typedef enum TlsMode {
+        TLS_MODE_X509, /* mutual x509 authentication */
+        TLS_MODE_NONE, /* no TLS at all: only when configured, and said so in the log */
+        _TLS_MODE_MAX,
+        _TLS_MODE_INVALID = -EINVAL,
+} TlsMode;
+
+const char *tls_mode_to_string(TlsMode m);
+TlsMode tls_mode_from_string(const char *s);
+
+/* Canonical PCI addresses ("0000:75:00.1"), without duplicates, in the file's order. */
+typedef struct AddressList {
+        char (*addresses)[HISI_PCI_ADDRESS_MAX];
+        size_t n;
+} AddressList;
+
+bool address_list_contains(const AddressList *l, const char *address);
+
+typedef struct Config {
+        hisi_backend backend;    /* "backend": kernel or sim */
+        char *runtime_directory; /* "runtime_directory" */
+        int log_level;           /* "log_level": LOG_ERR … LOG_DEBUG */
+
+        struct {
+                BindPolicy policy;
+                AddressList devices;
+                AddressList pfs;
+                AddressList exclude;          /* never bound by the policy */
+                bool take_from_other_drivers; /* a VF another driver (vfio-pci, …) holds */
+                bool bind_libvirt_managed;    /* a VF a libvirt domain has as managed='yes' */
+        } binding;
+
+        struct {
+                bool enabled;
+                char *uri;
+        } libvirt;
+
+        struct {
+                char *listen_address; /* an IP literal */
+                uint16_t port;
+                TlsMode tls_mode;
+                char *tls_directory;
+                char *ca_cert, *server_cert, *server_key, *client_cert, *client_key;
+        } peer;
+
+        struct {
+                uint64_t bind_usec;
+                uint64_t bind_retry_min_usec;
+                uint64_t bind_retry_max_usec;
+                uint64_t libvirt_usec;
+                uint64_t peer_connect_usec;
+                uint64_t peer_io_usec;
+                uint64_t migration_usec;
+        } timeouts;
+
+        struct {
+                unsigned max_devices;
+                unsigned max_concurrent_binds;
+                unsigned max_migrations;
+                unsigned max_peer_connections;
+        } limits;
+} Config;
+
+/* The defaults, as if the file were "{}". */
+int config_default(Config *ret);
+
+/*
+ * Decode a config from text; origin names it in messages (NULL: "input"). -EINVAL for a bad
+ * config, -EFBIG for a text over HISI_JSON_SIZE_MAX, -ENOMEM. On failure *ret is untouched and
+ * *ret_error (when not NULL) gets the message (NULL only for -ENOMEM), which the caller frees.
+ */
+int config_parse(const char *text, size_t len, const char *origin, Config *ret, char **ret_error);
+/* Read and decode a file; a file that cannot be read gives "<path>: <strerror>". */
+int config_load(const char *path, Config *ret, char **ret_error);
+
+void config_done(Config *c);

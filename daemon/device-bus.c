@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The com.hisilicon.AccMig1.Device interface (see device-bus.h and com.hisilicon.AccMig1.xml). */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-error.h"
+#include "device-bus.h"
+#include "device.h"
+#include "log.h"
+#include "manager.h"
+
+#define PROPS_MAX 24
+
+static const char *strempty(const char *s) {
+        return s ? s : "";
+}
+
+int device_bus_path(const char *address, char **ret) {
+        if (!address || !hisi_pci_address_valid(address) || !ret)
+                return -EINVAL;
+        return sd_bus_path_encode(DEVICE_PATH_PREFIX, address, ret);
+}
+
+int device_bus_address_from_path(const char *path, char **ret) {
+        _cleanup_free_ char *a = NULL;
+        int r;
+
+        if (!path || !ret)
+                return -EINVAL;
+        r = sd_bus_path_decode(path, DEVICE_PATH_PREFIX, &a);
+        if (r < 0)
+                return r;
+        if (r == 0 || !a || !hisi_pci_address_valid(a))
+                return -EINVAL;
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+int device_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                       void **ret_found, sd_bus_error *error) {
+        _cleanup_free_ char *address = NULL;
+        Manager *m = userdata;
+        Device *d;
+
+        if (device_bus_address_from_path(path, &address) < 0)
+                return 0;
+        d = manager_find_device(m, address);
+        if (!d || !device_is_vf(d))
+                return 0;
+        *ret_found = d;
+        return 1;
+}
+
+int device_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
+                           sd_bus_error *error) {
+        Manager *m = userdata;
+        char **nodes;
+        size_t k = 0;
+
+        nodes = calloc(m->n_devices + 1, sizeof(char *));
+        if (!nodes)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_devices; i++) {
+                if (!device_is_vf(m->devices[i]))
+                        continue;
+                nodes[k] = strdup(m->devices[i]->object_path);
+                if (!nodes[k]) {
+                        for (size_t j = 0; j < k; j++)
+                                free(nodes[j]);
+                        free(nodes);
+                        return -ENOMEM;
+                }
+                k++;
+        }
+        *ret_nodes = nodes;
+        return 1;
+}
+
+/* ---- Properties ---- */
+
+#define DEFINE_STRING_GETTER(name, expr)                                                           \
+        static int property_get_##name(sd_bus *bus, const char *path, const char *interface,       \
+                                       const char *property, sd_bus_message *reply,                \
+                                       void *userdata, sd_bus_error *error) {                      \
+                const Device *d = userdata;                                                        \
+                return sd_bus_message_append_basic(reply, 's', strempty(expr));                    \
+        }
+
+DEFINE_STRING_GETTER(address, d->facts.address)
+DEFINE_STRING_GETTER(kind, hisi_kind_to_string(d->facts.kind))
+DEFINE_STRING_GETTER(name, d->facts.name)
+DEFINE_STRING_GETTER(pf, d->facts.pf_address)
+DEFINE_STRING_GETTER(driver, d->facts.driver)
+DEFINE_STRING_GETTER(driver_override, d->facts.driver_override)
+DEFINE_STRING_GETTER(vfio_device, d->facts.vfio_dev)
+DEFINE_STRING_GETTER(policy, bind_decision_to_string(d->policy))
+DEFINE_STRING_GETTER(policy_reason, d->policy_reason_text)
+DEFINE_STRING_GETTER(libvirt_domain, d->libvirt_domain)
+DEFINE_STRING_GETTER(bind_state, device_bind_state_to_string(d->bind_state))
+DEFINE_STRING_GETTER(last_error, d->last_error)
+DEFINE_STRING_GETTER(control_mode, device_control_mode_to_string(d->control_mode))
+DEFINE_STRING_GETTER(migration_state, d->migration_state)
+DEFINE_STRING_GETTER(owner, device_owner(d))
+
+static int property_get_device_id(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error) {
+        const Device *d = userdata;
+        return sd_bus_message_append(reply, "q", d->facts.device_id);
+}
+
+static int property_get_vf_index(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error) {
+        const Device *d = userdata;
+        return sd_bus_message_append(reply, "i", (int32_t)d->facts.vf_index);
+}
+
+static int property_get_bound(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error) {
+        const Device *d = userdata;
+        return sd_bus_message_append(reply, "b", (int)device_is_bound(d));
+}
+
+static int property_get_iommu_group(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error) {
+        const Device *d = userdata;
+        return sd_bus_message_append(reply, "i", (int32_t)d->facts.iommu_group);
+}
+
+static int property_get_bind_attempts(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error) {
+        const Device *d = userdata;
+        return sd_bus_message_append(reply, "u", (uint32_t)d->bind_attempts);
+}
+
+static int property_get_migration_flags(sd_bus *bus, const char *path, const char *interface,
+                                        const char *property, sd_bus_message *reply, void *userdata,
+                                        sd_bus_error *error) {
+        const Device *d = userdata;
+        return sd_bus_message_append(reply, "t", d->migration_flags);
+}
+
+/* ---- Methods ---- */
+
+static int method_bind_common(sd_bus_message *message, Device *d, BindJobType type,
+                              sd_bus_error *error) {
+        uint64_t flags;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &flags);
+        if (r < 0)
+                return r;
+        if (flags & ~BUS_BIND_FLAGS_ALL)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown flags 0x%llx.",
+                                         (unsigned long long)flags);
+        r = manager_bind_request(d->manager, d, type, flags & BUS_BIND_FORCE, message, error);
+        if (r < 0)
+                return r;
+        return 1; /* the reply comes when the job ends */
+}
+
+static int method_bind(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        return method_bind_common(message, userdata, BIND_JOB_BIND, error);
+}
+
+static int method_unbind(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        return method_bind_common(message, userdata, BIND_JOB_UNBIND, error);
+}
+
+#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+
+const sd_bus_vtable device_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Address", "s", property_get_address, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Kind", "s", property_get_kind, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("DeviceId", "q", property_get_device_id, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Name", "s", property_get_name, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("PF", "s", property_get_pf, 0, EMITS),
+        SD_BUS_PROPERTY("VFIndex", "i", property_get_vf_index, 0, EMITS),
+        SD_BUS_PROPERTY("Driver", "s", property_get_driver, 0, EMITS),
+        SD_BUS_PROPERTY("DriverOverride", "s", property_get_driver_override, 0, EMITS),
+        SD_BUS_PROPERTY("Bound", "b", property_get_bound, 0, EMITS),
+        SD_BUS_PROPERTY("IommuGroup", "i", property_get_iommu_group, 0, EMITS),
+        SD_BUS_PROPERTY("VfioDevice", "s", property_get_vfio_device, 0, EMITS),
+        SD_BUS_PROPERTY("Policy", "s", property_get_policy, 0, EMITS),
+        SD_BUS_PROPERTY("PolicyReason", "s", property_get_policy_reason, 0, EMITS),
+        SD_BUS_PROPERTY("LibvirtDomain", "s", property_get_libvirt_domain, 0, EMITS),
+        SD_BUS_PROPERTY("Owner", "s", property_get_owner, 0, EMITS),
+        SD_BUS_PROPERTY("BindState", "s", property_get_bind_state, 0, EMITS),
+        SD_BUS_PROPERTY("LastError", "s", property_get_last_error, 0, EMITS),
+        SD_BUS_PROPERTY("BindAttempts", "u", property_get_bind_attempts, 0, EMITS),
+        SD_BUS_PROPERTY("ControlMode", "s", property_get_control_mode, 0, EMITS),
+        SD_BUS_PROPERTY("MigrationFlags", "t", property_get_migration_flags, 0, EMITS),
+        SD_BUS_PROPERTY("MigrationState", "s", property_get_migration_state, 0, EMITS),
+        SD_BUS_METHOD_WITH_ARGS("Bind", SD_BUS_ARGS("t", flags), SD_BUS_RESULT("s", message),
+                                method_bind, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Unbind", SD_BUS_ARGS("t", flags), SD_BUS_RESULT("s", message),
+                                method_unbind, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+/* ---- Signals ---- */
+
+static bool bus_live(const Device *d) {
+        return d->manager && d->manager->bus && d->manager->state != MANAGER_STARTING &&
+               device_is_vf(d);
+}
+
+void device_bus_send_changed(Device *d, unsigned props) {
+        static const struct {
+                unsigned bit;
+                const char *names[3];
+        } map[] = {
+                { DEVICE_PROP_DRIVER, { "Driver", "Bound" } },
+                { DEVICE_PROP_DRIVER_OVERRIDE, { "DriverOverride" } },
+                { DEVICE_PROP_IOMMU_GROUP, { "IommuGroup" } },
+                { DEVICE_PROP_VFIO_DEVICE, { "VfioDevice" } },
+                { DEVICE_PROP_POLICY, { "Policy", "PolicyReason" } },
+                { DEVICE_PROP_BIND_STATE, { "BindState" } },
+                { DEVICE_PROP_LAST_ERROR, { "LastError" } },
+                { DEVICE_PROP_BIND_ATTEMPTS, { "BindAttempts" } },
+                { DEVICE_PROP_LIBVIRT_DOMAIN, { "LibvirtDomain" } },
+                { DEVICE_PROP_CONTROL_MODE, { "ControlMode" } },
+                { DEVICE_PROP_MIGRATION, { "MigrationFlags", "MigrationState" } },
+                { DEVICE_PROP_PF, { "PF", "VFIndex" } },
+                { DEVICE_PROP_OWNER, { "Owner" } },
+        };
+        char *names[PROPS_MAX + 1];
+        size_t n = 0;
+        int r;
+
+        if (!d || props == 0 || !bus_live(d))
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (props & map[i].bit)
+                        for (size_t k = 0; k < ELEMENTSOF(map[i].names) && map[i].names[k]; k++)
+                                if (n < PROPS_MAX)
+                                        names[n++] = (char *)map[i].names[k];
+        names[n] = NULL;
+        r = sd_bus_emit_properties_changed_strv(d->manager->bus, d->object_path, DEVICE_INTERFACE,
+                                                names);
+        if (r < 0)
+                log_device_debug(d, "Failed to send PropertiesChanged for %s: %s",
+                                 device_address(d), strerror(-r));
+}
+
+void device_bus_send_added(Device *d) {
+        int r;
+
+        if (!d || !bus_live(d))
+                return;
+        r = sd_bus_emit_object_added(d->manager->bus, d->object_path);
+        if (r < 0)
+                log_device_debug(d, "Failed to send InterfacesAdded for %s: %s", device_address(d),
+                                 strerror(-r));
+}
+
+void device_bus_send_removed(Device *d) {
+        int r;
+
+        if (!d || !bus_live(d))
+                return;
+        r = sd_bus_emit_object_removed(d->manager->bus, d->object_path);
+        if (r < 0)
+                log_device_debug(d, "Failed to send InterfacesRemoved for %s: %s",
+                                 device_address(d), strerror(-r));
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* udev enumeration and monitoring of PCI devices (see device-monitor.h). */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "device-monitor.h"
+#include "kind.h"
+
+/* Large enough for a burst of uevents (enabling 255 VFs on a PF) while the loop is busy. */
+#define RECEIVE_BUFFER_SIZE (16 * 1024 * 1024)
+
+struct DeviceMonitor {
+        sd_event *event;
+        sd_device_monitor *monitor;
+        device_monitor_handler_t handler;
+        void *userdata;
+};
+
+const char *device_action_to_string(sd_device_action_t a) {
+        switch (a) {
+        case SD_DEVICE_ADD:
+                return "add";
+        case SD_DEVICE_REMOVE:
+                return "remove";
+        case SD_DEVICE_CHANGE:
+                return "change";
+        case SD_DEVICE_MOVE:
+                return "move";
+        case SD_DEVICE_ONLINE:
+                return "online";
+        case SD_DEVICE_OFFLINE:
+                return "offline";
+        case SD_DEVICE_BIND:
+                return "bind";
+        case SD_DEVICE_UNBIND:
+                return "unbind";
+        case _SD_DEVICE_ACTION_MAX:
+        case _SD_DEVICE_ACTION_INVALID:
+        default: /* libsystemd's enum: a newer one may have more */
+                return "unknown";
+        }
+}
+
+static int on_uevent(sd_device_monitor *monitor, sd_device *device, void *userdata) {
+        DeviceMonitor *m = userdata;
+        sd_device_action_t action;
+
+        if (sd_device_get_action(device, &action) < 0)
+                return 0;
+        m->handler(device, action, m->userdata);
+        return 0;
+}
+
+int device_monitor_new(sd_event *event, device_monitor_handler_t handler, void *userdata,
+                       DeviceMonitor **ret) {
+        _cleanup_(device_monitor_freep) DeviceMonitor *m = NULL;
+        int r;
+
+        if (!event || !handler || !ret)
+                return -EINVAL;
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->event = sd_event_ref(event);
+        m->handler = handler;
+        m->userdata = userdata;
+
+        r = sd_device_monitor_new(&m->monitor);
+        if (r < 0)
+                return r;
+        /* Best effort: without it the kernel's default buffer is used. */
+        (void)sd_device_monitor_set_receive_buffer_size(m->monitor, RECEIVE_BUFFER_SIZE);
+        r = sd_device_monitor_filter_add_match_subsystem_devtype(m->monitor, "pci", NULL);
+        if (r < 0)
+                return r;
+        r = sd_device_monitor_attach_event(m->monitor, event);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+DeviceMonitor *device_monitor_free(DeviceMonitor *m) {
+        if (!m)
+                return NULL;
+        if (m->monitor) {
+                (void)sd_device_monitor_stop(m->monitor);
+                sd_device_monitor_unref(m->monitor);
+        }
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+int device_monitor_start(DeviceMonitor *m) {
+        if (!m)
+                return -EINVAL;
+        return sd_device_monitor_start(m->monitor, on_uevent, m);
+}
+
+int device_monitor_enumerate(DeviceMonitor *m, device_monitor_each_t fn, void *userdata) {
+        sd_device_enumerator *e = NULL;
+        char vendor[16];
+        int r;
+
+        if (!m || !fn)
+                return -EINVAL;
+        r = sd_device_enumerator_new(&e);
+        if (r < 0)
+                return r;
+        snprintf(vendor, sizeof(vendor), "0x%04x", HISI_PCI_VENDOR_ID);
+        r = sd_device_enumerator_add_match_subsystem(e, "pci", true);
+        if (r >= 0)
+                r = sd_device_enumerator_add_match_sysattr(e, "vendor", vendor, true);
+        for (sd_device *d = r >= 0 ? sd_device_enumerator_get_device_first(e) : NULL; d;
+             d = sd_device_enumerator_get_device_next(e)) {
+                r = fn(d, userdata);
+                if (r < 0)
+                        break;
+        }
+        sd_device_enumerator_unref(e);
+        return r < 0 ? r : 0;
+}

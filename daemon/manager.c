@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon's life cycle and its registry of HiSilicon PFs and VFs (see manager.h).
+ *
+ * The registry follows udev: a device is read again on each of its uevents (its facts are cheap
+ * to read, see device-facts.h), so the registry holds what sysfs says now, not what a uevent
+ * said earlier, and a uevent handled twice changes nothing.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "device-bus.h"
+#include "file-util.h"
+#include "log.h"
+#include "manager.h"
+
+#define STOP_EXTRA_USEC 2000000ULL
+
+static const char *const manager_state_names[_MANAGER_STATE_MAX] = {
+        [MANAGER_STARTING] = "starting",
+        [MANAGER_RUNNING] = "running",
+        [MANAGER_RELOADING] = "reloading",
+        [MANAGER_STOPPING] = "stopping",
+};
+
+const char *manager_state_to_string(ManagerState s) {
+        if (s < 0 || s >= _MANAGER_STATE_MAX)
+                return NULL;
+        return manager_state_names[s];
+}
+
+static const char *const libvirt_state_names[_LIBVIRT_STATE_MAX] = {
+        [LIBVIRT_DISABLED] = "disabled",
+        [LIBVIRT_SCANNING] = "scanning",
+        [LIBVIRT_AVAILABLE] = "available",
+        [LIBVIRT_UNAVAILABLE] = "unavailable",
+};
+
+const char *libvirt_state_to_string(LibvirtState s) {
+        if (s < 0 || s >= _LIBVIRT_STATE_MAX)
+                return NULL;
+        return libvirt_state_names[s];
+}
+
+/* ---- The registry ---- */
+
+/* The index of address, or where it would go (*ret_found false). */
+static size_t registry_position(Manager *m, const char *address, bool *ret_found) {
+        size_t lo = 0, hi = m->n_devices;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(device_address(m->devices[mid]), address);
+
+                if (c == 0) {
+                        *ret_found = true;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *ret_found = false;
+        return lo;
+}
+
+Device *manager_find_device(Manager *m, const char *address) {
+        bool found;
+        size_t i;
+
+        if (!m || !address)
+                return NULL;
+        i = registry_position(m, address, &found);
+        return found ? m->devices[i] : NULL;
+}
+
+Device *manager_find_vf(Manager *m, const char *address) {
+        char a[HISI_PCI_ADDRESS_MAX];
+        Device *d;
+
+        if (!address || hisi_pci_address_normalize(address, a) < 0)
+                return NULL;
+        d = manager_find_device(m, a);
+        return d && device_is_vf(d) ? d : NULL;
+}
+
+size_t manager_count_vfs(Manager *m) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < m->n_devices; i++)
+                n += device_is_vf(m->devices[i]);
+        return n;
+}
+
+static void counts(Manager *m, unsigned ret[static 4]) {
+        ret[0] = ret[1] = ret[2] = 0;
+        for (size_t i = 0; i < m->n_devices; i++) {
+                Device *d = m->devices[i];
+
+                if (!device_is_vf(d))
+                        continue;
+                ret[0]++;
+                ret[1] += device_is_bound(d);
+                ret[2] += d->bind_state == DEVICE_BIND_FAILED;
+        }
+        ret[3] = manager_pending_jobs(m);
+}
+
+void manager_notify_status(Manager *m) {
+        _cleanup_free_ char *status = NULL;
+        unsigned c[4];
+        size_t pfs = m->n_devices - manager_count_vfs(m);
+
+        counts(m, c);
+        if (asprintf(&status,
+                     "STATUS=%s: %zu PF%s, %u VF%s (%u bound, %u failed), %u bind job%s, policy %s",
+                     m->state == MANAGER_RUNNING ? "Watching" : manager_state_to_string(m->state),
+                     pfs, pfs == 1 ? "" : "s", c[0], c[0] == 1 ? "" : "s", c[1], c[2], c[3],
+                     c[3] == 1 ? "" : "s", bind_policy_to_string(m->config.binding.policy)) < 0)
+                return;
+        /* Only what changed: the service manager need not hear the same line twice. */
+        if (m->last_status && streq(m->last_status, status))
+                return;
+        (void)sd_notify(false, status);
+        free(m->last_status);
+        m->last_status = TAKE_PTR(status);
+}
+
+void manager_changed(Manager *m, unsigned props) {
+        if (props == 0)
+                return;
+        manager_bus_send_changed(m, props);
+        if (props & (MANAGER_PROP_COUNTS | MANAGER_PROP_STATE | MANAGER_PROP_CONFIG))
+                manager_notify_status(m);
+}
+
+void manager_device_changed(Manager *m, Device *d, unsigned device_props) {
+        unsigned c[4], props = 0;
+
+        if (d && device_props) {
+                device_bus_send_changed(d, device_props);
+                if (!device_is_vf(d))
+                        props |= MANAGER_PROP_PFS;
+        }
+        counts(m, c);
+        if (memcmp(c, m->last_counts, sizeof(c)) != 0) {
+                memcpy(m->last_counts, c, sizeof(c));
+                props |= MANAGER_PROP_COUNTS;
+        }
+        if (m->state != MANAGER_STARTING)
+                manager_changed(m, props);
+}
+
+static int registry_add(Manager *m, DeviceFacts *facts, Device **ret) {
+        _cleanup_(device_freep) Device *d = NULL;
+        Device **n;
+        bool found;
+        size_t i;
+        int r;
+
+        if (m->n_devices >= m->config.limits.max_devices) {
+                if (!m->limit_warned)
+                        log_warning("Ignoring %s and any further device: limits.max_devices (%u) "
+                                    "is reached.",
+                                    facts->address, m->config.limits.max_devices);
+                m->limit_warned = true;
+                return -ENOSPC;
+        }
+        i = registry_position(m, facts->address, &found);
+        if (found)
+                return -EEXIST;
+        r = device_new(m, facts, &d);
+        if (r < 0)
+                return r;
+        n = reallocarray(m->devices, m->n_devices + 1, sizeof(*m->devices));
+        if (!n)
+                return -ENOMEM;
+        m->devices = n;
+        memmove(m->devices + i + 1, m->devices + i, (m->n_devices - i) * sizeof(*m->devices));
+        m->devices[i] = d;
+        m->n_devices++;
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+static void registry_remove(Manager *m, Device *d) {
+        bool found, vf = device_is_vf(d);
+        size_t i;
+
+        manager_bind_forget(m, d);
+        device_bus_send_removed(d);
+        i = registry_position(m, device_address(d), &found);
+        if (found) {
+                memmove(m->devices + i, m->devices + i + 1,
+                        (m->n_devices - i - 1) * sizeof(*m->devices));
+                m->n_devices--;
+        }
+        if (vf)
+                log_device_info(d, "VF %s (%s) is gone.", device_address(d), device_kind_string(d));
+        else
+                log_device_info(d, "PF %s (%s) is gone.", device_address(d), device_kind_string(d));
+        device_free(d);
+        manager_device_changed(m, NULL, 0);
+        if (!vf && m->state != MANAGER_STARTING)
+                manager_changed(m, MANAGER_PROP_PFS);
+        manager_bind_resume(m);
+}
+
+/* A device udev shows now: add it, or read it again. */
+static void device_seen(Manager *m, sd_device *dev, sd_device_action_t action) {
+        _cleanup_(device_facts_done) DeviceFacts f = {};
+        const char *sysname;
+        Device *d;
+        unsigned changed;
+        int r;
+
+        if (sd_device_get_sysname(dev, &sysname) < 0 || !hisi_pci_address_valid(sysname))
+                return;
+        d = manager_find_device(m, sysname);
+        if (action == SD_DEVICE_REMOVE) {
+                if (d)
+                        registry_remove(m, d);
+                return;
+        }
+        /* Read sysfs as it is now: the uevent may be older than the state. */
+        r = device_facts_read_address(sysname, !d, &f);
+        if (r == -ENOTSUP)
+                return; /* not an accelerator */
+        if (r == -ENODEV) {
+                if (d)
+                        registry_remove(m, d);
+                return;
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Failed to read %s after its %s uevent, ignoring: %m", sysname,
+                                  device_action_to_string(action));
+                return;
+        }
+        if (!d) {
+                r = registry_add(m, &f, &d);
+                if (r < 0) {
+                        if (r != -ENOSPC && r != -EEXIST)
+                                log_warning_errno(r, "Failed to add %s to the registry: %m",
+                                                  sysname);
+                        return;
+                }
+                if (m->state == MANAGER_STARTING)
+                        return;
+                log_device_info(d, "%s %s (%s) appeared%s%s.", device_is_vf(d) ? "VF" : "PF",
+                                device_address(d), device_kind_string(d),
+                                d->facts.driver ? ", on " : ", without a driver",
+                                d->facts.driver ? d->facts.driver : "");
+                device_bus_send_added(d);
+                manager_device_changed(m, NULL, 0);
+                if (!device_is_vf(d))
+                        manager_changed(m, MANAGER_PROP_PFS);
+                else if (m->config.libvirt.enabled)
+                        /* libvirt may manage the new VF: ask before the policy binds it. */
+                        manager_libvirt_rescan(m, true);
+                else
+                        manager_apply_policy(m, d);
+                return;
+        }
+        changed = device_update(d, &f);
+        log_device_debug(d, "%s uevent of %s%s.", device_action_to_string(action),
+                         device_address(d), changed ? "" : ", nothing changed");
+        manager_device_changed(m, d, changed);
+        manager_bind_on_uevent(m, d, action);
+}
+
+static void on_uevent(sd_device *dev, sd_device_action_t action, void *userdata) {
+        device_seen(userdata, dev, action);
+}
+
+static int on_enumerated(sd_device *dev, void *userdata) {
+        device_seen(userdata, dev, SD_DEVICE_ADD);
+        return 0;
+}
+
+/* ---- Life cycle ---- */
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        manager_stop(userdata);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void)manager_reload(userdata, NULL);
+        return 0;
+}
+
+int manager_new(const char *config_path, Config *config, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        if (!config_path || !config || !ret)
+                return -EINVAL;
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->config = *config;
+        *config = (Config){};
+        m->state = MANAGER_STARTING;
+        m->libvirt_state = LIBVIRT_DISABLED;
+        m->config_path = strdup(config_path);
+        if (!m->config_path)
+                return -ENOMEM;
+        r = hisi_ctx_new(NULL, &m->ctx);
+        if (r < 0)
+                return r;
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, on_sigterm, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sigint, SIGINT, on_sigterm, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sighup, SIGHUP, on_sighup, m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        libvirt_scan_free(m->libvirt_scan);
+        /* Jobs first, while every device is still there to be answered for. */
+        for (size_t i = 0; i < m->n_devices; i++)
+                manager_bind_forget(m, m->devices[i]);
+        for (size_t i = 0; i < m->n_devices; i++)
+                device_free(m->devices[i]);
+        free(m->devices);
+        free(m->queue);
+        device_monitor_free(m->monitor);
+        libvirt_hostdevs_free(m->libvirt_hostdevs, m->n_libvirt_hostdevs);
+        free(m->libvirt_error);
+        free(m->last_status);
+        sd_event_source_disable_unref(m->sigterm);
+        sd_event_source_disable_unref(m->sigint);
+        sd_event_source_disable_unref(m->sighup);
+        sd_event_source_disable_unref(m->stop_timer);
+        if (m->bus) {
+                sd_bus_flush(m->bus);
+                sd_bus_close_unref(m->bus);
+        }
+        sd_event_unref(m->event);
+        hisi_ctx_free(m->ctx);
+        config_done(&m->config);
+        free(m->config_path);
+        free(m);
+        return NULL;
+}
+
+/* The runtime directory, 0700, with its parents. */
+static int make_runtime_directory(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+        struct stat st;
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++)
+                if (*s == '/') {
+                        *s = '\0';
+                        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                                return negative_errno();
+                        *s = '/';
+                }
+        if (mkdir(p, 0700) < 0 && errno != EEXIST)
+                return negative_errno();
+        if (stat(p, &st) < 0)
+                return negative_errno();
+        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+int manager_start(Manager *m) {
+        int r;
+
+        (void)sd_notify(false, "STATUS=Starting");
+        r = make_runtime_directory(m->config.runtime_directory);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the runtime directory %s: %m",
+                                       m->config.runtime_directory);
+        r = manager_bus_setup(m);
+        if (r < 0)
+                return r;
+
+        /* The monitor first, so that nothing between the enumeration and it is lost. */
+        r = device_monitor_new(m->event, on_uevent, m, &m->monitor);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the udev monitor: %m");
+        r = device_monitor_start(m->monitor);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the udev monitor: %m");
+        (void)sd_notify(false, "STATUS=Enumerating HiSilicon accelerator devices");
+        r = device_monitor_enumerate(m->monitor, on_enumerated, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to enumerate the PCI devices: %m");
+        counts(m, m->last_counts);
+        log_info("Found %zu PF%s and %zu VF%s.", m->n_devices - manager_count_vfs(m),
+                 m->n_devices - manager_count_vfs(m) == 1 ? "" : "s", manager_count_vfs(m),
+                 manager_count_vfs(m) == 1 ? "" : "s");
+
+        /* Only now may clients find us: the registry is complete. */
+        r = manager_bus_request_name(m);
+        if (r < 0)
+                return r;
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the watchdog, continuing without: %m");
+
+        m->state = MANAGER_RUNNING;
+        {
+                unsigned c[4];
+                size_t pfs = m->n_devices - manager_count_vfs(m);
+
+                counts(m, c);
+                (void)sd_notifyf(
+                        false, "READY=1\nSTATUS=Watching: %zu PF%s, %u VF%s (%u bound), policy %s",
+                        pfs, pfs == 1 ? "" : "s", c[0], c[0] == 1 ? "" : "s", c[1],
+                        bind_policy_to_string(m->config.binding.policy));
+        }
+        log_info("Ready: %s on the system bus, backend %s, binding policy %s.", BUS_NAME,
+                 hisi_backend_to_string(m->config.backend),
+                 bind_policy_to_string(m->config.binding.policy));
+
+        if (m->config.libvirt.enabled)
+                manager_libvirt_rescan(m, true);
+        else
+                manager_apply_policy_all(m);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "The event loop failed: %m");
+        return m->exit_code != 0 ? m->exit_code : r;
+}
+
+int manager_reload(Manager *m, char **ret_error) {
+        _cleanup_(config_done) Config c = {};
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if (m->state != MANAGER_RUNNING) {
+                log_notice("Not reloading while %s.", manager_state_to_string(m->state));
+                return -EBUSY;
+        }
+        (void)sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
+        m->state = MANAGER_RELOADING;
+        r = config_load(m->config_path, &c, &error);
+        m->state = MANAGER_RUNNING;
+        if (r < 0) {
+                log_error_errno(r,
+                                "Failed to reload the configuration, keeping the running one: %s",
+                                error ? error : strerror(-r));
+                (void)sd_notify(false, "READY=1");
+                manager_notify_status(m);
+                if (ret_error)
+                        *ret_error = TAKE_PTR(error);
+                return r;
+        }
+
+        /* What the running daemon was built around stays until the next start. */
+        if (c.backend != m->config.backend)
+                log_warning("backend changes from %s to %s only at the next start.",
+                            hisi_backend_to_string(m->config.backend),
+                            hisi_backend_to_string(c.backend));
+        c.backend = m->config.backend;
+        if (!streq(c.runtime_directory, m->config.runtime_directory)) {
+                log_warning("runtime_directory changes to %s only at the next start.",
+                            c.runtime_directory);
+                free(c.runtime_directory);
+                c.runtime_directory = TAKE_PTR(m->config.runtime_directory);
+        }
+        config_done(&m->config);
+        m->config = c;
+        c = (Config){};
+        log_set_max_level(m->config.log_level);
+        log_info("Reloaded %s: binding policy %s.", m->config_path,
+                 bind_policy_to_string(m->config.binding.policy));
+
+        /* A reload is a change: failed VFs may be tried again at once, released ones too. */
+        for (size_t i = 0; i < m->n_devices; i++) {
+                Device *d = m->devices[i];
+
+                d->released = false;
+                d->retry_armed = true;
+                d->retry_after = 0;
+                d->failures = 0;
+        }
+        manager_changed(m, MANAGER_PROP_CONFIG | MANAGER_PROP_STATE);
+        if (m->config.libvirt.enabled)
+                manager_libvirt_rescan(m, true);
+        else {
+                libvirt_scan_free(m->libvirt_scan);
+                m->libvirt_scan = NULL;
+                m->libvirt_state = LIBVIRT_DISABLED;
+                manager_changed(m, MANAGER_PROP_LIBVIRT);
+                manager_apply_policy_all(m);
+        }
+        (void)sd_notify(false, "READY=1");
+        manager_notify_status(m);
+        return 0;
+}
+
+static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        log_warning("Bind jobs did not end in time; exiting anyway.");
+        (void)sd_event_exit(m->event, 0);
+        return 0;
+}
+
+void manager_stop(Manager *m) {
+        unsigned running;
+
+        if (m->state == MANAGER_STOPPING) {
+                log_notice("Second stop request: exiting now.");
+                (void)sd_event_exit(m->event, 0);
+                return;
+        }
+        m->state = MANAGER_STOPPING;
+        (void)sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        manager_changed(m, MANAGER_PROP_STATE);
+        m->libvirt_scan = libvirt_scan_free(m->libvirt_scan);
+        /* Queued jobs never start; running ones finish or undo, bounded by their timers. */
+        for (size_t i = 0; i < m->n_devices; i++) {
+                Device *d = m->devices[i];
+                if (d->job && d->job_queued)
+                        manager_bind_forget(m, d);
+        }
+        running = manager_pending_jobs(m);
+        if (running == 0) {
+                (void)sd_event_exit(m->event, 0);
+                return;
+        }
+        log_info("Waiting for %u bind job%s to end before exiting.", running,
+                 running == 1 ? "" : "s");
+        (void)sd_event_add_time_relative(m->event, &m->stop_timer, CLOCK_MONOTONIC,
+                                         2 * m->config.timeouts.bind_usec + STOP_EXTRA_USEC, 0,
+                                         on_stop_timeout, m);
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon's state: the event loop, the bus, the config, and the registry of every HiSilicon
+ * PF and VF udev shows. manager.c runs the life cycle (start, reload, stop) and keeps the
+ * registry in step with udev; manager-bind.c applies the binding policy and runs the bind jobs;
+ * manager-bus.c is the Manager's D-Bus interface and device-bus.c each VF's.
+ *
+ * Start-up, in this order: the bus connection with its objects, the udev monitor, the
+ * enumeration into the registry, the bus name; then READY=1. The binding policy runs after that
+ * (after the libvirt scan, when enabled): binding takes time, and status queries are answered
+ * meanwhile.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "bind-job.h"
+#include "conf.h"
+#include "ctx.h"
+#include "device-monitor.h"
+#include "device.h"
+#include "libvirt-scan.h"
+
+#define BUS_NAME           "com.hisilicon.AccMig1"
+#define BUS_PATH           "/com/hisilicon/AccMig1"
+#define DEVICE_PATH_PREFIX "/com/hisilicon/AccMig1/device"
+#define MANAGER_INTERFACE  "com.hisilicon.AccMig1.Manager"
+#define DEVICE_INTERFACE   "com.hisilicon.AccMig1.Device"
+
+#define EXIT_CONFIG 78 /* EX_CONFIG: the config is wrong; a restart would not help */
+
+typedef enum ManagerState {
+        MANAGER_STARTING,  /* building the registry */
+        MANAGER_RUNNING,   /* serving */
+        MANAGER_RELOADING, /* reading the config again */
+        MANAGER_STOPPING,  /* letting jobs finish before exiting */
+        _MANAGER_STATE_MAX,
+        _MANAGER_STATE_INVALID = -EINVAL,
+} ManagerState;
+
+const char *manager_state_to_string(ManagerState s);
+
+typedef enum LibvirtState {
+        LIBVIRT_DISABLED,    /* libvirt.enabled is off */
+        LIBVIRT_SCANNING,    /* the helper runs */
+        LIBVIRT_AVAILABLE,   /* the last scan worked */
+        LIBVIRT_UNAVAILABLE, /* the last scan failed: LibvirtError says why */
+        _LIBVIRT_STATE_MAX,
+        _LIBVIRT_STATE_INVALID = -EINVAL,
+} LibvirtState;
+
+const char *libvirt_state_to_string(LibvirtState s);
+
+/* Manager properties that change, as bits for manager_bus_send_changed(). */
+enum {
+        MANAGER_PROP_STATE = 1u << 0,
+        MANAGER_PROP_CONFIG = 1u << 1,  /* Backend, BindPolicy */
+        MANAGER_PROP_COUNTS = 1u << 2,  /* DeviceCount, BoundCount, FailedCount, PendingJobs */
+        MANAGER_PROP_PFS = 1u << 3,     /* PhysicalFunctions */
+        MANAGER_PROP_LIBVIRT = 1u << 4, /* LibvirtState, LibvirtError, LibvirtManaged */
+};
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        hisi_ctx *ctx;
+        Config config;
+        char *config_path;
+        ManagerState state;
+        int exit_code;
+
+        DeviceMonitor *monitor;
+        Device **devices; /* PFs and VFs, sorted by address */
+        size_t n_devices;
+        bool limit_warned; /* limits.max_devices was reached once already */
+
+        /* Bind jobs: at most limits.max_concurrent_binds run, the rest wait in order. */
+        Device **queue;
+        size_t n_queue;
+        unsigned jobs_running;
+
+        LibvirtScan *libvirt_scan;
+        LibvirtState libvirt_state;
+        char *libvirt_error;
+        LibvirtHostdev *libvirt_hostdevs;
+        size_t n_libvirt_hostdevs;
+        bool policy_after_scan; /* apply the policy to every VF when the scan ends */
+
+        sd_event_source *sigterm, *sigint, *sighup;
+        sd_event_source *stop_timer;
+        unsigned last_counts[4];
+        char *last_status; /* the last STATUS= sent */
+} Manager;
+
+/* Takes the config (left empty). */
+int manager_new(const char *config_path, Config *config, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Everything up to READY=1 (which it sends). */
+int manager_start(Manager *m);
+/* The event loop; returns the exit status. */
+int manager_run(Manager *m);
+/* Read the config file again (SIGHUP, Reload()). A bad file leaves the running config as it is:
+ * -EINVAL and *ret_error (may be NULL) says why; the error is logged here. */
+int manager_reload(Manager *m, char **ret_error);
+/* SIGTERM: no new work; exit once running jobs are done (bounded by their timeouts). */
+void manager_stop(Manager *m);
+
+Device *manager_find_device(Manager *m, const char *address);
+/* Accepts "75:00.1" and upper case; NULL when unknown or not a VF. */
+Device *manager_find_vf(Manager *m, const char *address);
+size_t manager_count_vfs(Manager *m);
+
+/* A device's properties changed: PropertiesChanged, and the Manager's counters. */
+void manager_device_changed(Manager *m, Device *d, unsigned device_props);
+/* The Manager's own properties changed. */
+void manager_changed(Manager *m, unsigned manager_props);
+/* STATUS= for the service manager, from the current counts and state. */
+void manager_notify_status(Manager *m);
+
+/* manager-bind.c */
+void manager_apply_policy(Manager *m, Device *d);
+void manager_apply_policy_all(Manager *m);
+/* After a device's facts were read again on a uevent. */
+void manager_bind_on_uevent(Manager *m, Device *d, sd_device_action_t action);
+/* Before a device leaves the registry: its job ends with -ENODEV, its waiters get an error. */
+void manager_bind_forget(Manager *m, Device *d);
+/* After jobs were forgotten: start queued ones in the freed slots, exit when stopping. */
+void manager_bind_resume(Manager *m);
+/* An explicit Bind or Unbind. On success the reply to message is sent when the job ends. */
+int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force,
+                         sd_bus_message *message, sd_bus_error *error);
+/* Start the libvirt scan (at start, on reload, before a policy run when it is stale). */
+void manager_libvirt_rescan(Manager *m, bool then_apply_policy);
+unsigned manager_pending_jobs(Manager *m);
+
+/* manager-bus.c */
+int manager_bus_setup(Manager *m);
+int manager_bus_request_name(Manager *m);
+void manager_bus_send_changed(Manager *m, unsigned manager_props);
