@@ -363,6 +363,36 @@ START_TEST(test_simulator_killed) {
 }
 END_TEST
 
+START_TEST(test_concurrent_binds) {
+        static const char *const vfs[] = { "0000:75:00.1", "0000:75:00.2", "0000:75:00.3",
+                                           "0000:75:00.4", "0000:76:00.1", "0000:76:00.2" };
+        sim_harness *h = NULL;
+        pid_t pids[ELEMENTSOF(vfs)];
+        int fds[ELEMENTSOF(vfs)];
+
+        /* The kernel takes every write of every client; so must the simulated host, however
+         * they interleave. */
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        for (size_t i = 0; i < ELEMENTSOF(vfs); i++)
+                ck_assert_int_eq(sim_harness_spawn(h,
+                                                   (char *const[]){ (char *)sim_harness_migtool(),
+                                                                    "bind", (char *)vfs[i], NULL },
+                                                   &pids[i], &fds[i]),
+                                 0);
+        for (size_t i = 0; i < ELEMENTSOF(vfs); i++) {
+                _cleanup_free_ char *driver = NULL;
+                int status;
+                ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+                close(fds[i]);
+                ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "bind %s failed",
+                              vfs[i]);
+                ck_assert_int_eq(sim_harness_vf_field(h, vfs[i], "driver", &driver), 0);
+                ck_assert_str_eq(driver, "hisi_acc_vfio_pci");
+        }
+        sim_harness_stop(h);
+}
+END_TEST
+
 START_TEST(test_not_bound_is_no_device) {
         hisi_migdev *d = NULL;
         sim_harness *h = NULL;
@@ -386,6 +416,7 @@ int main(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_default_host);
         tcase_add_test(tc, test_not_bound_is_no_device);
+        tcase_add_test(tc, test_concurrent_binds);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("udev");

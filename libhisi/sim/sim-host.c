@@ -60,6 +60,19 @@ typedef struct watch {
         char *path; /* the real file */
 } watch;
 
+/* A write-only attribute that names a device (bind, unbind, drivers_probe) is a FIFO: every
+ * write reaches the host, however many clients write at once, where a plain file would keep
+ * only the last value written before the host read it. */
+typedef struct attr_fifo {
+        sim_host *host;
+        int fd;
+        sd_event_source *source;
+        hisi_sim_pci_attr attr;
+        char *name; /* the driver; NULL for drivers_probe */
+        char pending[64];
+        size_t n_pending;
+} attr_fifo;
+
 struct sim_host {
         sim_config config;
         sd_event *event;
@@ -73,6 +86,8 @@ struct sim_host {
         sd_event_source *tick;
         watch *watches;
         size_t n_watches;
+        attr_fifo **fifos;
+        size_t n_fifos;
         sim_host_pf *pfs;
         size_t n_pfs;
         int next_vfio_minor;
@@ -285,16 +300,100 @@ static int make_dir(sim_host *h, const char *rel) {
         return mkdir_p(path, 0755);
 }
 
+/* Hand each complete device address in the FIFO to the PCI core. A writer may end it with a
+ * newline or not ("echo" does, libhisi does not); PCI addresses have a fixed length, so the
+ * stream splits without one. */
+static void fifo_dispatch(attr_fifo *f) {
+        size_t start = 0;
+
+        for (;;) {
+                size_t len;
+                while (start < f->n_pending &&
+                       (f->pending[start] == '\n' || f->pending[start] == ' '))
+                        start++;
+                for (len = 0; start + len < f->n_pending && len < HISI_PCI_ADDRESS_MAX - 1 &&
+                              f->pending[start + len] != '\n';
+                     len++)
+                        ;
+                if (start + len == f->n_pending && len < HISI_PCI_ADDRESS_MAX - 1)
+                        break; /* the rest of this address has not arrived yet */
+                char value[HISI_PCI_ADDRESS_MAX];
+                memcpy(value, f->pending + start, len);
+                value[len] = '\0';
+                (void)hisi_sim_pci_write(f->host->pci, f->attr, f->name, value, len);
+                start += len;
+        }
+        memmove(f->pending, f->pending + start, f->n_pending - start);
+        f->n_pending -= start;
+}
+
+static int on_fifo(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        attr_fifo *f = userdata;
+
+        for (;;) {
+                ssize_t n;
+                if (f->n_pending == sizeof(f->pending))
+                        f->n_pending = 0; /* garbage without end: drop it */
+                n = read(fd, f->pending + f->n_pending, sizeof(f->pending) - f->n_pending);
+                if (n <= 0)
+                        break;
+                f->n_pending += (size_t)n;
+                fifo_dispatch(f);
+        }
+        return 0;
+}
+
+static attr_fifo *attr_fifo_free(attr_fifo *f) {
+        if (!f)
+                return NULL;
+        sd_event_source_disable_unref(f->source);
+        safe_close(f->fd);
+        free(f->name);
+        free(f);
+        return NULL;
+}
+
+static int fifo_add(sim_host *h, const char *rel, hisi_sim_pci_attr attr, const char *name) {
+        _cleanup_free_ char *path = NULL;
+        attr_fifo *f, **list;
+        int r;
+
+        r = asprintf_safe(&path, "%s%s", h->root, rel);
+        if (r < 0)
+                return r;
+        if (mkfifo(path, 0200) < 0)
+                return negative_errno();
+        f = calloc(1, sizeof(*f));
+        if (!f)
+                return -ENOMEM;
+        f->host = h;
+        f->attr = attr;
+        /* O_RDWR: the FIFO never reports the end when a writer closes, and a writer's open()
+         * never waits for a reader. */
+        f->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (f->fd < 0 || (name && !(f->name = strdup(name)))) {
+                r = f->fd < 0 ? negative_errno() : -ENOMEM;
+                attr_fifo_free(f);
+                return r;
+        }
+        r = sd_event_add_io(h->event, &f->source, f->fd, EPOLLIN, on_fifo, f);
+        list = r >= 0 ? realloc(h->fifos, (h->n_fifos + 1) * sizeof(*list)) : NULL;
+        if (!list) {
+                attr_fifo_free(f);
+                return r < 0 ? r : -ENOMEM;
+        }
+        h->fifos = list;
+        h->fifos[h->n_fifos++] = f;
+        return 0;
+}
+
 static int make_drivers(sim_host *h) {
         int r;
 
         r = make_dir(h, "/sys/bus/pci/drivers");
         if (r < 0)
                 return r;
-        r = make_file(h, "/sys/bus/pci/drivers_probe", "");
-        if (r < 0)
-                return r;
-        r = watch_add(h, "/sys/bus/pci/drivers_probe", HISI_SIM_PCI_DRIVERS_PROBE, NULL);
+        r = fifo_add(h, "/sys/bus/pci/drivers_probe", HISI_SIM_PCI_DRIVERS_PROBE, NULL);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < hisi_sim_pci_n_host_drivers; i++) {
@@ -308,13 +407,9 @@ static int make_drivers(sim_host *h) {
                 r = make_dir(h, dir);
                 if (r < 0)
                         return r;
-                r = make_file(h, bind, "");
+                r = fifo_add(h, bind, HISI_SIM_PCI_DRIVER_BIND, d->name);
                 if (r >= 0)
-                        r = make_file(h, unbind, "");
-                if (r >= 0)
-                        r = watch_add(h, bind, HISI_SIM_PCI_DRIVER_BIND, d->name);
-                if (r >= 0)
-                        r = watch_add(h, unbind, HISI_SIM_PCI_DRIVER_UNBIND, d->name);
+                        r = fifo_add(h, unbind, HISI_SIM_PCI_DRIVER_UNBIND, d->name);
                 if (r < 0)
                         return r;
                 r = hisi_sim_pci_load_driver(h->pci, d);
@@ -636,6 +731,9 @@ sim_host *sim_host_free(sim_host *h) {
         }
         free(h->watches);
         safe_close(h->inotify_fd);
+        for (size_t i = 0; i < h->n_fifos; i++)
+                attr_fifo_free(h->fifos[i]);
+        free(h->fifos);
         for (size_t i = 0; i < h->n_pfs; i++) {
                 for (unsigned j = 0; j < h->pfs[i].n_vfs; j++) {
                         sim_vf_free(h->pfs[i].vfs[j].vf);
