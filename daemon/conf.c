@@ -594,39 +594,15 @@ int config_parse(const char *text, size_t len, const char *origin, Config *ret, 
         return 0;
 }
 
-static int load_fail(char **ret_error, const char *path, int error) {
-        if (ret_error && asprintf(ret_error, "%s: %s", path, strerror(-error)) < 0)
-                *ret_error = NULL;
-        return error;
-}
-
 int config_load(const char *path, Config *ret, char **ret_error) {
-        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *text = NULL;
-        struct stat st;
-        ssize_t n;
+        size_t len;
+        int r;
 
         if (!path || !ret)
                 return -EINVAL;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return load_fail(ret_error, path, negative_errno());
-        if (fstat(fd, &st) < 0)
-                return load_fail(ret_error, path, negative_errno());
-        if (!S_ISREG(st.st_mode))
-                return load_fail(ret_error, path, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL);
-        /* One byte more than the limit tells a text over it, whatever fstat() says. */
-        text = malloc(HISI_JSON_SIZE_MAX + 1);
-        if (!text)
-                return -ENOMEM;
-        n = loop_read(fd, text, HISI_JSON_SIZE_MAX + 1);
-        if (n < 0)
-                return load_fail(ret_error, path, (int)n);
-        if ((size_t)n > HISI_JSON_SIZE_MAX) {
-                if (ret_error && asprintf(ret_error, "%s: too large: more than %u bytes", path,
-                                          HISI_JSON_SIZE_MAX) < 0)
-                        *ret_error = NULL;
-                return -EFBIG;
-        }
-        return config_parse(text, (size_t)n, path, ret, ret_error);
+        r = hisi_json_read_file(path, &text, &len, ret_error);
+        if (r < 0)
+                return r;
+        return config_parse(text, len, path, ret, ret_error);
 }

@@ -7,13 +7,16 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json-c/json_object_iterator.h>
 
+#include "file-util.h"
 #include "json-util.h"
 
 /* How many names of an enum a message lists. */
@@ -672,4 +675,45 @@ int hisi_json_get_array(const hisi_json_value *obj, const char *key, size_t min_
                 return r;
         *ret = v;
         return 1;
+}
+
+static int read_fail(char **ret_error, const char *path, int error, const char *reason) {
+        if (ret_error &&
+            asprintf(ret_error, "%s: %s", path, reason ? reason : strerror(-error)) < 0)
+                *ret_error = NULL;
+        return error;
+}
+
+int hisi_json_read_file(const char *path, char **ret_text, size_t *ret_len, char **ret_error) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *text = NULL;
+        char reason[64];
+        struct stat st;
+        ssize_t n;
+
+        if (!path || !ret_text || !ret_len)
+                return -EINVAL;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return read_fail(ret_error, path, negative_errno(), NULL);
+        if (fstat(fd, &st) < 0)
+                return read_fail(ret_error, path, negative_errno(), NULL);
+        if (!S_ISREG(st.st_mode))
+                return read_fail(ret_error, path, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL,
+                                 S_ISDIR(st.st_mode) ? NULL : "not a regular file");
+        /* One byte more than the limit tells a text over it, whatever fstat() says. */
+        text = malloc(HISI_JSON_SIZE_MAX + 1);
+        if (!text)
+                return -ENOMEM;
+        n = loop_read(fd, text, HISI_JSON_SIZE_MAX + 1);
+        if (n < 0)
+                return read_fail(ret_error, path, (int)n, NULL);
+        if ((size_t)n > HISI_JSON_SIZE_MAX) {
+                snprintf(reason, sizeof(reason), "too large: more than %u bytes",
+                         HISI_JSON_SIZE_MAX);
+                return read_fail(ret_error, path, -EFBIG, reason);
+        }
+        *ret_text = TAKE_PTR(text);
+        *ret_len = (size_t)n;
+        return 0;
 }

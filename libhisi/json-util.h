@@ -36,6 +36,11 @@
  * On failure *ret is untouched and *ret_error (when not NULL) gets the message, which the caller
  * frees; it is NULL only for -ENOMEM.
  */
+/* Read a JSON file for decoding: a regular file of at most HISI_JSON_SIZE_MAX bytes. On failure
+ * *ret_error (may be NULL) gets "<path>: <reason>". -EISDIR, -EINVAL (not a regular file),
+ * -EFBIG (too large), or the errno of opening or reading it. */
+int hisi_json_read_file(const char *path, char **ret_text, size_t *ret_len, char **ret_error);
+
 int hisi_json_parse(const char *text, size_t len, const char *origin, json_object **ret,
                     char **ret_error);
 
