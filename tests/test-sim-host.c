@@ -346,6 +346,98 @@ START_TEST(test_holder_dies_mid_session) {
 }
 END_TEST
 
+static unsigned count_vfs_of(sim_harness *h, const char *pf) {
+        json_object *reply = NULL, *result;
+        unsigned n = 0;
+
+        ck_assert_int_eq(sim_harness_ctl(h, "{\"cmd\":\"list\"}", &reply), 0);
+        ck_assert(json_object_object_get_ex(reply, "result", &result));
+        for (size_t i = 0; i < json_object_array_length(result); i++) {
+                json_object *d = json_object_array_get_idx(result, i), *p;
+                if (json_object_object_get_ex(d, "pf", &p) && p &&
+                    streq(json_object_get_string(p), pf))
+                        n++;
+        }
+        json_object_put(reply);
+        return n;
+}
+
+/* Write sriov_numvfs under exec as a shell would, and read it back. */
+static void write_numvfs(sim_harness *h, const char *value, const char *want_read) {
+        _cleanup_free_ char *cmd = NULL, *out = NULL;
+
+        ck_assert_int_eq(asprintf_safe(&cmd,
+                                       "echo %s > /sys/bus/pci/devices/0000:76:00.0/sriov_numvfs",
+                                       value),
+                         0);
+        ck_assert_int_eq(sim_harness_run(h, (char *const[]){ "/bin/sh", "-c", cmd, NULL }, NULL),
+                         0);
+        /* The host takes the write a moment later; a refused value is put back. */
+        for (int i = 0; i < 3000; i++) {
+                out = mfree(out);
+                ck_assert_int_eq(
+                        sim_harness_run(h,
+                                        (char *const[]){ "/bin/cat",
+                                                         "/sys/bus/pci/devices/0000:76:00.0/"
+                                                         "sriov_numvfs",
+                                                         NULL },
+                                        &out),
+                        0);
+                out[strcspn(out, "\n")] = '\0';
+                if (streq(out, want_read))
+                        return;
+                usleep(10 * 1000);
+        }
+        ck_abort_msg("sriov_numvfs never read %s after writing %s (reads %s)", want_read, value,
+                     out);
+}
+
+START_TEST(test_sriov_numvfs) {
+        _cleanup_free_ char *line = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        sim_harness *h = NULL;
+        unsigned removed = 0, added = 0;
+        pid_t pid;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        ck_assert_int_eq(
+                sim_harness_spawn(
+                        h, (char *const[]){ HISI_TEST_BINDIR "/tests/sim-uevent-watch", NULL },
+                        &pid, &fd),
+                0);
+        ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+        ck_assert_str_eq(line, "ready");
+        ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 4);
+
+        /* 4 -> 0: each VF is unbound and removed. */
+        write_numvfs(h, "0", "0");
+        while (removed < 4) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                removed += strneq(line, "remove 0000:76:00.", strlen("remove 0000:76:00."));
+        }
+        ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 0);
+
+        /* 0 -> 2: two VFs appear, bound to the host driver. */
+        write_numvfs(h, "2", "2");
+        while (added < 2) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                added += strneq(line, "add 0000:76:00.", strlen("add 0000:76:00."));
+        }
+        ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 2);
+
+        /* The kernel's refusals: a different non-zero count (EBUSY), more than total (ERANGE). */
+        write_numvfs(h, "3", "2");
+        write_numvfs(h, "64", "2");
+        ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 2);
+
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        sim_harness_stop(h);
+}
+END_TEST
+
 START_TEST(test_simulator_killed) {
         _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
         sim_harness *h = NULL;
@@ -423,6 +515,7 @@ int main(void) {
         tcase_set_timeout(tc, 120);
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_bind_uevents);
+        tcase_add_test(tc, test_sriov_numvfs);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("state");

@@ -29,7 +29,7 @@ typedef enum hisi_sim_pci_attr {
         HISI_SIM_PCI_DRIVER_UNBIND, /* drivers/<driver>/unbind (and devices/<address>/driver/unbind)
                                      */
         HISI_SIM_PCI_DRIVERS_PROBE, /* /sys/bus/pci/drivers_probe, value: an address */
-        HISI_SIM_PCI_SRIOV_NUMVFS,  /* devices/<address>/sriov_numvfs: not modelled yet */
+        HISI_SIM_PCI_SRIOV_NUMVFS,  /* devices/<address>/sriov_numvfs: the host acts (sim-host.c) */
         _HISI_SIM_PCI_ATTR_MAX,
         _HISI_SIM_PCI_ATTR_INVALID = -EINVAL,
 } hisi_sim_pci_attr;
@@ -122,7 +122,7 @@ int hisi_sim_pci_set_probe_error(hisi_sim_pci *pci, const char *driver, int erro
  * driver the device has, as for a write to <device>/driver/unbind), or ignored (drivers_probe). The
  * return is what the kernel's write() would return: 0, or -ENODEV (no such device, or the
  * driver does not match or is not bound to it), -EBUSY (already bound), -EINVAL (a refused
- * value), a failed probe's error, -EOPNOTSUPP (sriov_numvfs, not modelled yet).
+ * value), a failed probe's error, -EOPNOTSUPP (sriov_numvfs: the simulated host handles it).
  */
 int hisi_sim_pci_write(hisi_sim_pci *pci, hisi_sim_pci_attr attr, const char *name,
                        const char *value, size_t len);

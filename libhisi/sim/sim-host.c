@@ -13,6 +13,7 @@
 
 #include "file-util.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "pci-core.h"
 #include "sim-host.h"
 #include "sim-server.h"
@@ -49,8 +50,9 @@ typedef struct sim_host_vf {
 struct sim_host_pf {
         sim_pf_config config;
         char *syspath;
-        sim_host_vf *vfs;
+        sim_host_vf *vfs; /* every VF the SR-IOV capability can have (total_vfs) */
         unsigned n_vfs;
+        unsigned num_vfs; /* enabled: sriov_numvfs */
 };
 
 typedef struct watch {
@@ -251,6 +253,76 @@ static void watch_remove_name(sim_host *h, const char *name) {
         }
 }
 
+static int watch_add_numvfs(sim_host *h, const char *pf_address) {
+        _cleanup_free_ char *rel = NULL;
+        int r;
+
+        r = asprintf_safe(&rel, "/sys/bus/pci/devices/%s/sriov_numvfs", pf_address);
+        if (r < 0)
+                return r;
+        return watch_add(h, rel, HISI_SIM_PCI_SRIOV_NUMVFS, pf_address);
+}
+
+static int set_numvfs(sim_host *h, sim_host_pf *pf, const char *value) {
+        _cleanup_free_ char *driver = NULL;
+        uint16_t n;
+
+        /* sriov_numvfs_store(), in its order. */
+        if (safe_atou16(value, &n) < 0)
+                return -EINVAL;
+        if (n > pf->config.total_vfs)
+                return -ERANGE;
+        if (n == pf->num_vfs)
+                return 0;
+        driver = device_driver(h, pf->config.address);
+        if (!driver)
+                return -ENOENT; /* no PF driver, no sriov_configure */
+        if (n == 0) {
+                for (unsigned i = 0; i < pf->num_vfs; i++) {
+                        sim_host_vf *vf = &pf->vfs[i];
+                        _cleanup_free_ char *vf_driver = NULL;
+                        if (!vf->present)
+                                continue;
+                        vf_driver = device_driver(h, vf->address);
+                        if (vf_driver) {
+                                (void)hisi_sim_pci_tree_remove_driver_link(h->root, vf->address,
+                                                                           vf_driver, h);
+                                (void)host_emit_uevent(h->root, vf->address, "unbind", vf_driver,
+                                                       h);
+                        }
+                        (void)sim_host_unplug_vf(h, vf->address);
+                }
+                pf->num_vfs = 0;
+                return 0;
+        }
+        if (pf->num_vfs > 0)
+                return -EBUSY; /* "VFs already enabled. Disable before enabling" */
+        pf->num_vfs = n;
+        for (unsigned i = 0; i < n; i++)
+                (void)sim_host_plug_vf(h, pf->vfs[i].address);
+        return 0;
+}
+
+/* A write to sriov_numvfs: the VFs come or go; a refused value is put back, so that reading the
+ * attribute shows what the kernel would. */
+static void write_numvfs(sim_host *h, const char *pf_address, const char *value) {
+        sim_host_pf *pf = find_pf(h, pf_address);
+        char num[16];
+
+        if (!pf)
+                return;
+        (void)set_numvfs(h, pf, value);
+        snprintf(num, sizeof(num), "%u", pf->num_vfs);
+        if (!streq(value, num)) {
+                _cleanup_free_ char *path = NULL;
+                /* In place, keeping the inode that inotify watches; with a newline, as sysfs
+                 * attributes read. */
+                strcat(num, "\n");
+                if (asprintf_safe(&path, "%s%s/sriov_numvfs", h->root, pf->syspath) >= 0)
+                        (void)write_file(path, num, strlen(num), 0644);
+        }
+}
+
 static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         sim_host *h = userdata;
         uint8_t buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -271,7 +343,11 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                                 break;
                         /* A plain file keeps what was written: the write itself cannot fail as the
                          * kernel's would, so a refusal is only visible in the tree. */
-                        (void)hisi_sim_pci_write(h->pci, w->attr, w->name, value, strlen(value));
+                        if (w->attr == HISI_SIM_PCI_SRIOV_NUMVFS)
+                                write_numvfs(h, w->name, value);
+                        else
+                                (void)hisi_sim_pci_write(h->pci, w->attr, w->name, value,
+                                                         strlen(value));
                         break;
                 }
         }
@@ -566,10 +642,15 @@ static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
                 umockdev_testbed_set_property(h->tb, pf->syspath, "DRIVER", host_driver);
         }
 
-        pf->vfs = calloc(c->num_vfs, sizeof(*pf->vfs));
-        if (c->num_vfs > 0 && !pf->vfs)
+        r = watch_add_numvfs(h, c->address);
+        if (r < 0)
+                return r;
+        /* Every VF the PF can enable exists in the model; the enabled ones are in sysfs. */
+        pf->vfs = calloc(c->total_vfs, sizeof(*pf->vfs));
+        if (c->total_vfs > 0 && !pf->vfs)
                 return -ENOMEM;
-        for (unsigned i = 0; i < c->num_vfs; i++) {
+        pf->num_vfs = c->num_vfs;
+        for (unsigned i = 0; i < c->total_vfs; i++) {
                 sim_host_vf *vf = &pf->vfs[i];
                 sim_vf_config vc = {
                         .kind = c->kind,
@@ -595,6 +676,8 @@ static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
                 if (r < 0)
                         return r;
                 pf->n_vfs++;
+                if (i >= c->num_vfs)
+                        continue;
                 r = add_vf_device(h, vf);
                 if (r < 0)
                         return r;
@@ -807,7 +890,7 @@ static json_object *describe_pf(sim_host *h, sim_host_pf *pf) {
         json_object_object_add(o, "kind",
                                json_object_new_string(hisi_kind_to_string(pf->config.kind)));
         json_object_object_add(o, "driver", driver ? json_object_new_string(driver) : NULL);
-        json_object_object_add(o, "num_vfs", json_object_new_int((int)pf->n_vfs));
+        json_object_object_add(o, "num_vfs", json_object_new_int((int)pf->num_vfs));
         json_object_object_add(o, "qm_version", json_object_new_int((int)pf->config.qm_version));
         return o;
 }
@@ -933,7 +1016,7 @@ int sim_host_plug_vf(sim_host *h, const char *address) {
         sim_host_vf *vf = address ? find_vf(h, address) : NULL;
         int r;
 
-        if (!vf)
+        if (!vf || vf->index >= vf->pf->num_vfs)
                 return -ENODEV;
         if (vf->present)
                 return -EEXIST;
