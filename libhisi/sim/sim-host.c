@@ -15,7 +15,7 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "pci-core.h"
-#include "sim-host.h"
+#include "sim-host-internal.h"
 #include "sim-server.h"
 
 /* The HiSilicon PCIe root port the accelerators sit behind, as on a Kunpeng 920. */
@@ -25,77 +25,8 @@
 #define GUEST_TICK_USEC  (20 * 1000)
 #define IOMMU_GROUP_BASE 10
 #define VFIO_DEV_MAJOR   511
-#define DELAYS_MAX       8
 
-typedef struct sim_host_pf sim_host_pf;
-
-typedef struct arc_delay {
-        hisi_mig_state from, to;
-        uint64_t usec;
-} arc_delay;
-
-typedef struct sim_host_vf {
-        char address[HISI_PCI_ADDRESS_MAX];
-        sim_host_pf *pf;
-        unsigned index;
-        int iommu_group;
-        char *syspath; /* "/sys/devices/…" as the testbed names it */
-        sim_vf *vf;
-        bool present;
-        int vfio_minor; /* -1 while not bound to hisi_acc_vfio_pci */
-        arc_delay delays[DELAYS_MAX];
-        size_t n_delays;
-} sim_host_vf;
-
-struct sim_host_pf {
-        sim_pf_config config;
-        char *syspath;
-        sim_host_vf *vfs; /* every VF the SR-IOV capability can have (total_vfs) */
-        unsigned n_vfs;
-        unsigned num_vfs; /* enabled: sriov_numvfs */
-};
-
-typedef struct watch {
-        int wd;
-        hisi_sim_pci_attr attr;
-        char *name; /* device address or driver name; NULL for drivers_probe */
-        char *path; /* the real file */
-} watch;
-
-/* A write-only attribute that names a device (bind, unbind, drivers_probe) is a FIFO: every
- * write reaches the host, however many clients write at once, where a plain file would keep
- * only the last value written before the host read it. */
-typedef struct attr_fifo {
-        sim_host *host;
-        int fd;
-        sd_event_source *source;
-        hisi_sim_pci_attr attr;
-        char *name; /* the driver; NULL for drivers_probe */
-        char pending[64];
-        size_t n_pending;
-} attr_fifo;
-
-struct sim_host {
-        sim_config config;
-        sd_event *event;
-        UMockdevTestbed *tb;
-        char *root;
-        char *bridge;
-        hisi_sim_pci *pci;
-        sim_server *server;
-        int inotify_fd;
-        sd_event_source *inotify_source;
-        sd_event_source *tick;
-        watch *watches;
-        size_t n_watches;
-        attr_fifo **fifos;
-        size_t n_fifos;
-        sim_host_pf *pfs;
-        size_t n_pfs;
-        int next_vfio_minor;
-};
-
-static sim_host_vf *find_vf(sim_host *h, const char *address) {
+sim_host_vf *sim_host_find_vf(sim_host *h, const char *address) {
         for (size_t i = 0; i < h->n_pfs; i++)
                 for (unsigned j = 0; j < h->pfs[i].n_vfs; j++)
                         if (streq(h->pfs[i].vfs[j].address, address))
@@ -103,7 +34,7 @@ static sim_host_vf *find_vf(sim_host *h, const char *address) {
         return NULL;
 }
 
-static sim_host_pf *find_pf(sim_host *h, const char *address) {
+sim_host_pf *sim_host_find_pf(sim_host *h, const char *address) {
         for (size_t i = 0; i < h->n_pfs; i++)
                 if (streq(h->pfs[i].config.address, address))
                         return &h->pfs[i];
@@ -111,17 +42,17 @@ static sim_host_pf *find_pf(sim_host *h, const char *address) {
 }
 
 static const char *syspath_of(sim_host *h, const char *address) {
-        sim_host_vf *vf = find_vf(h, address);
+        sim_host_vf *vf = sim_host_find_vf(h, address);
         sim_host_pf *pf;
 
         if (vf)
                 return vf->present ? vf->syspath : NULL;
-        pf = find_pf(h, address);
+        pf = sim_host_find_pf(h, address);
         return pf ? pf->syspath : NULL;
 }
 
 /* The driver a device is bound to, from its driver link; NULL when unbound. */
-static char *device_driver(sim_host *h, const char *address) {
+char *sim_host_device_driver(sim_host *h, const char *address) {
         _cleanup_free_ char *link = NULL;
         char *driver = NULL;
 
@@ -176,7 +107,7 @@ static void vfio_dev_remove(sim_host *h, sim_host_vf *vf) {
 static int host_emit_uevent(const char *root, const char *address, const char *action,
                             const char *driver, void *userdata) {
         sim_host *h = userdata;
-        sim_host_vf *vf = find_vf(h, address);
+        sim_host_vf *vf = sim_host_find_vf(h, address);
         const char *syspath = syspath_of(h, address);
         bool bind = streq(action, "bind");
 
@@ -274,7 +205,7 @@ static int set_numvfs(sim_host *h, sim_host_pf *pf, const char *value) {
                 return -ERANGE;
         if (n == pf->num_vfs)
                 return 0;
-        driver = device_driver(h, pf->config.address);
+        driver = sim_host_device_driver(h, pf->config.address);
         if (!driver)
                 return -ENOENT; /* no PF driver, no sriov_configure */
         if (n == 0) {
@@ -283,7 +214,7 @@ static int set_numvfs(sim_host *h, sim_host_pf *pf, const char *value) {
                         _cleanup_free_ char *vf_driver = NULL;
                         if (!vf->present)
                                 continue;
-                        vf_driver = device_driver(h, vf->address);
+                        vf_driver = sim_host_device_driver(h, vf->address);
                         if (vf_driver) {
                                 (void)hisi_sim_pci_tree_remove_driver_link(h->root, vf->address,
                                                                            vf_driver, h);
@@ -306,7 +237,7 @@ static int set_numvfs(sim_host *h, sim_host_pf *pf, const char *value) {
 /* A write to sriov_numvfs: the VFs come or go; a refused value is put back, so that reading the
  * attribute shows what the kernel would. */
 static void write_numvfs(sim_host *h, const char *pf_address, const char *value) {
-        sim_host_pf *pf = find_pf(h, pf_address);
+        sim_host_pf *pf = sim_host_find_pf(h, pf_address);
         char num[16];
 
         if (!pf)
@@ -697,7 +628,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static sim_vf *server_lookup(void *userdata, const char *name, int *ret_error) {
         sim_host *h = userdata;
-        sim_host_vf *vf = find_vf(h, name);
+        sim_host_vf *vf = sim_host_find_vf(h, name);
         _cleanup_free_ char *driver = NULL;
 
         /* A VFIO device exists only while the VF is bound to the vfio driver. */
@@ -705,7 +636,7 @@ static sim_vf *server_lookup(void *userdata, const char *name, int *ret_error) {
                 *ret_error = -ENODEV;
                 return NULL;
         }
-        driver = device_driver(h, name);
+        driver = sim_host_device_driver(h, name);
         if (!driver || !streq(driver, HISI_VFIO_DRIVER)) {
                 *ret_error = -ENODEV;
                 return NULL;
@@ -843,147 +774,10 @@ const char *sim_host_root(const sim_host *h) {
         return h ? h->root : NULL;
 }
 
-/* ---- ctl ---- */
-
-static int get_vf(sim_host *h, const char *address, sim_host_vf **ret) {
-        sim_host_vf *vf = address ? find_vf(h, address) : NULL;
-
-        if (!vf || !vf->present)
-                return -ENODEV;
-        *ret = vf;
-        return 0;
-}
-
-static json_object *describe_vf(sim_host *h, sim_host_vf *vf) {
-        _cleanup_free_ char *driver = device_driver(h, vf->address);
-        json_object *o = json_object_new_object();
-        char digest[32];
-
-        snprintf(digest, sizeof(digest), "%016" PRIx64, sim_vf_guest_digest(vf->vf));
-        json_object_object_add(o, "address", json_object_new_string(vf->address));
-        json_object_object_add(o, "role", json_object_new_string("vf"));
-        json_object_object_add(o, "kind",
-                               json_object_new_string(hisi_kind_to_string(vf->pf->config.kind)));
-        json_object_object_add(o, "pf", json_object_new_string(vf->pf->config.address));
-        json_object_object_add(o, "index", json_object_new_int((int)vf->index));
-        json_object_object_add(o, "driver", driver ? json_object_new_string(driver) : NULL);
-        json_object_object_add(o, "iommu_group", json_object_new_int(vf->iommu_group));
-        json_object_object_add(o, "open", json_object_new_boolean(sim_vf_is_open(vf->vf)));
-        json_object_object_add(
-                o, "state",
-                json_object_new_string(hisi_mig_state_to_string(sim_vf_get_state(vf->vf))));
-        json_object_object_add(o, "migration",
-                               json_object_new_boolean(sim_vf_has_migration(vf->vf)));
-        json_object_object_add(o, "guest_driver",
-                               json_object_new_boolean(sim_vf_get_config(vf->vf)->guest_driver));
-        json_object_object_add(o, "qp_num", json_object_new_int((int)vf->pf->config.qp_per_vf));
-        json_object_object_add(o, "digest", json_object_new_string(digest));
-        return o;
-}
-
-static json_object *describe_pf(sim_host *h, sim_host_pf *pf) {
-        _cleanup_free_ char *driver = device_driver(h, pf->config.address);
-        json_object *o = json_object_new_object();
-
-        json_object_object_add(o, "address", json_object_new_string(pf->config.address));
-        json_object_object_add(o, "role", json_object_new_string("pf"));
-        json_object_object_add(o, "kind",
-                               json_object_new_string(hisi_kind_to_string(pf->config.kind)));
-        json_object_object_add(o, "driver", driver ? json_object_new_string(driver) : NULL);
-        json_object_object_add(o, "num_vfs", json_object_new_int((int)pf->num_vfs));
-        json_object_object_add(o, "qm_version", json_object_new_int((int)pf->config.qm_version));
-        return o;
-}
-
-int sim_host_describe(sim_host *h, const char *address, json_object **ret) {
-        json_object *list;
-
-        if (address) {
-                sim_host_vf *vf;
-                sim_host_pf *pf = find_pf(h, address);
-                if (pf) {
-                        *ret = describe_pf(h, pf);
-                        return 0;
-                }
-                if (get_vf(h, address, &vf) < 0)
-                        return -ENODEV;
-                *ret = describe_vf(h, vf);
-                return 0;
-        }
-        list = json_object_new_array();
-        for (size_t i = 0; i < h->n_pfs; i++) {
-                json_object_array_add(list, describe_pf(h, &h->pfs[i]));
-                for (unsigned j = 0; j < h->pfs[i].n_vfs; j++)
-                        if (h->pfs[i].vfs[j].present)
-                                json_object_array_add(list, describe_vf(h, &h->pfs[i].vfs[j]));
-        }
-        *ret = list;
-        return 0;
-}
-
-int sim_host_fault_arc(sim_host *h, const char *address, hisi_mig_state from, hisi_mig_state to,
-                       int error, bool once) {
-        sim_host_vf *vf;
-        int r = get_vf(h, address, &vf);
-        return r < 0 ? r : sim_vf_fault_arc(vf->vf, from, to, error, once);
-}
-
-int sim_host_fault_delay(sim_host *h, const char *address, hisi_mig_state from, hisi_mig_state to,
-                         uint64_t usec) {
-        sim_host_vf *vf;
-        int r = get_vf(h, address, &vf);
-
-        if (r < 0)
-                return r;
-        if (from < 0 || from >= _HISI_MIG_STATE_MAX || to < 0 || to >= _HISI_MIG_STATE_MAX)
-                return -EINVAL;
-        if (vf->n_delays >= DELAYS_MAX)
-                return -ENOSPC;
-        vf->delays[vf->n_delays++] = (arc_delay){ .from = from, .to = to, .usec = usec };
-        return 0;
-}
-
-int sim_host_fault_corrupt(sim_host *h, const char *address, size_t offset) {
-        sim_host_vf *vf;
-        int r = get_vf(h, address, &vf);
-        return r < 0 ? r : sim_vf_fault_corrupt(vf->vf, offset);
-}
-
-int sim_host_fault_clear(sim_host *h, const char *address) {
-        sim_host_vf *vf;
-        int r = get_vf(h, address, &vf);
-
-        if (r < 0)
-                return r;
-        sim_vf_fault_clear(vf->vf);
-        vf->n_delays = 0;
-        return 0;
-}
-
-int sim_host_fault_probe(sim_host *h, const char *driver, int error) {
-        return hisi_sim_pci_set_probe_error(h->pci, driver, error);
-}
-
-int sim_host_reset_vf(sim_host *h, const char *address) {
-        sim_host_vf *vf;
-        int r = get_vf(h, address, &vf);
-        return r < 0 ? r : sim_vf_reset(vf->vf);
-}
-
-int sim_host_set_guest_driver(sim_host *h, const char *address, bool loaded) {
-        sim_host_vf *vf;
-        int r = get_vf(h, address, &vf);
-
-        if (r < 0)
-                return r;
-        sim_vf_set_guest_driver(vf->vf, loaded);
-        return 0;
-}
-
 int sim_host_unplug_vf(sim_host *h, const char *address) {
         _cleanup_free_ char *driver = NULL, *back = NULL;
         sim_host_vf *vf;
-        int r = get_vf(h, address, &vf);
+        int r = sim_host_get_vf(h, address, &vf);
 
         if (r < 0)
                 return r;
@@ -991,7 +785,7 @@ int sim_host_unplug_vf(sim_host *h, const char *address) {
                 sim_vf_close_device(vf->vf);
         sim_server_forget_vf(h->server, vf->vf);
         vfio_dev_remove(h, vf);
-        driver = device_driver(h, vf->address);
+        driver = sim_host_device_driver(h, vf->address);
         if (driver &&
             asprintf_safe(&back, "%s/sys/bus/pci/drivers/%s/%s", h->root, driver, vf->address) >= 0)
                 (void)unlink(back);
@@ -1013,7 +807,7 @@ int sim_host_unplug_vf(sim_host *h, const char *address) {
 }
 
 int sim_host_plug_vf(sim_host *h, const char *address) {
-        sim_host_vf *vf = address ? find_vf(h, address) : NULL;
+        sim_host_vf *vf = address ? sim_host_find_vf(h, address) : NULL;
         int r;
 
         if (!vf || vf->index >= vf->pf->num_vfs)
@@ -1030,15 +824,5 @@ int sim_host_plug_vf(sim_host *h, const char *address) {
         umockdev_testbed_uevent(h->tb, vf->syspath, "add");
         if (vf->pf->config.driver_bound)
                 umockdev_testbed_uevent(h->tb, vf->syspath, "bind");
-        return 0;
-}
-
-int sim_host_digest(sim_host *h, const char *address, uint64_t *ret) {
-        sim_host_vf *vf;
-        int r = get_vf(h, address, &vf);
-
-        if (r < 0)
-                return r;
-        *ret = sim_vf_guest_digest(vf->vf);
         return 0;
 }
