@@ -350,6 +350,19 @@ START_TEST(test_duplicate_pf) {
 }
 END_TEST
 
+START_TEST(test_bad_fault) {
+        assert_config_error("{\n"
+                            "  \"faults\": [\n"
+                            "    { \"type\": \"meltdown\", \"device\": \"0000:75:00.1\" }\n"
+                            "  ]\n"
+                            "}",
+                            "sim.json:3: faults[0].type: expected arc, delay, corrupt or probe, "
+                            "got \"meltdown\"");
+        assert_config_error("{ \"faults\": [ { \"type\": \"arc\" } ] }",
+                            "sim.json:1: faults[0]: missing required key \"device\"");
+}
+END_TEST
+
 START_TEST(test_bridge_address) {
         assert_config_error("{\n"
                             "  \"pfs\": [\n"
@@ -561,6 +574,7 @@ int main(void) {
         add(s, "empty-pfs", test_empty_pfs);
         add(s, "duplicate-pf", test_duplicate_pf);
         add(s, "bridge-address", test_bridge_address);
+        add(s, "bad-fault", test_bad_fault);
         add(s, "vf-collision", test_vf_collision);
         add(s, "bus-overflow", test_bus_overflow);
         add(s, "vf-address", test_vf_address);

@@ -438,6 +438,36 @@ START_TEST(test_sriov_numvfs) {
 }
 END_TEST
 
+START_TEST(test_faults_from_config) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        hisi_mig_path path = {};
+        sim_harness *h = NULL, *bad = NULL;
+
+        ck_assert_int_eq(sim_harness_start("{\"faults\": [{\"type\": \"arc\", \"device\": "
+                                           "\"0000:75:00.1\", \"from\": \"STOP\", \"to\": "
+                                           "\"STOP_COPY\", \"errno\": \"EIO\", \"once\": true}]}",
+                                           &h),
+                         0);
+        bind_vf(h, ZIP_VF);
+        ck_assert_int_eq(sim_harness_use(h), 0);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
+        /* RUNNING -> STOP works, STOP -> STOP_COPY fails once with the configured errno, and
+         * the device stays at the last arc that worked. */
+        ck_assert_int_eq(hisi_migdev_set_state(d, HISI_MIG_STATE_STOP_COPY, &path, NULL), -EIO);
+        ck_assert_uint_eq(path.n, 2);
+        ck_assert_int_eq(path.states[1], HISI_MIG_STATE_STOP);
+        ck_assert_int_eq(hisi_migdev_set_state(d, HISI_MIG_STATE_STOP_COPY, NULL, NULL), 0);
+        sim_harness_stop(h);
+
+        /* A fault the host cannot apply stops the start. */
+        ck_assert_int_lt(sim_harness_start("{\"faults\": [{\"type\": \"arc\", \"device\": "
+                                           "\"0000:75:00.1\", \"from\": \"FLYING\", \"to\": "
+                                           "\"STOP\", \"errno\": \"EIO\"}]}",
+                                           &bad),
+                         0);
+}
+END_TEST
+
 START_TEST(test_simulator_killed) {
         _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
         sim_harness *h = NULL;
@@ -531,6 +561,7 @@ int main(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_holder_dies_mid_session);
         tcase_add_test(tc, test_simulator_killed);
+        tcase_add_test(tc, test_faults_from_config);
         suite_add_tcase(s, tc);
 
         SRunner *sr = srunner_create(s);

@@ -145,6 +145,32 @@ static int load_config(sim_config *ret) {
         return r;
 }
 
+/* The config's faults, through the same handler as `ctl fault`. */
+static int apply_faults(sim_host *host, sd_event *event, const sim_config *config) {
+        for (size_t i = 0; config->faults && i < json_object_array_length(config->faults); i++) {
+                json_object *req = NULL, *reply, *ok, *message = NULL;
+                bool good;
+
+                if (json_object_deep_copy(json_object_array_get_idx(config->faults, i), &req,
+                                          NULL) < 0)
+                        return -ENOMEM;
+                json_object_object_add(req, "cmd", json_object_new_string("fault"));
+                reply = sim_ctl_handle(host, event, req);
+                json_object_put(req);
+                good = json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok);
+                if (!good) {
+                        json_object_object_get_ex(reply, "message", &message);
+                        fprintf(stderr, "hisi-accsim: %s: faults[%zu]: %s\n",
+                                arg_config ? arg_config : "config", i,
+                                message ? json_object_get_string(message) : "refused");
+                }
+                json_object_put(reply);
+                if (!good)
+                        return -EINVAL;
+        }
+        return 0;
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
@@ -186,6 +212,11 @@ static int run_host(void) {
         r = sim_ctl_new(event, host, ctl_sock, &ctl);
         if (r < 0)
                 goto fail;
+        r = apply_faults(host, event, &config);
+        if (r < 0) {
+                sd_event_unref(event);
+                return EXIT_CONFIG;
+        }
         snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
         r = write_file_atomic("root", sim_host_root(host));
         if (r >= 0)

@@ -86,6 +86,7 @@ void sim_config_done(sim_config *c) {
         if (!c)
                 return;
         free(c->pfs);
+        json_object_put(c->faults);
         *c = (sim_config){};
 }
 
@@ -98,6 +99,7 @@ int sim_config_copy(const sim_config *c, sim_config *ret) {
         copy.pfs = memdup(c->pfs, c->n_pfs * sizeof(*c->pfs));
         if (!copy.pfs)
                 return -ENOMEM;
+        copy.faults = json_object_get(c->faults);
         *ret = copy;
         return 0;
 }
@@ -345,8 +347,53 @@ static int check_layout(const hisi_json_value *array, const sim_pf_config *pfs, 
         return 0;
 }
 
+#define SIM_CONFIG_FAULTS_MAX 64
+
+static int decode_faults(const hisi_json_value *root, json_object **ret) {
+        static const char *const keys[] = { "type", "device", "from",   "to",     "errno",
+                                            "once", "ms",     "offset", "driver", NULL };
+        static const char *const types[] = { "arc", "delay", "corrupt", "probe", NULL };
+        hisi_json_value array;
+        int r;
+
+        r = hisi_json_get_array(root, "faults", 0, SIM_CONFIG_FAULTS_MAX, &array);
+        if (r <= 0)
+                return r;
+        for (size_t i = 0; i < hisi_json_length(&array); i++) {
+                hisi_json_value f;
+                const char *type = NULL, *device = NULL;
+                bool known = false;
+
+                hisi_json_element(&array, i, &f);
+                r = hisi_json_expect_object(&f);
+                if (r >= 0)
+                        r = hisi_json_check_keys(&f, keys);
+                if (r >= 0)
+                        r = hisi_json_get_string(&f, "type", 16, &type);
+                if (r == 0)
+                        r = hisi_json_missing(&f, "type");
+                if (r >= 0)
+                        r = hisi_json_get_string(&f, "device", HISI_PCI_ADDRESS_MAX, &device);
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; types[k]; k++)
+                        known = known || streq(type, types[k]);
+                if (!known) {
+                        hisi_json_value t;
+                        hisi_json_member_path(&f, "type", &t);
+                        return hisi_json_error(&t, -EINVAL,
+                                               "expected arc, delay, corrupt or probe, got \"%s\"",
+                                               type);
+                }
+                if (!device && !streq(type, "probe"))
+                        return hisi_json_missing(&f, "device");
+        }
+        *ret = json_object_get(array.object);
+        return 0;
+}
+
 static int decode_config(const hisi_json_value *root, sim_config *ret) {
-        static const char *const keys[] = { "profile", "seed", "pfs", NULL };
+        static const char *const keys[] = { "profile", "seed", "pfs", "faults", NULL };
         _cleanup_(sim_config_done)
                 sim_config c = { .profile = DEFAULT_PROFILE, .seed = DEFAULT_SEED };
         hisi_json_value array;
@@ -388,6 +435,9 @@ static int decode_config(const hisi_json_value *root, sim_config *ret) {
                 if (r < 0)
                         return r;
         }
+        r = decode_faults(root, &c.faults);
+        if (r < 0)
+                return r;
         *ret = c;
         c = (sim_config){};
         return 0;

@@ -32,6 +32,8 @@
  */
 #pragma once
 
+#include <json-c/json.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +65,11 @@ typedef struct sim_config {
         uint64_t seed;
         sim_pf_config *pfs; /* n_pfs, 1 to SIM_CONFIG_PFS_MAX */
         size_t n_pfs;
+        /* Faults to inject at start: an array of `hisi-accsim ctl` fault requests
+         * ({"type": "arc"|"delay"|"corrupt"|"probe", "device", "from", "to", "errno", "once",
+         * "ms", "offset", "driver"}), checked here for shape and by the host when it applies
+         * them; NULL when none. */
+        json_object *faults;
 } sim_config;
 
 /* One PF per kind: ZIP 0000:75:00.0, SEC 0000:76:00.0, HPRE 0000:79:00.0, each with 4 of 63 VFs
