@@ -717,3 +717,23 @@ int hisi_json_read_file(const char *path, char **ret_text, size_t *ret_len, char
         *ret_len = (size_t)n;
         return 0;
 }
+
+int hisi_json_decode_text(const char *text, size_t len, const char *origin,
+                          hisi_json_decode_t decode, void *userdata, char **ret_error) {
+        _cleanup_(hisi_json_ctx_freep) hisi_json_ctx *ctx = NULL;
+        hisi_json_value root;
+        int r;
+
+        if ((!text && len > 0) || !decode)
+                return -EINVAL;
+        r = hisi_json_ctx_new(text, len, origin, &ctx, ret_error);
+        if (r < 0)
+                return r;
+        hisi_json_root(ctx, &root);
+        r = hisi_json_expect_object(&root);
+        if (r >= 0)
+                r = decode(&root, userdata);
+        if (r < 0)
+                return hisi_json_ctx_finish(ctx, r, ret_error);
+        return r;
+}

@@ -83,6 +83,13 @@ typedef struct hisi_json_value {
         size_t index;                         /* the element index in parent when key is NULL */
 } hisi_json_value;
 
+/* Decode a JSON text whose top level must be an object: decode(root, userdata) runs on it, and
+ * the first error (syntax, shape or decode's) comes back as one message in *ret_error. Returns
+ * decode's result, or the parse error. */
+typedef int (*hisi_json_decode_t)(const hisi_json_value *root, void *userdata);
+int hisi_json_decode_text(const char *text, size_t len, const char *origin,
+                          hisi_json_decode_t decode, void *userdata, char **ret_error);
+
 void hisi_json_root(hisi_json_ctx *c, hisi_json_value *ret);
 json_type hisi_json_type(const hisi_json_value *v);
 

@@ -443,24 +443,20 @@ static int decode_config(const hisi_json_value *root, sim_config *ret) {
         return 0;
 }
 
+static int decode_config_cb(const hisi_json_value *root, void *userdata) {
+        return decode_config(root, userdata);
+}
+
 int sim_config_parse(const char *text, size_t len, const char *origin, sim_config *ret,
                      char **ret_error) {
-        _cleanup_(hisi_json_ctx_freep) hisi_json_ctx *ctx = NULL;
-        hisi_json_value root;
         sim_config c = {};
         int r;
 
         if ((!text && len > 0) || !ret)
                 return -EINVAL;
-        r = hisi_json_ctx_new(text, len, origin, &ctx, ret_error);
+        r = hisi_json_decode_text(text, len, origin, decode_config_cb, &c, ret_error);
         if (r < 0)
                 return r;
-        hisi_json_root(ctx, &root);
-        r = hisi_json_expect_object(&root);
-        if (r >= 0)
-                r = decode_config(&root, &c);
-        if (r < 0)
-                return hisi_json_ctx_finish(ctx, r, ret_error);
         *ret = c;
         return 0;
 }

@@ -16,14 +16,9 @@
 
 #include "conf.h"
 
+#include "fuzz-check.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define ORIGIN "fuzz.json"
-
-static void check(bool ok) {
-        if (!ok)
-                abort();
-}
 
 static void check_path(const char *p) {
         check(p && p[0] == '/');
@@ -62,21 +57,6 @@ static void check_config(const Config *c) {
         check(c->limits.max_devices >= 1 && c->limits.max_devices <= 65536);
         check(c->limits.max_concurrent_binds >= 1 && c->limits.max_concurrent_binds <= 64);
         check(c->limits.max_migrations >= 1 && c->limits.max_peer_connections >= 1);
-}
-
-static void check_message(const char *msg, int r, const uint8_t *data, size_t size) {
-        unsigned lines = 1, line;
-        char *end;
-
-        check(msg && msg[0] != '\0');
-        check(strncmp(msg, ORIGIN ":", strlen(ORIGIN ":")) == 0);
-        if (r != -EINVAL)
-                return;
-        for (size_t i = 0; i < size; i++)
-                lines += data[i] == '\n';
-        line = (unsigned)strtoul(msg + strlen(ORIGIN ":"), &end, 10);
-        check(end != msg + strlen(ORIGIN ":") && *end == ':');
-        check(line >= 1 && line <= lines);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

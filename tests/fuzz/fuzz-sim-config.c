@@ -17,14 +17,9 @@
 #include "json-util.h"
 #include "sim-config.h"
 
+#include "fuzz-check.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define ORIGIN "fuzz.json"
-
-static void check(bool ok) {
-        if (!ok)
-                abort();
-}
 
 static int compare_u32(const void *a, const void *b) {
         uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -71,22 +66,6 @@ static void check_config(const sim_config *c) {
         for (size_t i = 1; i < n; i++)
                 check(keys[i - 1] != keys[i]);
         free(keys);
-}
-
-static void check_message(const char *msg, int r, const uint8_t *data, size_t size) {
-        unsigned lines = 1, line;
-        char *end;
-
-        check(msg && msg[0] != '\0');
-        check(strncmp(msg, ORIGIN ":", strlen(ORIGIN ":")) == 0);
-        if (r != -EINVAL)
-                return;
-        /* "<origin>:<line>:" with the line in the text. */
-        for (size_t i = 0; i < size; i++)
-                lines += data[i] == '\n';
-        line = (unsigned)strtoul(msg + strlen(ORIGIN ":"), &end, 10);
-        check(end != msg + strlen(ORIGIN ":") && *end == ':');
-        check(line >= 1 && line <= lines);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Invariants shared by the config fuzz targets: a failed check aborts, which libFuzzer (and the
+ * corpus replay) reports as a crash; a refusal's message names the origin and, for -EINVAL, a
+ * line within the text. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ORIGIN "fuzz.json"
+
+static inline void check(bool ok) {
+        if (!ok)
+                abort();
+}
+
+static inline void check_message(const char *msg, int r, const uint8_t *data, size_t size) {
+        unsigned lines = 1, line;
+        char *end;
+
+        check(msg && msg[0] != '\0');
+        check(strncmp(msg, ORIGIN ":", strlen(ORIGIN ":")) == 0);
+        if (r != -EINVAL)
+                return;
+        for (size_t i = 0; i < size; i++)
+                lines += data[i] == '\n';
+        line = (unsigned)strtoul(msg + strlen(ORIGIN ":"), &end, 10);
+        check(end != msg + strlen(ORIGIN ":") && *end == ':');
+        check(line >= 1 && line <= lines);
+}
