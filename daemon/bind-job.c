@@ -24,8 +24,8 @@
 #include "bind-job.h"
 #include "errno-name.h"
 #include "file-util.h"
-#include "pci-address.h"
-#include "pci-bind.h"
+#include "hisi/pci-address.h"
+#include "hisi/pci-bind.h"
 #include "sysfs-write.h"
 
 #define UNDO_MIN_USEC 1000000ULL

@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "ctx.h"
-#include "kind.h"
+#include "hisi/ctx.h"
+#include "hisi/kind.h"
 #include "macro.h"
 
 typedef enum BindJobType {

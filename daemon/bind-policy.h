@@ -16,7 +16,7 @@
 #include <stdbool.h>
 
 #include "conf.h"
-#include "kind.h"
+#include "hisi/kind.h"
 
 typedef enum BindDecision {
         BIND_DECISION_LEAVE,

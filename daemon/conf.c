@@ -18,7 +18,7 @@
 
 #include "conf.h"
 #include "file-util.h"
-#include "json-util.h"
+#include "hisi/json-util.h"
 #include "log.h"
 
 #define PATH_LENGTH_MAX     4095

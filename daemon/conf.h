@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 #include "macro.h"
-#include "migdev.h"
-#include "pci-address.h"
+#include "hisi/migdev.h"
+#include "hisi/pci-address.h"
 
 #define CONFIG_FILE_DEFAULT "/etc/hisi-accmigd/hisi-accmigd.json"
 

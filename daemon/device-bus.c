@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-error.h"
+#include "accmig-bus.h"
 #include "device-bus.h"
 #include "device.h"
 #include "log.h"
@@ -20,7 +20,7 @@ static const char *strempty(const char *s) {
 int device_bus_path(const char *address, char **ret) {
         if (!address || !hisi_pci_address_valid(address) || !ret)
                 return -EINVAL;
-        return sd_bus_path_encode(DEVICE_PATH_PREFIX, address, ret);
+        return sd_bus_path_encode(ACCMIG_DEVICE_PATH_PREFIX, address, ret);
 }
 
 int device_bus_address_from_path(const char *path, char **ret) {
@@ -29,7 +29,7 @@ int device_bus_address_from_path(const char *path, char **ret) {
 
         if (!path || !ret)
                 return -EINVAL;
-        r = sd_bus_path_decode(path, DEVICE_PATH_PREFIX, &a);
+        r = sd_bus_path_decode(path, ACCMIG_DEVICE_PATH_PREFIX, &a);
         if (r < 0)
                 return r;
         if (r == 0 || !a || !hisi_pci_address_valid(a))
@@ -156,10 +156,10 @@ static int method_bind_common(sd_bus_message *message, Device *d, BindJobType ty
         r = sd_bus_message_read(message, "t", &flags);
         if (r < 0)
                 return r;
-        if (flags & ~BUS_BIND_FLAGS_ALL)
+        if (flags & ~ACCMIG_BIND_FLAGS_ALL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown flags 0x%llx.",
                                          (unsigned long long)flags);
-        r = manager_bind_request(d->manager, d, type, flags & BUS_BIND_FORCE, message, error);
+        r = manager_bind_request(d->manager, d, type, flags & ACCMIG_BIND_FORCE, message, error);
         if (r < 0)
                 return r;
         return 1; /* the reply comes when the job ends */
@@ -243,8 +243,8 @@ void device_bus_send_changed(Device *d, unsigned props) {
                                 if (n < PROPS_MAX)
                                         names[n++] = (char *)map[i].names[k];
         names[n] = NULL;
-        r = sd_bus_emit_properties_changed_strv(d->manager->bus, d->object_path, DEVICE_INTERFACE,
-                                                names);
+        r = sd_bus_emit_properties_changed_strv(d->manager->bus, d->object_path,
+                                                ACCMIG_DEVICE_INTERFACE, names);
         if (r < 0)
                 log_device_debug(d, "Failed to send PropertiesChanged for %s: %s",
                                  device_address(d), strerror(-r));

@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <systemd/sd-device.h>
 
-#include "kind.h"
+#include "hisi/kind.h"
 #include "macro.h"
-#include "pci-address.h"
+#include "hisi/pci-address.h"
 
 typedef struct DeviceFacts {
         char address[HISI_PCI_ADDRESS_MAX];

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "device-monitor.h"
-#include "kind.h"
+#include "hisi/kind.h"
 
 /* Large enough for a burst of uevents (enabling 255 VFs on a PF) while the loop is busy. */
 #define RECEIVE_BUFFER_SIZE (16 * 1024 * 1024)

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "json-util.h"
+#include "hisi/json-util.h"
 #include "libvirt-scan.h"
 
 #ifndef HISI_LIBEXECDIR

@@ -18,7 +18,7 @@
 #include <systemd/sd-event.h>
 
 #include "macro.h"
-#include "pci-address.h"
+#include "hisi/pci-address.h"
 
 #define LIBVIRT_HELPER_ENV "HISI_ACCMIGD_LIBVIRT_HELPER"
 

@@ -16,7 +16,6 @@
 #include "conf.h"
 #include "log.h"
 #include "manager.h"
-#include "sim-proto.h"
 #include "version.h"
 
 #define EXIT_USAGE 2
@@ -39,7 +38,7 @@ static void help(void) {
                "      --version         Show the version\n"
                "\n"
                "See hisi-accmigd(8) and hisi-accmigd.json(5).\n",
-               BUS_NAME, CONFIG_FILE_DEFAULT);
+               ACCMIG_BUS_NAME, CONFIG_FILE_DEFAULT);
 }
 
 static int parse_argv(int argc, char *argv[]) {
@@ -102,17 +101,17 @@ int main(int argc, char *argv[]) {
                 log_error_errno(r, "Refusing to start: %s", error ? error : strerror(-r));
                 (void)sd_notifyf(false, "STATUS=Bad configuration: %s\nERRNO=%d",
                                  error ? error : strerror(-r), -r);
-                return EXIT_CONFIG;
+                return ACCMIG_EXIT_CONFIG;
         }
         if (arg_check_config) {
                 printf("%s: the configuration is valid.\n", arg_config);
                 return EXIT_SUCCESS;
         }
         log_set_max_level(config.log_level);
-        if (config.backend == HISI_BACKEND_SIM && !getenv(SIM_SOCKET_ENV))
+        if (config.backend == HISI_BACKEND_SIM && !getenv(HISI_SIM_SOCKET_ENV))
                 log_warning("backend is \"sim\" but %s is not set: run the daemon under "
                             "`hisi-accsim exec`.",
-                            SIM_SOCKET_ENV);
+                            HISI_SIM_SOCKET_ENV);
 
         /* sd-event takes these signals as events; a child's exit too (the helpers). */
         sigemptyset(&mask);

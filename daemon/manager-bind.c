@@ -19,7 +19,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
-#include "bus-error.h"
+#include "accmig-bus.h"
 #include "device-bus.h"
 #include "errno-name.h"
 #include "log.h"
@@ -47,15 +47,15 @@ unsigned manager_pending_jobs(Manager *m) {
 static const char *error_name_for_job(int error) {
         switch (-error) {
         case ETIMEDOUT:
-                return BUS_ERROR_TIMEOUT;
+                return ACCMIG_ERROR_TIMEOUT;
         case ENOENT:
-                return BUS_ERROR_DRIVER_NOT_LOADED;
+                return ACCMIG_ERROR_DRIVER_NOT_LOADED;
         case ENODEV:
-                return BUS_ERROR_NO_SUCH_DEVICE;
+                return ACCMIG_ERROR_NO_SUCH_DEVICE;
         case ESHUTDOWN:
-                return BUS_ERROR_SHUTTING_DOWN;
+                return ACCMIG_ERROR_SHUTTING_DOWN;
         default:
-                return BUS_ERROR_BIND_FAILED;
+                return ACCMIG_ERROR_BIND_FAILED;
         }
 }
 
@@ -376,11 +376,11 @@ static int verify_root(sd_bus_message *message, sd_bus_error *error) {
 static const char *error_name_for_reason(BindReason reason) {
         switch (reason) {
         case BIND_REASON_EXCLUDED:
-                return BUS_ERROR_EXCLUDED;
+                return ACCMIG_ERROR_EXCLUDED;
         case BIND_REASON_LIBVIRT_MANAGED:
-                return BUS_ERROR_MANAGED_BY_LIBVIRT;
+                return ACCMIG_ERROR_MANAGED_BY_LIBVIRT;
         case BIND_REASON_OTHER_DRIVER:
-                return BUS_ERROR_HELD_BY_OTHER;
+                return ACCMIG_ERROR_HELD_BY_OTHER;
         case BIND_REASON_POLICY_NONE:
         case BIND_REASON_NOT_LISTED:
         case BIND_REASON_PF_NOT_LISTED:
@@ -392,7 +392,7 @@ static const char *error_name_for_reason(BindReason reason) {
         case _BIND_REASON_INVALID:
                 break;
         }
-        return BUS_ERROR_BIND_FAILED;
+        return ACCMIG_ERROR_BIND_FAILED;
 }
 
 int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force,
@@ -400,17 +400,18 @@ int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force,
         int r;
 
         if (m->state == MANAGER_STOPPING)
-                return sd_bus_error_set(error, BUS_ERROR_SHUTTING_DOWN, "The daemon is stopping.");
+                return sd_bus_error_set(error, ACCMIG_ERROR_SHUTTING_DOWN,
+                                        "The daemon is stopping.");
         r = verify_root(message, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r < 0 ? r : -EACCES;
         if (!device_is_vf(d))
-                return sd_bus_error_setf(error, BUS_ERROR_NOT_A_VF,
+                return sd_bus_error_setf(error, ACCMIG_ERROR_NOT_A_VF,
                                          "%s is a PF; only VFs are bound to %s.", device_address(d),
                                          HISI_VFIO_DRIVER);
         if (d->job) {
                 if (bind_job_get_type(d->job) != type)
-                        return sd_bus_error_setf(error, BUS_ERROR_BUSY,
+                        return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY,
                                                  "An %s of %s is in progress; try again when it "
                                                  "ends.",
                                                  bind_job_type_to_string(bind_job_get_type(d->job)),

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "bus-error.h"
+#include "accmig-bus.h"
 #include "device-bus.h"
 #include "log.h"
 #include "manager.h"
@@ -172,10 +172,10 @@ static int find_vf_arg(Manager *m, const char *address, Device **ret, sd_bus_err
                                          address);
         d = manager_find_device(m, a);
         if (!d)
-                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_DEVICE,
+                return sd_bus_error_setf(error, ACCMIG_ERROR_NO_SUCH_DEVICE,
                                          "No HiSilicon accelerator device %s on this host.", a);
         if (!device_is_vf(d))
-                return sd_bus_error_setf(error, BUS_ERROR_NOT_A_VF,
+                return sd_bus_error_setf(error, ACCMIG_ERROR_NOT_A_VF,
                                          "%s is a PF; the daemon handles only VFs.", a);
         *ret = d;
         return 0;
@@ -206,13 +206,13 @@ static int method_bind_device_common(sd_bus_message *message, Manager *m, BindJo
         r = sd_bus_message_read(message, "st", &address, &flags);
         if (r < 0)
                 return r;
-        if (flags & ~BUS_BIND_FLAGS_ALL)
+        if (flags & ~ACCMIG_BIND_FLAGS_ALL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown flags 0x%llx.",
                                          (unsigned long long)flags);
         r = find_vf_arg(m, address, &d, error);
         if (r < 0)
                 return r;
-        r = manager_bind_request(m, d, type, flags & BUS_BIND_FORCE, message, error);
+        r = manager_bind_request(m, d, type, flags & ACCMIG_BIND_FORCE, message, error);
         if (r < 0)
                 return r;
         return 1; /* answered when the job ends */
@@ -244,10 +244,10 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
                                          "Only root may reload the configuration.");
         r = manager_reload(m, &msg);
         if (r == -EBUSY)
-                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "The daemon is %s.",
+                return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY, "The daemon is %s.",
                                          manager_state_to_string(m->state));
         if (r < 0)
-                return sd_bus_error_setf(error, BUS_ERROR_INVALID_CONFIG,
+                return sd_bus_error_setf(error, ACCMIG_ERROR_INVALID_CONFIG,
                                          "%s; the running configuration stays.",
                                          msg ? msg : strerror(-r));
         return sd_bus_reply_method_return(message, NULL);
@@ -311,7 +311,8 @@ void manager_bus_send_changed(Manager *m, unsigned props) {
                 names[n++] = (char *)"LibvirtManaged";
         }
         names[n] = NULL;
-        r = sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, MANAGER_INTERFACE, names);
+        r = sd_bus_emit_properties_changed_strv(m->bus, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE,
+                                                names);
         if (r < 0)
                 log_debug_errno(r, "Failed to send the Manager's PropertiesChanged: %m");
 }
@@ -322,17 +323,20 @@ int manager_bus_setup(Manager *m) {
         r = sd_bus_default_system(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
-        r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, MANAGER_INTERFACE, manager_vtable, m);
+        r = sd_bus_add_object_vtable(m->bus, NULL, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE,
+                                     manager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the Manager object: %m");
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, DEVICE_PATH_PREFIX, DEVICE_INTERFACE,
-                                       device_vtable, device_object_find, m);
+        r = sd_bus_add_fallback_vtable(m->bus, NULL, ACCMIG_DEVICE_PATH_PREFIX,
+                                       ACCMIG_DEVICE_INTERFACE, device_vtable, device_object_find,
+                                       m);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the Device objects: %m");
-        r = sd_bus_add_node_enumerator(m->bus, NULL, DEVICE_PATH_PREFIX, device_node_enumerator, m);
+        r = sd_bus_add_node_enumerator(m->bus, NULL, ACCMIG_DEVICE_PATH_PREFIX,
+                                       device_node_enumerator, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the Device enumerator: %m");
-        r = sd_bus_add_object_manager(m->bus, NULL, BUS_PATH);
+        r = sd_bus_add_object_manager(m->bus, NULL, ACCMIG_BUS_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the ObjectManager: %m");
         r = sd_bus_error_add_map(bus_error_map);
@@ -351,11 +355,11 @@ int manager_bus_setup(Manager *m) {
 int manager_bus_request_name(Manager *m) {
         int r;
 
-        r = sd_bus_request_name(m->bus, BUS_NAME, 0);
+        r = sd_bus_request_name(m->bus, ACCMIG_BUS_NAME, 0);
         if (r == -EEXIST)
                 return log_error_errno(r, "%s is already owned: another hisi-accmigd runs.",
-                                       BUS_NAME);
+                                       ACCMIG_BUS_NAME);
         if (r < 0)
-                return log_error_errno(r, "Failed to acquire the bus name %s: %m", BUS_NAME);
+                return log_error_errno(r, "Failed to acquire the bus name %s: %m", ACCMIG_BUS_NAME);
         return 0;
 }

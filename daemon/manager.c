@@ -427,7 +427,7 @@ int manager_start(Manager *m) {
                         pfs, pfs == 1 ? "" : "s", c[0], c[0] == 1 ? "" : "s", c[1],
                         bind_policy_to_string(m->config.binding.policy));
         }
-        log_info("Ready: %s on the system bus, backend %s, binding policy %s.", BUS_NAME,
+        log_info("Ready: %s on the system bus, backend %s, binding policy %s.", ACCMIG_BUS_NAME,
                  hisi_backend_to_string(m->config.backend),
                  bind_policy_to_string(m->config.binding.policy));
 

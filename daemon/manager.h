@@ -18,18 +18,11 @@
 
 #include "bind-job.h"
 #include "conf.h"
-#include "ctx.h"
+#include "hisi/ctx.h"
 #include "device-monitor.h"
 #include "device.h"
 #include "libvirt-scan.h"
-
-#define BUS_NAME           "com.hisilicon.AccMig1"
-#define BUS_PATH           "/com/hisilicon/AccMig1"
-#define DEVICE_PATH_PREFIX "/com/hisilicon/AccMig1/device"
-#define MANAGER_INTERFACE  "com.hisilicon.AccMig1.Manager"
-#define DEVICE_INTERFACE   "com.hisilicon.AccMig1.Device"
-
-#define EXIT_CONFIG 78 /* EX_CONFIG: the config is wrong; a restart would not help */
+#include "accmig-bus.h"
 
 typedef enum ManagerState {
         MANAGER_STARTING,  /* building the registry */

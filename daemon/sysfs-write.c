@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "macro.h"
-#include "pci-bind.h"
+#include "hisi/pci-bind.h"
 #include "sysfs-write.h"
 
 struct SysfsWrite {

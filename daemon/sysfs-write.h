@@ -11,7 +11,7 @@
 
 #include <systemd/sd-event.h>
 
-#include "ctx.h"
+#include "hisi/ctx.h"
 
 typedef enum SysfsOp {
         SYSFS_OP_UNBIND, /* <device>/driver/unbind: the bound driver lets the device go */

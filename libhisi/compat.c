@@ -7,12 +7,12 @@
 
 #include <assert.h>
 #include <inttypes.h>
-#include "mig-state.h"
+#include "hisi/mig-state.h"
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat.h"
+#include "hisi/compat.h"
 #include "file-util.h"
 #include "macro.h"
 

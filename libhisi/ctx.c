@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ctx.h"
+#include "hisi/ctx.h"
 #include "file-util.h"
 #include "macro.h"
 

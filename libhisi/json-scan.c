@@ -15,7 +15,7 @@
 
 #include <json-c/json.h>
 
-#include "json-scan.h"
+#include "hisi/json-scan.h"
 #include "macro.h"
 
 static void json_object_putp(json_object **p) {

@@ -17,7 +17,7 @@
 #include <json-c/json_object_iterator.h>
 
 #include "file-util.h"
-#include "json-util.h"
+#include "hisi/json-util.h"
 
 /* How many names of an enum a message lists. */
 #define ENUM_NAMES_MAX 64

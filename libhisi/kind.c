@@ -4,7 +4,7 @@
 #include <assert.h>
 #include <strings.h>
 
-#include "kind.h"
+#include "hisi/kind.h"
 #include "macro.h"
 
 static const struct {

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "macro.h"
-#include "mig-state.h"
+#include "hisi/mig-state.h"
 #include "parse-util.h"
 
 #define ER HISI_MIG_STATE_ERROR

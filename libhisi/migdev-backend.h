@@ -5,8 +5,8 @@
  */
 #pragma once
 
-#include "migdev.h"
-#include "vfio-uapi.h"
+#include "hisi/migdev.h"
+#include "hisi/vfio-uapi.h"
 
 typedef struct hisi_migstream_ops {
         ssize_t (*read)(int fd, void *buf, size_t n);

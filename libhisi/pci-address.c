@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pci-address.h"
+#include "hisi/pci-address.h"
 
 static int hex_field(const char *s, size_t len, unsigned *ret) {
         unsigned v = 0;

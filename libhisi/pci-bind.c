@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include "file-util.h"
-#include "kind.h"
+#include "hisi/kind.h"
 #include "macro.h"
 #include "parse-util.h"
-#include "pci-address.h"
-#include "pci-bind.h"
+#include "hisi/pci-address.h"
+#include "hisi/pci-bind.h"
 
 #define POLL_FIRST_USEC  1000ULL
 #define POLL_MAX_USEC    50000ULL

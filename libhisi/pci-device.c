@@ -25,7 +25,7 @@
 #include "file-util.h"
 #include "macro.h"
 #include "parse-util.h"
-#include "pci-device.h"
+#include "hisi/pci-device.h"
 
 #define NAME_MAX_LEN 256
 

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "macro.h"
-#include "state-image.h"
+#include "hisi/state-image.h"
 
 /*
  * The kernel's struct as of 6.16 (drivers/vfio/pci/hisilicon/hisi_acc_vfio_pci.h). Only used for

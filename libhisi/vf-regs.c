@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "macro.h"
-#include "vf-regs.h"
+#include "hisi/vf-regs.h"
 
 int hisi_vf_qm_ready(hisi_migdev *d, bool *ret_ready) {
         uint8_t b[4];

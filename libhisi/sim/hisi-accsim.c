@@ -32,9 +32,9 @@
 #include "sim-proto.h"
 #include "version.h"
 
-#define EXIT_USAGE  2
-#define EXIT_CONFIG 78 /* EX_CONFIG */
-#define PRELOAD     "libumockdev-preload.so.0"
+#define EXIT_USAGE         2
+#define ACCMIG_EXIT_CONFIG 78 /* EX_CONFIG */
+#define PRELOAD            "libumockdev-preload.so.0"
 
 static const char *arg_dir = NULL;
 static const char *arg_config = NULL;
@@ -188,7 +188,7 @@ static int run_host(void) {
 
         r = load_config(&config);
         if (r < 0)
-                return EXIT_CONFIG;
+                return ACCMIG_EXIT_CONFIG;
         for (size_t i = 0; i < config.n_pfs; i++)
                 n_vfs += config.pfs[i].num_vfs;
 
@@ -215,7 +215,7 @@ static int run_host(void) {
         r = apply_faults(host, event, &config);
         if (r < 0) {
                 sd_event_unref(event);
-                return EXIT_CONFIG;
+                return ACCMIG_EXIT_CONFIG;
         }
         snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
         r = write_file_atomic("root", sim_host_root(host));
@@ -267,7 +267,7 @@ static int cmd_start(char *argv0) {
         {
                 _cleanup_(sim_config_done) sim_config config = {};
                 if (load_config(&config) < 0)
-                        return EXIT_CONFIG;
+                        return ACCMIG_EXIT_CONFIG;
         }
 
         if (arg_foreground) {

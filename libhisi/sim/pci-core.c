@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "file-util.h"
-#include "kind.h"
+#include "hisi/kind.h"
 #include "macro.h"
 #include "parse-util.h"
-#include "pci-address.h"
+#include "hisi/pci-address.h"
 #include "pci-core.h"
 
 /* The kernel refuses a driver_override of PAGE_SIZE - 1 bytes or more. */

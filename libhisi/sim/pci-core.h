@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The PCI core's reaction to writes in a simulated sysfs tree (facts page, section 4): written
- * once, used by the tests' fake kernel (tests/fake-sysfs.c, a plain directory tree) and by the
+ * once, used by the tests' fake kernel (tests/lib/fake-sysfs.c, a plain directory tree) and by the
  * simulated host (a umockdev testbed).
  *
  * The model keeps no device state of its own: the tree is the state. It reads a device's vendor,

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "file-util.h"
-#include "json-util.h"
+#include "hisi/json-util.h"
 #include "macro.h"
 #include "sim-config.h"
 

@@ -38,8 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kind.h"
-#include "pci-address.h"
+#include "hisi/kind.h"
+#include "hisi/pci-address.h"
 #include "sim-profile.h"
 
 #define SIM_CONFIG_PFS_MAX 64u

@@ -18,8 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kind.h"
-#include "state-image.h"
+#include "hisi/kind.h"
+#include "hisi/state-image.h"
 
 typedef struct sim_guest {
         bool initialized;        /* false after a function reset until the driver sets the VF up */

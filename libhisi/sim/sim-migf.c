@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mig-state.h"
+#include "hisi/mig-state.h"
 #include "sim-vf-internal.h"
 
 int sim_migf_new(sim_vf *vf, bool saving, sim_migf **ret) {

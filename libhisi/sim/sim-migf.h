@@ -17,8 +17,8 @@
 #include <sys/types.h>
 
 #include "macro.h"
-#include "state-image.h"
-#include "vfio-uapi.h"
+#include "hisi/state-image.h"
+#include "hisi/vfio-uapi.h"
 
 typedef struct sim_migf sim_migf;
 

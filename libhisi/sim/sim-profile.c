@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The kernel behaviour profiles of the simulated host (see sim-profile.h): names and switches. */
 
-#include "mig-state.h"
+#include "hisi/mig-state.h"
 #include "sim-profile.h"
 
 #include <string.h>

@@ -8,7 +8,7 @@
 
 #include <systemd/sd-event.h>
 
-#include "mig-state.h"
+#include "hisi/mig-state.h"
 #include "sim-vf.h"
 
 typedef struct sim_server sim_server;

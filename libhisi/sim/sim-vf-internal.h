@@ -11,7 +11,7 @@
 
 #include "sim-migf.h"
 #include "sim-vf.h"
-#include "state-image.h"
+#include "hisi/state-image.h"
 
 struct sim_migf {
         unsigned n_ref;

@@ -18,12 +18,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "kind.h"
+#include "hisi/kind.h"
 #include "macro.h"
-#include "mig-state.h"
+#include "hisi/mig-state.h"
 #include "sim-migf.h"
 #include "sim-profile.h"
-#include "state-image.h"
+#include "hisi/state-image.h"
 
 typedef struct sim_vf sim_vf;
 

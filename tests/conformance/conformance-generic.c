@@ -21,8 +21,8 @@
 #include "conformance-internal.h"
 #include "conformance.h"
 #include "macro.h"
-#include "mig-state.h"
-#include "vfio-uapi.h"
+#include "hisi/mig-state.h"
+#include "hisi/vfio-uapi.h"
 
 #define ST HISI_MIG_STATE_STOP
 #define RU HISI_MIG_STATE_RUNNING

@@ -12,8 +12,8 @@
 #include "conformance-internal.h"
 #include "conformance.h"
 #include "macro.h"
-#include "state-image.h"
-#include "vfio-uapi.h"
+#include "hisi/state-image.h"
+#include "hisi/vfio-uapi.h"
 
 /* --- The uAPI numbers the kernel backend sends --- */
 

@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #include "conformance.h"
-#include "state-image.h"
-#include "vfio-uapi.h"
+#include "hisi/state-image.h"
+#include "hisi/vfio-uapi.h"
 
 #define ST HISI_MIG_STATE_STOP
 #define RU HISI_MIG_STATE_RUNNING

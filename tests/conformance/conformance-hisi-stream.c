@@ -13,8 +13,8 @@
 #include "conformance-internal.h"
 #include "conformance.h"
 #include "macro.h"
-#include "state-image.h"
-#include "vfio-uapi.h"
+#include "hisi/state-image.h"
+#include "hisi/vfio-uapi.h"
 
 /* --- Saving: the stream of each kernel --- */
 

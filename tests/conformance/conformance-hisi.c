@@ -18,12 +18,12 @@
 #include <time.h>
 
 #include "conformance-hisi-internal.h"
-#include "vf-regs.h"
+#include "hisi/vf-regs.h"
 #include "conformance-internal.h"
 #include "conformance.h"
 #include "macro.h"
-#include "state-image.h"
-#include "vfio-uapi.h"
+#include "hisi/state-image.h"
+#include "hisi/vfio-uapi.h"
 
 #define GUEST_WAIT_USEC (UINT64_C(10) * 1000 * 1000)
 

@@ -11,7 +11,7 @@
 
 #include "conformance.h"
 #include "macro.h"
-#include "mig-state.h"
+#include "hisi/mig-state.h"
 
 /* A call's result as the messages show it: "-EINVAL", "0", "96". */
 typedef struct cf_result {

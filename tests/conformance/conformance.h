@@ -20,8 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ctx.h"
-#include "migdev.h"
+#include "hisi/ctx.h"
+#include "hisi/migdev.h"
 
 typedef struct conformance_target {
         const char *label;     /* prefix of every check name, e.g. "cdev" */

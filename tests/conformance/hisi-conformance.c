@@ -29,13 +29,13 @@
 #include "conformance.h"
 #include "errno-name.h"
 #include "file-util.h"
-#include "kind.h"
+#include "hisi/kind.h"
 #include "macro.h"
 #include "parse-util.h"
-#include "pci-bind.h"
-#include "pci-device.h"
-#include "state-image.h"
-#include "vfio-uapi.h"
+#include "hisi/pci-bind.h"
+#include "hisi/pci-device.h"
+#include "hisi/state-image.h"
+#include "hisi/vfio-uapi.h"
 
 #define EXIT_SKIP   77
 #define EXIT_USAGE  2

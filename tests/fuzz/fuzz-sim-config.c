@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json-util.h"
+#include "hisi/json-util.h"
 #include "sim-config.h"
 
 #include "fuzz-check.h"

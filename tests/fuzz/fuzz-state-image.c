@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state-image.h"
+#include "hisi/state-image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

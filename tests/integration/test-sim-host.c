@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Integration tests of the simulated host as a client meets it: a real hisi-accsim process per
+ * test, its sysfs seen through `hisi-accsim exec` (umockdev), binding by hisi-migtool (libhisi's
+ * binding code), uevents seen by an sd_device_monitor, the migration devices through libhisi's
+ * sim backend, state carried between two hosts, and the kernel's close and reset semantics
+ * when a holder dies.
+ */
+
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hisi/ctx.h"
+#include "file-util.h"
+#include "macro.h"
+#include "hisi/migdev.h"
+#include "sim-harness.h"
+#include "sim-proto.h"
+#include "hisi/state-image.h"
+
+#define ZIP_VF           "0000:75:00.1"
+#define ZIP_VF2          "0000:75:00.2"
+#define EVENT_TIMEOUT_MS 30000
+
+static hisi_ctx *ctx;
+
+static void setup(void) {
+        ck_assert_int_eq(hisi_ctx_new(NULL, &ctx), 0);
+}
+
+static void teardown(void) {
+        ctx = hisi_ctx_free(ctx);
+}
+
+static void bind_vf(sim_harness *h, const char *vf) {
+        _cleanup_free_ char *out = NULL;
+        int r = sim_harness_run(
+                h, (char *const[]){ (char *)sim_harness_migtool(), "bind", (char *)vf, NULL },
+                &out);
+        ck_assert_msg(r == 0, "bind %s failed (%d): %s", vf, r, out);
+}
+
+/* Wait until a VF's field has a value, as the host reports it. */
+static void wait_field(sim_harness *h, const char *vf, const char *field, const char *want) {
+        for (int i = 0; i < 3000; i++) {
+                _cleanup_free_ char *v = NULL;
+                if (sim_harness_vf_field(h, vf, field, &v) >= 0 && streq(v, want))
+                        return;
+                usleep(10 * 1000);
+        }
+        ck_abort_msg("%s: %s never became %s", vf, field, want);
+}
+
+/* Opening the device reset the function: wait until the VF's guest driver has set it up again
+ * (QM_VF_STATE, BAR2 0x60, bit 0 clear), as a save needs for more than the match data. */
+static void wait_guest(hisi_migdev *d) {
+        for (int i = 0; i < 3000; i++) {
+                uint8_t b[4];
+                ck_assert_int_eq(hisi_migdev_region_read(d, 2, 0x60, b, sizeof(b)), 4);
+                if (!(b[0] & 1))
+                        return;
+                usleep(1000);
+        }
+        ck_abort_msg("no guest driver set the VF up");
+}
+
+START_TEST(test_default_host) {
+        sim_harness *h = NULL;
+        json_object *reply = NULL, *result, *ok;
+        _cleanup_free_ char *driver = NULL;
+        unsigned pfs = 0, vfs = 0;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        ck_assert_int_eq(sim_harness_ctl(h, "{\"cmd\":\"list\"}", &reply), 0);
+        ck_assert(json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok));
+        ck_assert(json_object_object_get_ex(reply, "result", &result));
+        for (size_t i = 0; i < json_object_array_length(result); i++) {
+                json_object *d = json_object_array_get_idx(result, i), *role;
+                ck_assert(json_object_object_get_ex(d, "role", &role));
+                if (streq(json_object_get_string(role), "pf"))
+                        pfs++;
+                else
+                        vfs++;
+        }
+        json_object_put(reply);
+        ck_assert_uint_eq(pfs, 3);
+        ck_assert_uint_eq(vfs, 12);
+        /* As after writing sriov_numvfs: the VFs are bound to their host driver. */
+        ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF, "driver", &driver), 0);
+        ck_assert_str_eq(driver, "hisi_zip");
+        sim_harness_stop(h);
+}
+END_TEST
+
+START_TEST(test_bind_uevents) {
+        _cleanup_free_ char *line = NULL, *driver = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        sim_harness *h = NULL;
+        json_object *reply = NULL;
+        bool seen_bind = false, seen_remove = false;
+        pid_t pid;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        ck_assert_int_eq(
+                sim_harness_spawn(
+                        h, (char *const[]){ HISI_TEST_BINDIR "/tests/lib/sim-uevent-watch", NULL },
+                        &pid, &fd),
+                0);
+        ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+        ck_assert_str_eq(line, "ready");
+
+        bind_vf(h, ZIP_VF);
+        ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF, "driver", &driver), 0);
+        ck_assert_str_eq(driver, "hisi_acc_vfio_pci");
+        while (!seen_bind) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                seen_bind = streq(line, "bind " ZIP_VF " hisi_acc_vfio_pci");
+        }
+
+        ck_assert_int_eq(
+                sim_harness_ctl(h, "{\"cmd\":\"unplug\",\"device\":\"" ZIP_VF2 "\"}", &reply), 0);
+        json_object_put(reply);
+        while (!seen_remove) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                seen_remove = strneq(line, "remove " ZIP_VF2, strlen("remove " ZIP_VF2));
+        }
+        /* Hot-add it again: add, then bound to its host driver; and it binds to vfio again. */
+        ck_assert_int_eq(
+                sim_harness_ctl(h, "{\"cmd\":\"plug\",\"device\":\"" ZIP_VF2 "\"}", &reply), 0);
+        json_object_put(reply);
+        for (bool seen_add = false; !seen_add;) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                seen_add = strneq(line, "add " ZIP_VF2, strlen("add " ZIP_VF2));
+        }
+        driver = mfree(driver);
+        ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF2, "driver", &driver), 0);
+        ck_assert_str_eq(driver, "hisi_zip");
+        bind_vf(h, ZIP_VF2);
+        for (bool seen = false; !seen;) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                seen = streq(line, "bind " ZIP_VF2 " hisi_acc_vfio_pci");
+        }
+        /* Twice is refused: it is there. */
+        ck_assert_int_eq(
+                sim_harness_ctl(h, "{\"cmd\":\"plug\",\"device\":\"" ZIP_VF2 "\"}", &reply), 0);
+        {
+                json_object *ok;
+                ck_assert(json_object_object_get_ex(reply, "ok", &ok));
+                ck_assert(!json_object_get_boolean(ok));
+        }
+        json_object_put(reply);
+
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        sim_harness_stop(h);
+}
+END_TEST
+
+/* Save a stopped VF of host a and load it into a VF of host b, in this process. */
+static int carry_state(sim_harness *a, sim_harness *b, const char *vf, char **ret_digest_a,
+                       char **ret_digest_b, int *ret_write_error) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *src = NULL, *dst = NULL;
+        _cleanup_(hisi_migstream_closep) hisi_migstream *out = NULL, *in = NULL;
+        uint8_t buf[HISI_STATE_IMAGE_SIZE];
+        ssize_t n, total = 0;
+        int r;
+
+        ck_assert_int_eq(sim_harness_use(a), 0);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, vf, &src), 0);
+        wait_guest(src);
+        ck_assert_int_eq(hisi_migdev_set_state(src, HISI_MIG_STATE_STOP, NULL, NULL), 0);
+        ck_assert_int_eq(sim_harness_digest(a, vf, ret_digest_a), 0);
+        ck_assert_int_eq(hisi_migdev_set_state(src, HISI_MIG_STATE_STOP_COPY, NULL, &out), 0);
+        ck_assert_ptr_nonnull(out);
+        while ((n = hisi_migstream_read(out, buf + total, sizeof(buf) - (size_t)total)) > 0)
+                total += n;
+        ck_assert_int_eq(n, 0);
+        ck_assert_int_eq(total, HISI_STATE_IMAGE_SIZE);
+
+        ck_assert_int_eq(sim_harness_use(b), 0);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, vf, &dst), 0);
+        ck_assert_int_eq(hisi_migdev_set_state(dst, HISI_MIG_STATE_RESUMING, NULL, &in), 0);
+        ck_assert_ptr_nonnull(in);
+        /* In two chunks, the match header first, as a precopy would send it. */
+        n = hisi_migstream_write(in, buf, HISI_STATE_MATCH_SIZE);
+        *ret_write_error = n < 0 ? (int)n : 0;
+        if (n < 0)
+                return (int)n;
+        n = hisi_migstream_write(in, buf + HISI_STATE_MATCH_SIZE,
+                                 HISI_STATE_IMAGE_SIZE - HISI_STATE_MATCH_SIZE);
+        ck_assert_int_eq(n, HISI_STATE_IMAGE_SIZE - HISI_STATE_MATCH_SIZE);
+        r = hisi_migdev_set_state(dst, HISI_MIG_STATE_STOP, NULL, NULL);
+        if (r < 0)
+                return r;
+        ck_assert_int_eq(sim_harness_digest(b, vf, ret_digest_b), 0);
+        return 0;
+}
+
+START_TEST(test_state_carried_between_hosts) {
+        _cleanup_free_ char *da = NULL, *db = NULL, *before = NULL;
+        sim_harness *a = NULL, *b = NULL;
+        int write_error;
+
+        ck_assert_int_eq(sim_harness_start("{\"seed\": 1}", &a), 0);
+        ck_assert_int_eq(sim_harness_start("{\"seed\": 2}", &b), 0);
+        bind_vf(a, ZIP_VF);
+        bind_vf(b, ZIP_VF);
+        /* Different guests to start with. */
+        ck_assert_int_eq(sim_harness_digest(b, ZIP_VF, &before), 0);
+        ck_assert_int_eq(carry_state(a, b, ZIP_VF, &da, &db, &write_error), 0);
+        ck_assert_str_ne(da, before);
+        ck_assert_str_eq(da, db);
+        sim_harness_stop(a);
+        sim_harness_stop(b);
+}
+END_TEST
+
+static const char qp32_config[] = "{\"profile\": \"%s\", \"pfs\": [{\"address\": \"0000:75:00.0\", "
+                                  "\"kind\": \"zip\", \"vfs\": 2, \"qp_per_vf\": 32}]}";
+
+START_TEST(test_qp_mismatch_early) {
+        _cleanup_free_ char *da = NULL, *db = NULL, *cfg = NULL;
+        sim_harness *a = NULL, *b = NULL;
+        int write_error, r;
+
+        ck_assert_int_eq(asprintf_safe(&cfg, qp32_config, "6.16"), 0);
+        ck_assert_int_eq(sim_harness_start(NULL, &a), 0);
+        ck_assert_int_eq(sim_harness_start(cfg, &b), 0);
+        bind_vf(a, ZIP_VF);
+        bind_vf(b, ZIP_VF);
+        /* 6.2+: the destination checks the header once 40 bytes are in: -EFAULT. */
+        r = carry_state(a, b, ZIP_VF, &da, &db, &write_error);
+        ck_assert_int_eq(r, -EFAULT);
+        ck_assert_int_eq(write_error, -EFAULT);
+        sim_harness_stop(a);
+        sim_harness_stop(b);
+}
+END_TEST
+
+START_TEST(test_qp_mismatch_at_load_on_6_1) {
+        _cleanup_free_ char *da = NULL, *db = NULL, *cfg = NULL;
+        sim_harness *a = NULL, *b = NULL;
+        int write_error, r;
+
+        ck_assert_int_eq(asprintf_safe(&cfg, qp32_config, "6.1"), 0);
+        ck_assert_int_eq(sim_harness_start("{\"profile\": \"6.1\"}", &a), 0);
+        ck_assert_int_eq(sim_harness_start(cfg, &b), 0);
+        bind_vf(a, ZIP_VF);
+        bind_vf(b, ZIP_VF);
+        /* 6.1: every byte is taken; RESUMING -> STOP refuses the state. */
+        r = carry_state(a, b, ZIP_VF, &da, &db, &write_error);
+        ck_assert_int_eq(write_error, 0);
+        ck_assert_int_eq(r, -EINVAL);
+        sim_harness_stop(a);
+        sim_harness_stop(b);
+}
+END_TEST
+
+/* Pass an fd to the process at the other end of sock (SCM_RIGHTS), and take one. */
+static void send_fd(int sock, int fd) {
+        ck_assert_int_eq(sim_msg_send(sock, 1, 0, NULL, 0, fd), 0);
+}
+
+static int recv_fd(int sock) {
+        sim_msg m;
+        int fd = -EBADF;
+        ck_assert_int_eq(sim_msg_recv(sock, &m, NULL, 0, &fd), 0);
+        return fd;
+}
+
+START_TEST(test_holder_dies_mid_session) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        _cleanup_(hisi_migstream_closep) hisi_migstream *stream = NULL;
+        _cleanup_free_ char *state = NULL;
+        sim_harness *h = NULL;
+        hisi_mig_state st;
+        uint8_t buf[16];
+        int pair[2], status;
+        pid_t child;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        bind_vf(h, ZIP_VF);
+        ck_assert_int_eq(sim_harness_use(h), 0);
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+
+        /* The child exists before the device is opened: it gets the device only through
+         * SCM_RIGHTS, as a workload gets it from the daemon. */
+        child = fork();
+        ck_assert_int_ge(child, 0);
+        if (child == 0) {
+                hisi_migdev *mine = NULL;
+                hisi_migstream *s = NULL;
+                uint8_t head[40];
+                close(pair[0]);
+                if (hisi_migdev_open_fd(ctx, HISI_BACKEND_SIM, ZIP_VF, recv_fd(pair[1]), &mine) <
+                            0 ||
+                    hisi_migdev_set_state(mine, HISI_MIG_STATE_STOP_COPY, NULL, &s) < 0 ||
+                    hisi_migstream_read(s, head, sizeof(head)) != sizeof(head))
+                        _exit(1);
+                /* Mid-session: hand the data fd back, and wait to be killed. */
+                send_fd(pair[1], hisi_migstream_fd(s));
+                pause();
+                _exit(0);
+        }
+        close(pair[1]);
+
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
+        wait_guest(d);
+        /* A cdev opens once. */
+        {
+                hisi_migdev *again = NULL;
+                ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &again), -EBUSY);
+        }
+        send_fd(pair[0], hisi_migdev_fd(d));
+        ck_assert_int_eq(hisi_migstream_open_fd(HISI_BACKEND_SIM, recv_fd(pair[0]), &stream), 0);
+
+        /* Our copy of the device goes: the child still holds it, mid-session. */
+        d = hisi_migdev_close(d);
+        ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF, "state", &state), 0);
+        ck_assert_str_eq(state, "STOP_COPY");
+        wait_field(h, ZIP_VF, "open", "true");
+        /* The session is live: the rest of the state reads through the passed data fd. */
+        ck_assert_int_eq(hisi_migstream_read(stream, buf, sizeof(buf)), sizeof(buf));
+
+        /* The last holder dies: the device is closed as the kernel closes it. Its session is
+         * disabled though we still hold the data fd, and the next open finds the VF RUNNING. */
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+        close(pair[0]);
+        wait_field(h, ZIP_VF, "open", "false");
+        ck_assert_int_eq(hisi_migstream_read(stream, buf, sizeof(buf)), -ENODEV);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
+        ck_assert_int_eq(hisi_migdev_get_state(d, &st), 0);
+        ck_assert_int_eq(st, HISI_MIG_STATE_RUNNING);
+        sim_harness_stop(h);
+}
+END_TEST
+
+static unsigned count_vfs_of(sim_harness *h, const char *pf) {
+        json_object *reply = NULL, *result;
+        unsigned n = 0;
+
+        ck_assert_int_eq(sim_harness_ctl(h, "{\"cmd\":\"list\"}", &reply), 0);
+        ck_assert(json_object_object_get_ex(reply, "result", &result));
+        for (size_t i = 0; i < json_object_array_length(result); i++) {
+                json_object *d = json_object_array_get_idx(result, i), *p;
+                if (json_object_object_get_ex(d, "pf", &p) && p &&
+                    streq(json_object_get_string(p), pf))
+                        n++;
+        }
+        json_object_put(reply);
+        return n;
+}
+
+/* Write sriov_numvfs under exec as a shell would, and read it back. */
+static void write_numvfs(sim_harness *h, const char *value, const char *want_read) {
+        _cleanup_free_ char *cmd = NULL, *out = NULL;
+
+        ck_assert_int_eq(asprintf_safe(&cmd,
+                                       "echo %s > /sys/bus/pci/devices/0000:76:00.0/sriov_numvfs",
+                                       value),
+                         0);
+        ck_assert_int_eq(sim_harness_run(h, (char *const[]){ "/bin/sh", "-c", cmd, NULL }, NULL),
+                         0);
+        /* The host takes the write a moment later; a refused value is put back. */
+        for (int i = 0; i < 3000; i++) {
+                out = mfree(out);
+                ck_assert_int_eq(
+                        sim_harness_run(h,
+                                        (char *const[]){ "/bin/cat",
+                                                         "/sys/bus/pci/devices/0000:76:00.0/"
+                                                         "sriov_numvfs",
+                                                         NULL },
+                                        &out),
+                        0);
+                out[strcspn(out, "\n")] = '\0';
+                if (streq(out, want_read))
+                        return;
+                usleep(10 * 1000);
+        }
+        ck_abort_msg("sriov_numvfs never read %s after writing %s (reads %s)", want_read, value,
+                     out);
+}
+
+START_TEST(test_sriov_numvfs) {
+        _cleanup_free_ char *line = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        sim_harness *h = NULL;
+        unsigned removed = 0, added = 0;
+        pid_t pid;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        ck_assert_int_eq(
+                sim_harness_spawn(
+                        h, (char *const[]){ HISI_TEST_BINDIR "/tests/lib/sim-uevent-watch", NULL },
+                        &pid, &fd),
+                0);
+        ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+        ck_assert_str_eq(line, "ready");
+        ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 4);
+
+        /* 4 -> 0: each VF is unbound and removed. */
+        write_numvfs(h, "0", "0");
+        while (removed < 4) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                removed += strneq(line, "remove 0000:76:00.", strlen("remove 0000:76:00."));
+        }
+        ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 0);
+
+        /* 0 -> 2: two VFs appear, bound to the host driver. */
+        write_numvfs(h, "2", "2");
+        while (added < 2) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                added += strneq(line, "add 0000:76:00.", strlen("add 0000:76:00."));
+        }
+        ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 2);
+
+        /* The kernel's refusals: a different non-zero count (EBUSY), more than total (ERANGE). */
+        write_numvfs(h, "3", "2");
+        write_numvfs(h, "64", "2");
+        ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 2);
+
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        sim_harness_stop(h);
+}
+END_TEST
+
+START_TEST(test_faults_from_config) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        hisi_mig_path path = {};
+        sim_harness *h = NULL, *bad = NULL;
+
+        ck_assert_int_eq(sim_harness_start("{\"faults\": [{\"type\": \"arc\", \"device\": "
+                                           "\"0000:75:00.1\", \"from\": \"STOP\", \"to\": "
+                                           "\"STOP_COPY\", \"errno\": \"EIO\", \"once\": true}]}",
+                                           &h),
+                         0);
+        bind_vf(h, ZIP_VF);
+        ck_assert_int_eq(sim_harness_use(h), 0);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
+        /* RUNNING -> STOP works, STOP -> STOP_COPY fails once with the configured errno, and
+         * the device stays at the last arc that worked. */
+        ck_assert_int_eq(hisi_migdev_set_state(d, HISI_MIG_STATE_STOP_COPY, &path, NULL), -EIO);
+        ck_assert_uint_eq(path.n, 2);
+        ck_assert_int_eq(path.states[1], HISI_MIG_STATE_STOP);
+        ck_assert_int_eq(hisi_migdev_set_state(d, HISI_MIG_STATE_STOP_COPY, NULL, NULL), 0);
+        sim_harness_stop(h);
+
+        /* A fault the host cannot apply stops the start. */
+        ck_assert_int_lt(sim_harness_start("{\"faults\": [{\"type\": \"arc\", \"device\": "
+                                           "\"0000:75:00.1\", \"from\": \"FLYING\", \"to\": "
+                                           "\"STOP\", \"errno\": \"EIO\"}]}",
+                                           &bad),
+                         0);
+}
+END_TEST
+
+START_TEST(test_simulator_killed) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        sim_harness *h = NULL;
+        hisi_mig_state s;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        bind_vf(h, ZIP_VF);
+        ck_assert_int_eq(sim_harness_use(h), 0);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), 0);
+        ck_assert_int_eq(hisi_migdev_get_state(d, &s), 0);
+        ck_assert_int_eq(s, HISI_MIG_STATE_RUNNING);
+        sim_harness_kill(h);
+        /* The device went away with its host. */
+        ck_assert_int_eq(hisi_migdev_get_state(d, &s), -ENODEV);
+}
+END_TEST
+
+START_TEST(test_concurrent_binds) {
+        static const char *const vfs[] = { "0000:75:00.1", "0000:75:00.2", "0000:75:00.3",
+                                           "0000:75:00.4", "0000:76:00.1", "0000:76:00.2" };
+        sim_harness *h = NULL;
+        pid_t pids[ELEMENTSOF(vfs)];
+        int fds[ELEMENTSOF(vfs)];
+
+        /* The kernel takes every write of every client; so must the simulated host, however
+         * they interleave. */
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        for (size_t i = 0; i < ELEMENTSOF(vfs); i++)
+                ck_assert_int_eq(sim_harness_spawn(h,
+                                                   (char *const[]){ (char *)sim_harness_migtool(),
+                                                                    "bind", (char *)vfs[i], NULL },
+                                                   &pids[i], &fds[i]),
+                                 0);
+        for (size_t i = 0; i < ELEMENTSOF(vfs); i++) {
+                _cleanup_free_ char *driver = NULL;
+                int status;
+                ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+                close(fds[i]);
+                ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "bind %s failed",
+                              vfs[i]);
+                ck_assert_int_eq(sim_harness_vf_field(h, vfs[i], "driver", &driver), 0);
+                ck_assert_str_eq(driver, "hisi_acc_vfio_pci");
+        }
+        sim_harness_stop(h);
+}
+END_TEST
+
+START_TEST(test_not_bound_is_no_device) {
+        hisi_migdev *d = NULL;
+        sim_harness *h = NULL;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        ck_assert_int_eq(sim_harness_use(h), 0);
+        /* Bound to hisi_zip, not to the vfio driver: no VFIO device. */
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, ZIP_VF, &d), -ENODEV);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, "0000:75:00.0", &d), -ENODEV);
+        ck_assert_int_eq(hisi_migdev_open(ctx, HISI_BACKEND_SIM, "0000:00:00.0", &d), -ENODEV);
+        sim_harness_stop(h);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("sim-host");
+        TCase *tc;
+
+        tc = tcase_create("host");
+        tcase_set_timeout(tc, 120);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_default_host);
+        tcase_add_test(tc, test_not_bound_is_no_device);
+        tcase_add_test(tc, test_concurrent_binds);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("udev");
+        tcase_set_timeout(tc, 120);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_bind_uevents);
+        tcase_add_test(tc, test_sriov_numvfs);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("state");
+        tcase_set_timeout(tc, 120);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_state_carried_between_hosts);
+        tcase_add_test(tc, test_qp_mismatch_early);
+        tcase_add_test(tc, test_qp_mismatch_at_load_on_6_1);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("lifetime");
+        tcase_set_timeout(tc, 120);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_holder_dies_mid_session);
+        tcase_add_test(tc, test_simulator_killed);
+        tcase_add_test(tc, test_faults_from_config);
+        suite_add_tcase(s, tc);
+
+        SRunner *sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        int failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

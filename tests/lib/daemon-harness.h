@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Integration test harness for hisi-accmigd: a private system bus (a real dbus-daemon whose
+ * policy includes the project's units/com.hisilicon.AccMig1.conf), a simulated host (a real
+ * hisi-accsim through tests/sim-harness), the real daemon under `hisi-accsim exec` with
+ * NOTIFY_SOCKET pointing at a socket the test reads, and helpers that drive it the way a user
+ * does: hisi-accmigctl (as root or as nobody), busctl, signals seen by an sd-bus connection of
+ * the test's own. Every wait is for an event (a notify message, a signal, a log line, a process
+ * exit) with a generous timeout; none is a fixed sleep.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+#include "accmig-bus.h"
+#include "sim-harness.h"
+
+/* Generous: several daemons share two cores, under sanitizers. */
+#define DH_TIMEOUT_MS 60000
+
+#define DH_NOBODY 65534
+
+typedef struct dh_signal {
+        char *member; /* "PropertiesChanged", "InterfacesAdded", … */
+        char *path;   /* the object it is about (InterfacesAdded/Removed: the object added) */
+        char *detail; /* PropertiesChanged: " Name=value Name2=value " of the changed ones */
+} dh_signal;
+
+typedef struct daemon_harness {
+        char *dir; /* 0755, so that nobody reaches the bus socket */
+        char *bus_address;
+        pid_t bus_pid;
+        sim_harness *sim;
+        char *config_path;
+        char *notify_path;
+        int notify_fd;
+        char **notify_log; /* every notify message received, in order (under notify_lock) */
+        size_t n_notify;
+        pthread_t notify_thread;
+        pthread_mutex_t notify_lock;
+        pthread_cond_t notify_cond;
+        bool notify_running, notify_stop;
+        pid_t daemon_pid;
+        int daemon_fd; /* the daemon's stdout and stderr */
+        int daemon_status;
+        bool daemon_exited;
+        char **log; /* every line the daemon printed, in order */
+        size_t n_log;
+        sd_bus *bus;
+        dh_signal *signals;
+        size_t n_signals;
+} daemon_harness;
+
+/* Bus and notify socket; sim_config: the host's JSON (NULL: the default host); config: the
+ * daemon's JSON text without runtime_directory and backend (the harness adds both). */
+int dh_new(const char *sim_config, daemon_harness **ret);
+/* The same with a bus policy that lets everyone call the daemon (open_policy), so that a test
+ * reaches the daemon's own check of the caller, behind the D-Bus policy. */
+int dh_new_full(const char *sim_config, bool open_policy, daemon_harness **ret);
+void dh_free(daemon_harness *h);
+
+/* Write the daemon's config file (again): config is a JSON object's members, without braces,
+ * e.g. "\"binding\": {\"policy\": \"all\"}"; runtime_directory, backend "sim" and libvirt
+ * disabled (unless config names "libvirt") are added. raw: write config as it is instead. */
+int dh_write_config(daemon_harness *h, const char *config);
+int dh_write_config_raw(daemon_harness *h, const char *text);
+
+/* Start the daemon (under hisi-accsim exec), optionally with extra environment "K=V" (NULL
+ * ends the list; may be NULL), and do not wait. */
+int dh_spawn_daemon(daemon_harness *h, char *const env[]);
+/* dh_spawn_daemon(), then wait for READY=1, and connect the test's bus. */
+int dh_start_daemon(daemon_harness *h);
+/* Wait for a notify message with a line that starts with prefix ("READY=1"); *ret (may be NULL)
+ * gets the whole message. Messages already received count, from index *cursor on (may be NULL:
+ * from the start); *cursor moves past the match. */
+int dh_wait_notify(daemon_harness *h, const char *prefix, size_t *cursor, char **ret);
+/* Wait for a daemon output line containing s, from line *cursor on (may be NULL). */
+int dh_wait_log(daemon_harness *h, const char *s, size_t *cursor);
+/* How many output lines contain s (reads what is pending first, without waiting). */
+size_t dh_count_log(daemon_harness *h, const char *s);
+/* Wait for the daemon to exit; its exit status (or 128 + signal). */
+int dh_wait_exit(daemon_harness *h);
+/* SIGTERM and wait; the exit status. */
+int dh_stop_daemon(daemon_harness *h);
+int dh_signal_daemon(daemon_harness *h, int sig);
+
+/* Run hisi-accmigctl (uid 0, or DH_NOBODY through setpriv); the exit status, stdout and stderr
+ * (each may be NULL). The arguments end with NULL. */
+int dh_ctl(daemon_harness *h, uid_t uid, char **ret_out, char **ret_err, ...);
+/* Run busctl --system with the arguments (NULL-terminated), likewise. */
+int dh_busctl(daemon_harness *h, uid_t uid, char **ret_out, char **ret_err, ...);
+/* Run any command under the simulated host (hisi-accsim exec); status and output. */
+int dh_sim_run(daemon_harness *h, char **ret_out, ...);
+/* hisi-accsim ctl with the arguments; 0 or the exit status. */
+int dh_sim_ctl(daemon_harness *h, ...);
+
+/* The test's connection (DBUS_SYSTEM_BUS_ADDRESS), with a match that records every signal the
+ * daemon sends. Connected by dh_start_daemon(). */
+int dh_connect(daemon_harness *h);
+/* Wait until a recorded signal matches (path NULL: any; detail_part NULL: any; otherwise the
+ * signal's detail contains it), consuming it and those before it. */
+int dh_wait_signal(daemon_harness *h, const char *member, const char *path,
+                   const char *detail_part);
+/* Process the bus for up to timeout_ms or until a signal arrives. */
+int dh_pump(daemon_harness *h, int timeout_ms);
+
+/* A VF's object path. */
+char *dh_device_path(const char *address);
+/* A property as text ("s" as is, numbers and booleans printed) */
+int dh_get_property(daemon_harness *h, const char *path, const char *interface,
+                    const char *property, char **ret);
+/* Wait until a property has a value (re-reading on each PropertiesChanged). */
+int dh_wait_property(daemon_harness *h, const char *path, const char *interface,
+                     const char *property, const char *want);
+
+/* A device's field as the simulated host reports it (sim_harness_vf_field()). */
+int dh_sim_field(daemon_harness *h, const char *address, const char *field, char **ret);
+
+/* The daemon's changes are root's (its D-Bus policy and its own check), and the access tests
+ * switch to nobody: these tests run as root. True when they may; otherwise it says why, and the
+ * test exits 77 (skipped). */
+bool dh_can_run(void);
+
+/* The source tree and the built programs. */
+const char *dh_srcdir(void);
+const char *dh_daemon_binary(void);
+const char *dh_ctl_binary(void);
