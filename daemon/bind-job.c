@@ -27,6 +27,7 @@
 #include "hisi/pci-address.h"
 #include "hisi/pci-bind.h"
 #include "sysfs-write.h"
+#include "string-util.h"
 
 #define UNDO_MIN_USEC 1000000ULL
 #define RETAKES_MAX   2 /* a host driver that binds a new VF under our feet, taken back */
@@ -73,12 +74,6 @@ const char *bind_job_type_to_string(BindJobType t) {
         if (t < 0 || t >= _BIND_JOB_TYPE_MAX)
                 return NULL;
         return type_names[t];
-}
-
-static bool streq_ptr(const char *a, const char *b) {
-        if (!a || !b)
-                return a == b;
-        return streq(a, b);
 }
 
 static const char *errname(int error) {

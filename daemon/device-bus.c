@@ -10,12 +10,9 @@
 #include "device.h"
 #include "log.h"
 #include "manager.h"
+#include "string-util.h"
 
 #define PROPS_MAX 24
-
-static const char *strempty(const char *s) {
-        return s ? s : "";
-}
 
 int device_bus_path(const char *address, char **ret) {
         if (!address || !hisi_pci_address_valid(address) || !ret)

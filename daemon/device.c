@@ -6,6 +6,7 @@
 #include "bind-job.h"
 #include "device-bus.h"
 #include "device.h"
+#include "string-util.h"
 
 static const char *const bind_state_names[_DEVICE_BIND_STATE_MAX] = {
         [DEVICE_BIND_IDLE] = "idle",       [DEVICE_BIND_QUEUED] = "queued",
@@ -29,12 +30,6 @@ const char *device_control_mode_to_string(DeviceControlMode m) {
         if (m < 0 || m >= _DEVICE_CONTROL_MODE_MAX)
                 return NULL;
         return control_mode_names[m];
-}
-
-static bool streq_ptr(const char *a, const char *b) {
-        if (!a || !b)
-                return a == b;
-        return streq(a, b);
 }
 
 /* Replace *p with a copy of s (NULL allowed); true when the value changed. */

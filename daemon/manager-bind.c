@@ -24,12 +24,7 @@
 #include "errno-name.h"
 #include "log.h"
 #include "manager.h"
-
-static bool streq_ptr(const char *a, const char *b) {
-        if (!a || !b)
-                return a == b;
-        return streq(a, b);
-}
+#include "string-util.h"
 
 static uint64_t now_usec(Manager *m) {
         uint64_t t = 0;

@@ -14,10 +14,7 @@
 #include "log.h"
 #include "manager.h"
 #include "version.h"
-
-static const char *strempty(const char *s) {
-        return s ? s : "";
-}
+#include "string-util.h"
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface,
                                 const char *property, sd_bus_message *reply, void *userdata,

@@ -17,11 +17,8 @@
 
 #include "hisi/json-scan.h"
 #include "macro.h"
-
-static void json_object_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
-}
+#include "file-util.h"
+#include "json-cleanup.h"
 
 static bool is_digit(char c) {
         return c >= '0' && c <= '9';
@@ -97,17 +94,6 @@ void hisi_json_write_path(FILE *f, const hisi_json_step *items, size_t n) {
                         fputc(']', f);
                 }
         }
-}
-
-/* Close a memory stream; -ENOMEM, and *buf freed and NULL, when a write or the close failed. */
-static int memstream_finish(FILE *f, char **buf) {
-        bool failed = fflush(f) != 0 || ferror(f);
-
-        if (fclose(f) != 0 || failed) {
-                *buf = mfree(*buf);
-                return -ENOMEM;
-        }
-        return 0;
 }
 
 void hisi_json_line_column(const char *text, size_t len, size_t offset, unsigned *ret_line,

@@ -18,6 +18,7 @@
 
 #include "file-util.h"
 #include "hisi/json-util.h"
+#include "json-cleanup.h"
 
 /* How many names of an enum a message lists. */
 #define ENUM_NAMES_MAX 64
@@ -31,25 +32,9 @@ struct hisi_json_ctx {
         int error_code;
 };
 
-static void json_object_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
-}
-
 static void json_tokener_freep(struct json_tokener **p) {
         if (*p)
                 json_tokener_free(*p);
-}
-
-/* Close a memory stream; -ENOMEM, and *buf freed and NULL, when a write or the close failed. */
-static int memstream_finish(FILE *f, char **buf) {
-        bool failed = fflush(f) != 0 || ferror(f);
-
-        if (fclose(f) != 0 || failed) {
-                *buf = mfree(*buf);
-                return -ENOMEM;
-        }
-        return 0;
 }
 
 static int parse_fail(char **ret_error, int error, const char *fmt, ...) _printf_(3, 4);

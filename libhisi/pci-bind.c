@@ -22,29 +22,16 @@
 #include "parse-util.h"
 #include "hisi/pci-address.h"
 #include "hisi/pci-bind.h"
+#include "string-util.h"
+#include "time-util.h"
 
 #define POLL_FIRST_USEC  1000ULL
 #define POLL_MAX_USEC    50000ULL
 #define UNDO_MIN_USEC    1000000ULL
-#define USEC_PER_SEC     1000000ULL
-#define NSEC_PER_USEC    1000ULL
 #define OVERRIDE_MAX_LEN (HISI_ATTR_MAX - 2) /* the kernel refuses PAGE_SIZE - 1 and more */
 
-static bool streq_ptr(const char *a, const char *b) {
-        if (!a || !b)
-                return a == b;
-        return streq(a, b);
-}
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static uint64_t deadline_after(uint64_t usec) {
-        uint64_t now = now_usec();
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
 
         return usec > UINT64_MAX - now ? UINT64_MAX : now + usec;
 }
@@ -189,7 +176,7 @@ static int wait_driver(hisi_ctx *ctx, const char *address, const char *want, uin
                         return r;
                 if (streq_ptr(cur, want))
                         return 0;
-                now = now_usec();
+                now = now_usec(CLOCK_MONOTONIC);
                 if (now >= deadline)
                         return -ETIMEDOUT;
                 sleep_usec(MIN(delay, deadline - now));

@@ -5,6 +5,7 @@
 
 #include "macro.h"
 #include "hisi/vf-regs.h"
+#include "time-util.h"
 
 int hisi_vf_qm_ready(hisi_migdev *d, bool *ret_ready) {
         uint8_t b[4];
@@ -22,14 +23,8 @@ int hisi_vf_qm_ready(hisi_migdev *d, bool *ret_ready) {
         return 0;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 int hisi_vf_wait_qm_ready(hisi_migdev *d, uint64_t timeout_usec) {
-        uint64_t deadline = now_usec() + timeout_usec;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
 
         for (;;) {
                 const struct timespec tick = { .tv_nsec = 1000 * 1000 };
@@ -41,7 +36,7 @@ int hisi_vf_wait_qm_ready(hisi_migdev *d, uint64_t timeout_usec) {
                         return r;
                 if (ready)
                         return 0;
-                if (now_usec() >= deadline)
+                if (now_usec(CLOCK_MONOTONIC) >= deadline)
                         return -ETIMEDOUT;
                 (void)nanosleep(&tick, NULL);
         }

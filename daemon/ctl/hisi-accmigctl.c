@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "accmig-bus.h"
+#include "json-cleanup.h"
 #include "macro.h"
 #include "hisi/pci-address.h"
 #include "version.h"
@@ -37,12 +38,6 @@ enum {
 static bool arg_json = false;
 static bool arg_force = false;
 static uint64_t arg_timeout_usec = 300 * 1000000ULL;
-
-static void json_object_putp(json_object **o) {
-        if (*o)
-                json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_object_putp)
 
 /* ---- D-Bus → JSON ---- */
 

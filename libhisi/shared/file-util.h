@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Largest attribute we read: sysfs attributes are at most a page. */
@@ -21,6 +22,14 @@ int readlink_basename(const char *path, char **ret);
 int mkdir_p(const char *path, mode_t mode);
 /* Create (or truncate) a regular file and write data to it. */
 int write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* Write data as the whole content of path, all or nothing: a temporary file in the same
+ * directory, written, fsync()ed and renamed over path, then the directory fsync()ed. A crash at
+ * any moment leaves either the old content or the new one. */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Close a memory stream (open_memstream); -ENOMEM, and *buf freed and NULL, when a write or the
+ * close failed. */
+int memstream_finish(FILE *f, char **buf);
 
 /* read()/write() until done or error; read stops at EOF and reports what it got. */
 ssize_t loop_read(int fd, void *buf, size_t n);

@@ -93,22 +93,13 @@ static int host_pid(pid_t *ret) {
         return 0;
 }
 
-static int write_file_atomic(const char *name, const char *content) {
-        _cleanup_free_ char *p = NULL, *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r;
+/* A file of the host's directory, written all or nothing. */
+static int write_dir_file(const char *name, const char *content) {
+        _cleanup_free_ char *p = NULL;
 
-        if (dir_path(name, &p) < 0 || asprintf_safe(&tmp, "%s.tmp", p) < 0)
+        if (dir_path(name, &p) < 0)
                 return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return negative_errno();
-        r = loop_write(fd, content, strlen(content));
-        if (r < 0)
-                return r;
-        if (rename(tmp, p) < 0)
-                return negative_errno();
-        return 0;
+        return write_file_atomic(p, content, strlen(content), 0644);
 }
 
 static void remove_dir_file(const char *name) {
@@ -218,9 +209,9 @@ static int run_host(void) {
                 return ACCMIG_EXIT_CONFIG;
         }
         snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-        r = write_file_atomic("root", sim_host_root(host));
+        r = write_dir_file("root", sim_host_root(host));
         if (r >= 0)
-                r = write_file_atomic("pid", pid);
+                r = write_dir_file("pid", pid);
         if (r < 0)
                 goto fail;
 
