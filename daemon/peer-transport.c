@@ -141,7 +141,8 @@ static int say(char **ret_error, int error, const char *fmt, ...) {
 static int tls_error(PeerTransport *t, int g, char **ret_error) {
         switch (g) {
         case GNUTLS_E_FATAL_ALERT_RECEIVED:
-                return say(ret_error, -ECONNRESET, "the peer refused the connection (TLS alert: %s)",
+                return say(ret_error, -ECONNRESET,
+                           "the peer refused the connection (TLS alert: %s)",
                            gnutls_alert_get_name(gnutls_alert_get(t->session)));
         case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
         case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
@@ -206,8 +207,8 @@ int peer_transport_handshake(PeerTransport *t, char **ret_error) {
         }
         if (g < 0)
                 return tls_error(t, g, ret_error);
-        r = tls_creds_verify_peer(t->creds, t->session, t->server ? NULL : t->hostname,
-                                  &t->peer_dn, ret_error);
+        r = tls_creds_verify_peer(t->creds, t->session, t->server ? NULL : t->hostname, &t->peer_dn,
+                                  ret_error);
         if (r < 0) {
                 if (t->server)
                         /* The session stands, so that the caller can tell the client why in

@@ -89,9 +89,8 @@ static int check_file(const char *what, const char *path, char **ret_error) {
                 return asprintf_safe(ret_error, "no %s configured", what) < 0 ? -ENOMEM : -EINVAL;
         if (stat(path, &st) < 0) {
                 int r = negative_errno();
-                return asprintf_safe(ret_error, "%s %s: %s", what, path, strerror(-r)) < 0
-                               ? -ENOMEM
-                               : r;
+                return asprintf_safe(ret_error, "%s %s: %s", what, path, strerror(-r)) < 0 ? -ENOMEM
+                                                                                           : r;
         }
         if (!S_ISREG(st.st_mode))
                 return asprintf_safe(ret_error, "%s %s is not a regular file", what, path) < 0
@@ -144,8 +143,8 @@ static int load_side(const TlsFiles *f, const char *cert, const char *key, const
         g = gnutls_certificate_set_x509_key_file(x, cert, key, GNUTLS_X509_FMT_PEM);
         if (g < 0) {
                 if (g == GNUTLS_E_CERTIFICATE_KEY_MISMATCH)
-                        r = asprintf_safe(ret_error, "%s key %s does not belong to %s", side,
-                                          key, cert) < 0
+                        r = asprintf_safe(ret_error, "%s key %s does not belong to %s", side, key,
+                                          cert) < 0
                                     ? -ENOMEM
                                     : -EINVAL;
                 else
@@ -298,8 +297,8 @@ int tls_creds_verify_peer(TlsCreds *c, gnutls_session_t session, const char *hos
         }
         g = gnutls_certificate_verify_peers2(session, &status);
         if (g < 0)
-                r = gnutls_fail(ret_error, g, "cannot verify the peer's %s certificate",
-                                who) == -ENOMEM
+                r = gnutls_fail(ret_error, g, "cannot verify the peer's %s certificate", who) ==
+                                    -ENOMEM
                             ? -ENOMEM
                             : 0;
         else if (status & GNUTLS_CERT_REVOKED)

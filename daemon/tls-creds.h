@@ -20,11 +20,12 @@
 /* Where the credentials are: every path given (the config resolves the defaults). */
 typedef struct TlsFiles {
         const char *ca_cert;
-        const char *ca_crl; /* NULL: none; a file that does not exist is "none" too */
+        const char *ca_crl;   /* NULL: none; a file that does not exist is "none" too */
         bool ca_crl_required; /* named explicitly in the config: it must exist */
         const char *server_cert, *server_key;
         const char *client_cert, *client_key;
-        char *const *allowed_dn; /* NULL-terminated fnmatch() patterns of RFC 4514 DNs ("CN=host-*,O=Example"); NULL or empty: any DN the CA signed */
+        char *const *allowed_dn; /* NULL-terminated fnmatch() patterns of RFC 4514 DNs
+                                    ("CN=host-*,O=Example"); NULL or empty: any DN the CA signed */
 } TlsFiles;
 
 typedef struct TlsCreds TlsCreds;

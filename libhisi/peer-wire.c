@@ -165,8 +165,7 @@ static int fail(hisi_wire_decoder *d, hisi_wire_error e, const char *fmt, ...) {
         if (vasprintf(&body, fmt, ap) >= 0) {
                 if (e == HISI_WIRE_BAD_PREAMBLE || e == HISI_WIRE_TRUNCATED ||
                     asprintf(&d->message, "record %u (%s): %s", d->records + 1,
-                             hisi_wire_type_to_string(d->header[0]) ?: "unknown type",
-                             body) < 0)
+                             hisi_wire_type_to_string(d->header[0]) ?: "unknown type", body) < 0)
                         d->message = TAKE_PTR(body);
         }
         va_end(ap);
@@ -490,8 +489,7 @@ int hisi_wire_encoder_chunk(hisi_wire_encoder *e, uint32_t device, const void *d
         wire_stream *s;
         int r;
 
-        if (!e || device >= e->n_streams || !data || len == 0 || len > HISI_WIRE_CHUNK_MAX ||
-            !out)
+        if (!e || device >= e->n_streams || !data || len == 0 || len > HISI_WIRE_CHUNK_MAX || !out)
                 return -EINVAL;
         s = &e->streams[device];
         if (s->ended)

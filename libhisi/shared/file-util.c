@@ -148,6 +148,17 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
         return 0;
 }
 
+int fd_set_nonblock(int fd, bool nonblock) {
+        int flags = fcntl(fd, F_GETFL);
+
+        if (flags < 0)
+                return negative_errno();
+        flags = nonblock ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+        if (fcntl(fd, F_SETFL, flags) < 0)
+                return negative_errno();
+        return 0;
+}
+
 int memstream_finish(FILE *f, char **buf) {
         bool failed = fflush(f) != 0 || ferror(f);
 

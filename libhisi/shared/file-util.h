@@ -2,6 +2,7 @@
 /* Reading and writing small files such as sysfs attributes, and reading symlinks. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -30,6 +31,9 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 /* Close a memory stream (open_memstream); -ENOMEM, and *buf freed and NULL, when a write or the
  * close failed. */
 int memstream_finish(FILE *f, char **buf);
+
+/* O_NONBLOCK on (or off) for fd. */
+int fd_set_nonblock(int fd, bool nonblock);
 
 /* read()/write() until done or error; read stops at EOF and reports what it got. */
 ssize_t loop_read(int fd, void *buf, size_t n);

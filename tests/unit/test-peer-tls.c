@@ -106,8 +106,7 @@ static void pair(TlsCreds *client_creds, const char *hostname, TlsCreds *server_
                  PeerTransport **ret_c, PeerTransport **ret_s) {
         int sv[2];
 
-        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
-                         0);
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
         ck_assert_int_eq(peer_transport_new_client(sv[0], client_creds, hostname, ret_c), 0);
         ck_assert_int_eq(peer_transport_new_server(sv[1], server_creds, ret_s), 0);
 }
@@ -198,11 +197,13 @@ START_TEST(test_expired) {
 
         run("host-old", "host-b", "host-b", NULL, &o);
         ck_assert_int_eq(o.server, -EPERM);
-        assert_says(o.server_error, "client certificate CN=host-old,O=hisi-accmigd test expired on 2026-01-02");
+        assert_says(o.server_error,
+                    "client certificate CN=host-old,O=hisi-accmigd test expired on 2026-01-02");
         outcome_done(&o);
         run("host-a", "host-old", "host-old", NULL, &o);
         ck_assert_int_eq(o.client, -EPERM);
-        assert_says(o.client_error, "server certificate CN=host-old,O=hisi-accmigd test expired on 2026-01-02");
+        assert_says(o.client_error,
+                    "server certificate CN=host-old,O=hisi-accmigd test expired on 2026-01-02");
 }
 END_TEST
 
@@ -238,8 +239,7 @@ START_TEST(test_no_client_certificate) {
         snprintf(ca, sizeof(ca), "%s/ca-cert.pem", pki);
         ck_assert_int_eq(gnutls_certificate_allocate_credentials(&x), 0);
         ck_assert_int_gt(gnutls_certificate_set_x509_trust_file(x, ca, GNUTLS_X509_FMT_PEM), 0);
-        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
-                         0);
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
         ck_assert_int_eq(gnutls_init(&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK), 0);
         ck_assert_int_eq(gnutls_priority_set_direct(session, TLS_PRIORITY, NULL), 0);
         ck_assert_int_eq(gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, x), 0);
@@ -265,8 +265,7 @@ START_TEST(test_plain_text_on_tls_port) {
         _cleanup_free_ char *error = NULL;
         int sv[2];
 
-        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
-                         0);
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
         ck_assert_int_eq(peer_transport_new_server(sv[1], cb, &s), 0);
         ck_assert_int_eq(peer_transport_handshake(s, &error), 0); /* nothing yet: waits */
         ck_assert_int_eq(write(sv[0], "HACCMIG", 8), 8);
@@ -282,8 +281,7 @@ START_TEST(test_tls_client_on_plain_port) {
         _cleanup_(outcome_done) outcome o;
         int sv[2];
 
-        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
-                         0);
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
         ck_assert_int_eq(peer_transport_new_client(sv[0], ca, "host-b", &c), 0);
         ck_assert_int_eq(peer_transport_new_server(sv[1], NULL, &s), 0);
         ck_assert_int_eq(peer_transport_handshake(s, NULL), 1); /* plain: nothing to do */

@@ -63,8 +63,14 @@ static void buf_end(buf *b, hisi_wire_encoder *e, uint32_t dev) {
 
 /* A raw record header, for what the encoder would never make. */
 static void buf_header(buf *b, uint8_t type, uint8_t flags, uint32_t len) {
-        uint8_t h[8] = { type, flags, 0, 0, (uint8_t)(len >> 24), (uint8_t)(len >> 16),
-                         (uint8_t)(len >> 8), (uint8_t)len };
+        uint8_t h[8] = { type,
+                         flags,
+                         0,
+                         0,
+                         (uint8_t)(len >> 24),
+                         (uint8_t)(len >> 16),
+                         (uint8_t)(len >> 8),
+                         (uint8_t)len };
         buf_put(b, h, sizeof(h));
 }
 
@@ -117,7 +123,6 @@ static void make_stream(buf *b) {
         buf_end(b, e, 2);
         ck_assert_uint_eq(hisi_wire_encoder_sent(e, 2), sizeof(big) + 100);
 }
-
 
 START_TEST(test_round_trip) {
         static const size_t steps[] = { 1, 2, 7, 8, 9, 4096, 1 << 20 };
@@ -319,26 +324,35 @@ static const struct refusal {
         hisi_wire_error code;
         const char *says;
 } refusals[] = {
-        { "bad preamble", s_bad_preamble, -EBADMSG, HISI_WIRE_BAD_PREAMBLE, "not a hisi-accmigd peer" },
+        { "bad preamble", s_bad_preamble, -EBADMSG, HISI_WIRE_BAD_PREAMBLE,
+          "not a hisi-accmigd peer" },
         { "unknown type", s_unknown_type, -EBADMSG, HISI_WIRE_UNKNOWN_TYPE, "record type 9" },
         { "flags", s_flags, -EBADMSG, HISI_WIRE_BAD_FLAGS, "flags 0x80" },
-        { "json oversized", s_json_oversized, -EMSGSIZE, HISI_WIRE_OVERSIZED, "65537 bytes of JSON" },
+        { "json oversized", s_json_oversized, -EMSGSIZE, HISI_WIRE_OVERSIZED,
+          "65537 bytes of JSON" },
         { "json empty", s_json_empty, -EBADMSG, HISI_WIRE_BAD_LENGTH, "no JSON" },
         { "json nul", s_json_nul, -EBADMSG, HISI_WIRE_NOT_JSON, "NUL" },
-        { "chunk oversized", s_chunk_oversized, -EMSGSIZE, HISI_WIRE_OVERSIZED, "65537 bytes of state" },
+        { "chunk oversized", s_chunk_oversized, -EMSGSIZE, HISI_WIRE_OVERSIZED,
+          "65537 bytes of state" },
         { "chunk short", s_chunk_short, -EBADMSG, HISI_WIRE_BAD_LENGTH, "1 or more" },
         { "end size", s_end_size, -EBADMSG, HISI_WIRE_BAD_LENGTH, "an end has 48" },
-        { "hello not first", s_hello_not_first, -EPROTO, HISI_WIRE_HELLO_NOT_FIRST, "must be the hello" },
+        { "hello not first", s_hello_not_first, -EPROTO, HISI_WIRE_HELLO_NOT_FIRST,
+          "must be the hello" },
         { "hello twice", s_hello_twice, -EPROTO, HISI_WIRE_HELLO_TWICE, "second hello" },
-        { "state unannounced", s_state_unannounced, -EPROTO, HISI_WIRE_STATE_UNEXPECTED, "before any device" },
+        { "state unannounced", s_state_unannounced, -EPROTO, HISI_WIRE_STATE_UNEXPECTED,
+          "before any device" },
         { "bad device", s_bad_device, -EPROTO, HISI_WIRE_BAD_DEVICE, "device 3, but 3 device(s)" },
         { "bad offset", s_bad_offset, -EPROTO, HISI_WIRE_BAD_OFFSET, "at offset 0, expected 2" },
         { "after end", s_after_end, -EPROTO, HISI_WIRE_AFTER_END, "had ended" },
-        { "length mismatch", s_length_mismatch, -EILSEQ, HISI_WIRE_LENGTH_MISMATCH, "says 3 bytes, 2 arrived" },
+        { "length mismatch", s_length_mismatch, -EILSEQ, HISI_WIRE_LENGTH_MISMATCH,
+          "says 3 bytes, 2 arrived" },
         { "digest mismatch", s_digest_mismatch, -EILSEQ, HISI_WIRE_DIGEST_MISMATCH, "SHA-256" },
-        { "truncated header", s_truncated_header, -EBADMSG, HISI_WIRE_TRUNCATED, "after 2 of its 8 bytes" },
-        { "truncated payload", s_truncated_payload, -EBADMSG, HISI_WIRE_TRUNCATED, "after 12 of its 18 bytes" },
-        { "truncated preamble", s_truncated_preamble, -EBADMSG, HISI_WIRE_TRUNCATED, "inside the preamble" },
+        { "truncated header", s_truncated_header, -EBADMSG, HISI_WIRE_TRUNCATED,
+          "after 2 of its 8 bytes" },
+        { "truncated payload", s_truncated_payload, -EBADMSG, HISI_WIRE_TRUNCATED,
+          "after 12 of its 18 bytes" },
+        { "truncated preamble", s_truncated_preamble, -EBADMSG, HISI_WIRE_TRUNCATED,
+          "inside the preamble" },
 };
 
 START_TEST(test_refusal) {
@@ -357,8 +371,8 @@ START_TEST(test_refusal) {
                 ck_assert_msg(feed(d, &b, steps[i], &records, NULL) == t->error, "%s", t->name);
                 ck_assert_msg(hisi_wire_decoder_error(d) == t->code, "%s: %s", t->name,
                               hisi_wire_error_to_string(hisi_wire_decoder_error(d)));
-                ck_assert_msg(strstr(hisi_wire_decoder_message(d), t->says), "%s: \"%s\"",
-                              t->name, hisi_wire_decoder_message(d));
+                ck_assert_msg(strstr(hisi_wire_decoder_message(d), t->says), "%s: \"%s\"", t->name,
+                              hisi_wire_decoder_message(d));
                 /* Refused for good: nothing more is taken. */
                 ck_assert_int_eq(hisi_wire_decoder_push(d, "x", 1, &used, &rec), -EBADMSG);
                 free(b.data);

@@ -16,14 +16,14 @@
 /* Every limit of the protocol, as on the reference page. */
 #define HISI_WIRE_PREAMBLE      "HACCMIG" /* and a NUL: 8 bytes, first on the wire each way */
 #define HISI_WIRE_PREAMBLE_SIZE 8u
-#define HISI_WIRE_HEADER_SIZE   8u              /* type, flags, reserved, payload length */
-#define HISI_WIRE_JSON_MAX      (64u * 1024u)   /* payload of a HELLO or MESSAGE record */
-#define HISI_WIRE_CHUNK_MAX     (64u * 1024u)   /* state bytes in one CHUNK record */
-#define HISI_WIRE_CHUNK_HEADER  16u             /* device, reserved, offset */
-#define HISI_WIRE_END_SIZE      48u             /* device, reserved, total, SHA-256 */
-#define HISI_WIRE_DIGEST_SIZE   32u             /* SHA-256 */
+#define HISI_WIRE_HEADER_SIZE   8u            /* type, flags, reserved, payload length */
+#define HISI_WIRE_JSON_MAX      (64u * 1024u) /* payload of a HELLO or MESSAGE record */
+#define HISI_WIRE_CHUNK_MAX     (64u * 1024u) /* state bytes in one CHUNK record */
+#define HISI_WIRE_CHUNK_HEADER  16u           /* device, reserved, offset */
+#define HISI_WIRE_END_SIZE      48u           /* device, reserved, total, SHA-256 */
+#define HISI_WIRE_DIGEST_SIZE   32u           /* SHA-256 */
 #define HISI_WIRE_RECORD_MAX    (HISI_WIRE_HEADER_SIZE + HISI_WIRE_CHUNK_HEADER + HISI_WIRE_CHUNK_MAX)
-#define HISI_WIRE_DEVICES_MAX   256u            /* devices in one migration */
+#define HISI_WIRE_DEVICES_MAX   256u                  /* devices in one migration */
 #define HISI_WIRE_STATE_MAX     (64u * 1024u * 1024u) /* state bytes of one device */
 
 typedef enum hisi_wire_type {
@@ -38,22 +38,22 @@ const char *hisi_wire_type_to_string(hisi_wire_type t); /* "hello", "message", "
 /* Why the decoder refused the stream; each has its own sentence (hisi_wire_decoder_message). */
 typedef enum hisi_wire_error {
         HISI_WIRE_OK,
-        HISI_WIRE_BAD_PREAMBLE,      /* not a hisi-accmigd peer */
-        HISI_WIRE_UNKNOWN_TYPE,      /* a record type this version does not know */
-        HISI_WIRE_BAD_FLAGS,         /* flags or reserved bits set */
-        HISI_WIRE_OVERSIZED,         /* a payload over its limit */
-        HISI_WIRE_BAD_LENGTH,        /* a payload too short or of the wrong size for its type */
-        HISI_WIRE_TRUNCATED,         /* the stream ended inside a record */
-        HISI_WIRE_HELLO_NOT_FIRST,   /* a record before the hello */
-        HISI_WIRE_HELLO_TWICE,       /* a second hello */
-        HISI_WIRE_NOT_JSON,          /* a JSON payload that is not UTF-8 text without NUL */
-        HISI_WIRE_STATE_UNEXPECTED,  /* a chunk or end before the devices were announced */
-        HISI_WIRE_BAD_DEVICE,        /* a chunk or end for a device index not announced */
-        HISI_WIRE_BAD_OFFSET,        /* a chunk not at the end of what the device sent so far */
-        HISI_WIRE_STATE_TOO_LARGE,   /* a device's state over HISI_WIRE_STATE_MAX */
-        HISI_WIRE_AFTER_END,         /* a chunk or end for a device whose stream had ended */
-        HISI_WIRE_LENGTH_MISMATCH,   /* the end's total differs from the bytes received */
-        HISI_WIRE_DIGEST_MISMATCH,   /* the end's SHA-256 differs from the bytes received */
+        HISI_WIRE_BAD_PREAMBLE,     /* not a hisi-accmigd peer */
+        HISI_WIRE_UNKNOWN_TYPE,     /* a record type this version does not know */
+        HISI_WIRE_BAD_FLAGS,        /* flags or reserved bits set */
+        HISI_WIRE_OVERSIZED,        /* a payload over its limit */
+        HISI_WIRE_BAD_LENGTH,       /* a payload too short or of the wrong size for its type */
+        HISI_WIRE_TRUNCATED,        /* the stream ended inside a record */
+        HISI_WIRE_HELLO_NOT_FIRST,  /* a record before the hello */
+        HISI_WIRE_HELLO_TWICE,      /* a second hello */
+        HISI_WIRE_NOT_JSON,         /* a JSON payload that is not UTF-8 text without NUL */
+        HISI_WIRE_STATE_UNEXPECTED, /* a chunk or end before the devices were announced */
+        HISI_WIRE_BAD_DEVICE,       /* a chunk or end for a device index not announced */
+        HISI_WIRE_BAD_OFFSET,       /* a chunk not at the end of what the device sent so far */
+        HISI_WIRE_STATE_TOO_LARGE,  /* a device's state over HISI_WIRE_STATE_MAX */
+        HISI_WIRE_AFTER_END,        /* a chunk or end for a device whose stream had ended */
+        HISI_WIRE_LENGTH_MISMATCH,  /* the end's total differs from the bytes received */
+        HISI_WIRE_DIGEST_MISMATCH,  /* the end's SHA-256 differs from the bytes received */
         _HISI_WIRE_ERROR_MAX,
 } hisi_wire_error;
 

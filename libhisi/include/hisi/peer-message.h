@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The peer protocol's JSON messages (libhisi/docs/peer-protocol.md, "Messages"): one schema per
+ * message type, decoded with the field tables of json-dispatch; unknown fields are ignored,
+ * missing or malformed required ones refused with a sentence that names the field. Encoders
+ * write the same shapes. Pure: no I/O.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hisi/compat.h"
+
+#define HISI_PEER_PROTOCOL "hisi-accmig"
+
+/* How much of a sentence or name a message may carry. */
+#define HISI_PEER_TEXT_MAX 1024u
+#define HISI_PEER_NAME_MAX 255u
+
+/* The hello, first record of each side. */
+typedef struct hisi_peer_hello {
+        unsigned version;     /* the newest protocol version the sender speaks */
+        unsigned min_version; /* the oldest */
+        char *host;           /* the sender's host name, for the logs */
+        char *software;       /* "hisi-accmigd 0.1.0" */
+        char **capabilities;  /* NULL-terminated: "check", "precopy", "migrate" */
+} hisi_peer_hello;
+
+int hisi_peer_hello_to_json(const hisi_peer_hello *h, char **ret);
+int hisi_peer_hello_from_json(const char *json, size_t len, hisi_peer_hello *ret,
+                              char **ret_error);
+void hisi_peer_hello_done(hisi_peer_hello *h);
+bool hisi_peer_hello_has(const hisi_peer_hello *h, const char *capability);
+
+/* The version both speak: the lower newest, if at least both oldest; -EPROTONOSUPPORT when
+ * there is none. */
+int hisi_peer_version_agree(const hisi_peer_hello *a, const hisi_peer_hello *b);
+
+/* The "type" of any message: 0 and a new string, or -EBADMSG and a sentence. */
+int hisi_peer_message_type(const char *json, size_t len, char **ret_type, char **ret_error);
+
+/* ABORT: a machine-readable reason and a sentence. */
+typedef struct hisi_peer_abort {
+        char *reason;  /* "busy", "version", "auth", "protocol", "timeout", "cancelled", … */
+        char *message; /* for a person */
+} hisi_peer_abort;
+
+int hisi_peer_abort_to_json(const char *reason, const char *message, char **ret);
+int hisi_peer_abort_from_json(const char *json, size_t len, hisi_peer_abort *ret,
+                              char **ret_error);
+void hisi_peer_abort_done(hisi_peer_abort *a);
