@@ -6,19 +6,16 @@
 
 #include "bind-policy.h"
 #include "file-util.h"
+#include "string-table.h"
 
-static const char *const decision_names[_BIND_DECISION_MAX] = {
+static const char *const bind_decision_table[_BIND_DECISION_MAX] = {
         [BIND_DECISION_LEAVE] = "leave",
         [BIND_DECISION_BIND] = "bind",
 };
 
-const char *bind_decision_to_string(BindDecision d) {
-        if (d < 0 || d >= _BIND_DECISION_MAX)
-                return NULL;
-        return decision_names[d];
-}
+DEFINE_STRING_TABLE_LOOKUP(bind_decision, BindDecision);
 
-static const char *const reason_names[_BIND_REASON_MAX] = {
+static const char *const bind_reason_table[_BIND_REASON_MAX] = {
         [BIND_REASON_POLICY_NONE] = "policy-none",
         [BIND_REASON_NOT_LISTED] = "not-listed",
         [BIND_REASON_PF_NOT_LISTED] = "pf-not-listed",
@@ -31,11 +28,7 @@ static const char *const reason_names[_BIND_REASON_MAX] = {
         [BIND_REASON_ALLOWED] = "allowed",
 };
 
-const char *bind_reason_to_string(BindReason r) {
-        if (r < 0 || r >= _BIND_REASON_MAX)
-                return NULL;
-        return reason_names[r];
-}
+DEFINE_STRING_TABLE_LOOKUP(bind_reason, BindReason);
 
 static bool is_vfio_driver(const char *driver) {
         return driver && streq(driver, HISI_VFIO_DRIVER);

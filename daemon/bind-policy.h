@@ -26,6 +26,7 @@ typedef enum BindDecision {
 } BindDecision;
 
 const char *bind_decision_to_string(BindDecision d); /* "leave", "bind" */
+BindDecision bind_decision_from_string(const char *s);
 
 typedef enum BindReason {
         BIND_REASON_POLICY_NONE,     /* leave: binding.policy is "none" */
@@ -44,6 +45,7 @@ typedef enum BindReason {
 
 /* A short identifier: "policy-none", "not-listed", …, "allowed". */
 const char *bind_reason_to_string(BindReason r);
+BindReason bind_reason_from_string(const char *s);
 
 /* What the policy needs to know about a VF. */
 typedef struct BindFacts {

@@ -6,13 +6,12 @@
 #include <string.h>
 
 #include "accmig-bus.h"
+#include "bus-util.h"
 #include "device-bus.h"
 #include "device.h"
 #include "log.h"
 #include "manager.h"
 #include "string-util.h"
-
-#define PROPS_MAX 24
 
 int device_bus_path(const char *address, char **ret) {
         if (!address || !hisi_pci_address_valid(address) || !ret)
@@ -35,46 +34,6 @@ int device_bus_address_from_path(const char *path, char **ret) {
         return 0;
 }
 
-int device_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
-                       void **ret_found, sd_bus_error *error) {
-        _cleanup_free_ char *address = NULL;
-        Manager *m = userdata;
-        Device *d;
-
-        if (device_bus_address_from_path(path, &address) < 0)
-                return 0;
-        d = manager_find_device(m, address);
-        if (!d || !device_is_vf(d))
-                return 0;
-        *ret_found = d;
-        return 1;
-}
-
-int device_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
-                           sd_bus_error *error) {
-        Manager *m = userdata;
-        char **nodes;
-        size_t k = 0;
-
-        nodes = calloc(m->n_devices + 1, sizeof(char *));
-        if (!nodes)
-                return -ENOMEM;
-        for (size_t i = 0; i < m->n_devices; i++) {
-                if (!device_is_vf(m->devices[i]))
-                        continue;
-                nodes[k] = strdup(m->devices[i]->object_path);
-                if (!nodes[k]) {
-                        for (size_t j = 0; j < k; j++)
-                                free(nodes[j]);
-                        free(nodes);
-                        return -ENOMEM;
-                }
-                k++;
-        }
-        *ret_nodes = nodes;
-        return 1;
-}
-
 /* ---- Properties ---- */
 
 #define DEFINE_STRING_GETTER(name, expr)                                                           \
@@ -95,8 +54,8 @@ DEFINE_STRING_GETTER(vfio_device, d->facts.vfio_dev)
 DEFINE_STRING_GETTER(policy, bind_decision_to_string(d->policy))
 DEFINE_STRING_GETTER(policy_reason, d->policy_reason_text)
 DEFINE_STRING_GETTER(libvirt_domain, d->libvirt_domain)
-DEFINE_STRING_GETTER(bind_state, device_bind_state_to_string(d->bind_state))
-DEFINE_STRING_GETTER(last_error, d->last_error)
+DEFINE_STRING_GETTER(bind_state, device_bind_state_to_string(d->binding.state))
+DEFINE_STRING_GETTER(last_error, d->binding.last_error)
 DEFINE_STRING_GETTER(control_mode, device_control_mode_to_string(d->control_mode))
 DEFINE_STRING_GETTER(migration_state, d->migration_state)
 DEFINE_STRING_GETTER(owner, device_owner(d))
@@ -133,7 +92,7 @@ static int property_get_bind_attempts(sd_bus *bus, const char *path, const char 
                                       const char *property, sd_bus_message *reply, void *userdata,
                                       sd_bus_error *error) {
         const Device *d = userdata;
-        return sd_bus_message_append(reply, "u", (uint32_t)d->bind_attempts);
+        return sd_bus_message_append(reply, "u", (uint32_t)d->binding.attempts);
 }
 
 static int property_get_migration_flags(sd_bus *bus, const char *path, const char *interface,
@@ -153,13 +112,8 @@ static int method_bind_common(sd_bus_message *message, Device *d, BindJobType ty
         r = sd_bus_message_read(message, "t", &flags);
         if (r < 0)
                 return r;
-        if (flags & ~ACCMIG_BIND_FLAGS_ALL)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown flags 0x%llx.",
-                                         (unsigned long long)flags);
-        r = manager_bind_request(d->manager, d, type, flags & ACCMIG_BIND_FORCE, message, error);
-        if (r < 0)
-                return r;
-        return 1; /* the reply comes when the job ends */
+        /* The same call as the Manager's BindDevice/UnbindDevice, on this VF. */
+        return manager_bus_bind_request(d->manager, d, type, flags, message, error);
 }
 
 static int method_bind(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -204,66 +158,52 @@ const sd_bus_vtable device_vtable[] = {
 
 /* ---- Signals ---- */
 
-static bool bus_live(const Device *d) {
-        return d->manager && d->manager->bus && d->manager->state != MANAGER_STARTING &&
-               device_is_vf(d);
-}
+static const BusPropertyGroup device_property_groups[] = {
+        { DEVICE_PROP_DRIVER, { "Driver", "Bound" } },
+        { DEVICE_PROP_DRIVER_OVERRIDE, { "DriverOverride" } },
+        { DEVICE_PROP_IOMMU_GROUP, { "IommuGroup" } },
+        { DEVICE_PROP_VFIO_DEVICE, { "VfioDevice" } },
+        { DEVICE_PROP_POLICY, { "Policy", "PolicyReason" } },
+        { DEVICE_PROP_BIND_STATE, { "BindState" } },
+        { DEVICE_PROP_LAST_ERROR, { "LastError" } },
+        { DEVICE_PROP_BIND_ATTEMPTS, { "BindAttempts" } },
+        { DEVICE_PROP_LIBVIRT_DOMAIN, { "LibvirtDomain" } },
+        { DEVICE_PROP_CONTROL_MODE, { "ControlMode" } },
+        { DEVICE_PROP_MIGRATION, { "MigrationFlags", "MigrationState" } },
+        { DEVICE_PROP_PF, { "PF", "VFIndex" } },
+        { DEVICE_PROP_OWNER, { "Owner" } },
+};
 
-void device_bus_send_changed(Device *d, unsigned props) {
-        static const struct {
-                unsigned bit;
-                const char *names[3];
-        } map[] = {
-                { DEVICE_PROP_DRIVER, { "Driver", "Bound" } },
-                { DEVICE_PROP_DRIVER_OVERRIDE, { "DriverOverride" } },
-                { DEVICE_PROP_IOMMU_GROUP, { "IommuGroup" } },
-                { DEVICE_PROP_VFIO_DEVICE, { "VfioDevice" } },
-                { DEVICE_PROP_POLICY, { "Policy", "PolicyReason" } },
-                { DEVICE_PROP_BIND_STATE, { "BindState" } },
-                { DEVICE_PROP_LAST_ERROR, { "LastError" } },
-                { DEVICE_PROP_BIND_ATTEMPTS, { "BindAttempts" } },
-                { DEVICE_PROP_LIBVIRT_DOMAIN, { "LibvirtDomain" } },
-                { DEVICE_PROP_CONTROL_MODE, { "ControlMode" } },
-                { DEVICE_PROP_MIGRATION, { "MigrationFlags", "MigrationState" } },
-                { DEVICE_PROP_PF, { "PF", "VFIndex" } },
-                { DEVICE_PROP_OWNER, { "Owner" } },
-        };
-        char *names[PROPS_MAX + 1];
-        size_t n = 0;
+void device_bus_send_changed(sd_bus *bus, Device *d, unsigned props) {
         int r;
 
-        if (!d || props == 0 || !bus_live(d))
+        if (!bus || !d || props == 0 || !device_is_vf(d))
                 return;
-        for (size_t i = 0; i < ELEMENTSOF(map); i++)
-                if (props & map[i].bit)
-                        for (size_t k = 0; k < ELEMENTSOF(map[i].names) && map[i].names[k]; k++)
-                                if (n < PROPS_MAX)
-                                        names[n++] = (char *)map[i].names[k];
-        names[n] = NULL;
-        r = sd_bus_emit_properties_changed_strv(d->manager->bus, d->object_path,
-                                                ACCMIG_DEVICE_INTERFACE, names);
+        r = bus_emit_properties_changed(bus, d->object_path, ACCMIG_DEVICE_INTERFACE,
+                                        device_property_groups, ELEMENTSOF(device_property_groups),
+                                        props);
         if (r < 0)
                 log_device_debug(d, "Failed to send PropertiesChanged for %s: %s",
                                  device_address(d), strerror(-r));
 }
 
-void device_bus_send_added(Device *d) {
+void device_bus_send_added(sd_bus *bus, Device *d) {
         int r;
 
-        if (!d || !bus_live(d))
+        if (!bus || !d || !device_is_vf(d))
                 return;
-        r = sd_bus_emit_object_added(d->manager->bus, d->object_path);
+        r = sd_bus_emit_object_added(bus, d->object_path);
         if (r < 0)
                 log_device_debug(d, "Failed to send InterfacesAdded for %s: %s", device_address(d),
                                  strerror(-r));
 }
 
-void device_bus_send_removed(Device *d) {
+void device_bus_send_removed(sd_bus *bus, Device *d) {
         int r;
 
-        if (!d || !bus_live(d))
+        if (!bus || !d || !device_is_vf(d))
                 return;
-        r = sd_bus_emit_object_removed(d->manager->bus, d->object_path);
+        r = sd_bus_emit_object_removed(bus, d->object_path);
         if (r < 0)
                 log_device_debug(d, "Failed to send InterfacesRemoved for %s: %s",
                                  device_address(d), strerror(-r));

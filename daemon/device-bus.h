@@ -4,14 +4,14 @@
  * /com/hisilicon/AccMig1/device/<escaped address>, served through a fallback vtable so that the
  * registry is the only list of objects. The address is escaped as sd_bus_path_encode() does
  * (each byte outside [A-Za-z0-9], and a leading digit, as _xx): 0000:75:00.1 is
- * _30000_3a75_3a00_2e1.
+ * _30000_3a75_3a00_2e1. The registry behind the fallback (which objects exist) is the Manager's
+ * (manager-bus.c); this file knows one Device.
  */
 #pragma once
 
 #include <systemd/sd-bus.h>
 
 typedef struct Device Device;
-typedef struct Manager Manager;
 
 extern const sd_bus_vtable device_vtable[];
 
@@ -20,13 +20,9 @@ extern const sd_bus_vtable device_vtable[];
 int device_bus_path(const char *address, char **ret);
 int device_bus_address_from_path(const char *path, char **ret);
 
-int device_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
-                       void **ret_found, sd_bus_error *error);
-int device_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
-                           sd_bus_error *error);
-
-/* PropertiesChanged for the DEVICE_PROP_* bits in props. */
-void device_bus_send_changed(Device *d, unsigned props);
-/* InterfacesAdded / InterfacesRemoved through the ObjectManager. */
-void device_bus_send_added(Device *d);
-void device_bus_send_removed(Device *d);
+/* PropertiesChanged for the DEVICE_PROP_* bits in props. bus NULL: no signals yet (the daemon
+ * is starting), nothing is sent; nor for a PF, which is no object. */
+void device_bus_send_changed(sd_bus *bus, Device *d, unsigned props);
+/* InterfacesAdded / InterfacesRemoved through the ObjectManager (bus NULL: nothing). */
+void device_bus_send_added(sd_bus *bus, Device *d);
+void device_bus_send_removed(sd_bus *bus, Device *d);

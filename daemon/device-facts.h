@@ -1,43 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What the daemon reads about one HiSilicon accelerator PF or VF: its IDs and kind from its udev
- * device (sd-device), and the relations sd-device does not give (the physfn and virtfnN links,
- * iommu_group, vfio-dev/) from the device's sysfs directory. Cheap enough to read again on every
- * uevent: unlike libhisi's discovery it looks no name up in pci.ids (that costs ~50 ms a device);
- * the name comes from the udev hwdb when udev has it, else from the kind.
+ * What the daemon reads about one HiSilicon accelerator PF or VF: libhisi's one PCI device reader
+ * (hisi_pci_dev_read()) in its no-names mode, cheap enough to run on every uevent (pci.ids costs
+ * ~50 ms a device), with the name the udev hwdb gives the device when udev has one. The VF index
+ * needs a scan of the PF's links: it is read once, when the device is new.
  */
 #pragma once
 
 #include <stdbool.h>
-#include <stdint.h>
-#include <systemd/sd-device.h>
 
-#include "hisi/kind.h"
-#include "macro.h"
-#include "hisi/pci-address.h"
-
-typedef struct DeviceFacts {
-        char address[HISI_PCI_ADDRESS_MAX];
-        uint16_t device_id;
-        hisi_kind kind;
-        bool is_vf;
-        char pf_address[HISI_PCI_ADDRESS_MAX]; /* VF: from physfn; "" when unknown or a PF */
-        int vf_index;                          /* VF: N of the PF's virtfnN; -1 when unknown */
-        char *driver;                          /* NULL when unbound */
-        char *driver_override;                 /* NULL when none */
-        int iommu_group;                       /* -1 when none */
-        char *vfio_dev;                        /* "vfio3", NULL when none */
-        char *name;                            /* never NULL */
-        unsigned sriov_numvfs;                 /* PF */
-        unsigned sriov_totalvfs;               /* PF */
-} DeviceFacts;
+#include "hisi/ctx.h"
+#include "hisi/pci-device.h"
 
 /*
- * Read a PCI device's facts. -ENOTSUP when it is not a HiSilicon accelerator PF or VF (or not
- * PCI at all), -ENODEV when it went away meanwhile. with_vf_index: also scan the PF's virtfnN
- * links for the VF's index (once, when the device is new).
+ * Read a device by PCI address. -ENOTSUP when it is not a HiSilicon accelerator PF or VF,
+ * -ENODEV when it is not there (or went away meanwhile). with_vf_index: also find the VF's
+ * index among its PF's virtfnN links (else vf_index is -1).
  */
-int device_facts_read(sd_device *d, bool with_vf_index, DeviceFacts *ret);
-/* The same by PCI address. */
-int device_facts_read_address(const char *address, bool with_vf_index, DeviceFacts *ret);
-void device_facts_done(DeviceFacts *f);
+int device_facts_read(hisi_ctx *ctx, const char *address, bool with_vf_index, hisi_pci_dev *ret);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* udev enumeration and monitoring of PCI devices (see device-monitor.h). */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "device-monitor.h"
 #include "hisi/kind.h"
+#include "string-table.h"
 
 /* Large enough for a burst of uevents (enabling 255 VFs on a PF) while the loop is busy. */
 #define RECEIVE_BUFFER_SIZE (16 * 1024 * 1024)
@@ -18,29 +20,17 @@ struct DeviceMonitor {
         void *userdata;
 };
 
+static const char *const uevent_action_table[_SD_DEVICE_ACTION_MAX] = {
+        [SD_DEVICE_ADD] = "add",   [SD_DEVICE_REMOVE] = "remove", [SD_DEVICE_CHANGE] = "change",
+        [SD_DEVICE_MOVE] = "move", [SD_DEVICE_ONLINE] = "online", [SD_DEVICE_OFFLINE] = "offline",
+        [SD_DEVICE_BIND] = "bind", [SD_DEVICE_UNBIND] = "unbind",
+};
+
+_DEFINE_STRING_TABLE_LOOKUP_TO_STRING(uevent_action, sd_device_action_t, static);
+
 const char *device_action_to_string(sd_device_action_t a) {
-        switch (a) {
-        case SD_DEVICE_ADD:
-                return "add";
-        case SD_DEVICE_REMOVE:
-                return "remove";
-        case SD_DEVICE_CHANGE:
-                return "change";
-        case SD_DEVICE_MOVE:
-                return "move";
-        case SD_DEVICE_ONLINE:
-                return "online";
-        case SD_DEVICE_OFFLINE:
-                return "offline";
-        case SD_DEVICE_BIND:
-                return "bind";
-        case SD_DEVICE_UNBIND:
-                return "unbind";
-        case _SD_DEVICE_ACTION_MAX:
-        case _SD_DEVICE_ACTION_INVALID:
-        default: /* libsystemd's enum: a newer one may have more */
-                return "unknown";
-        }
+        /* libsystemd's enum: a newer libsystemd may know more actions than this table. */
+        return uevent_action_to_string(a) ?: "unknown";
 }
 
 static int on_uevent(sd_device_monitor *monitor, sd_device *device, void *userdata) {
@@ -58,8 +48,9 @@ int device_monitor_new(sd_event *event, device_monitor_handler_t handler, void *
         _cleanup_(device_monitor_freep) DeviceMonitor *m = NULL;
         int r;
 
-        if (!event || !handler || !ret)
-                return -EINVAL;
+        assert(event);
+        assert(handler);
+        assert(ret);
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
@@ -95,8 +86,7 @@ DeviceMonitor *device_monitor_free(DeviceMonitor *m) {
 }
 
 int device_monitor_start(DeviceMonitor *m) {
-        if (!m)
-                return -EINVAL;
+        assert(m);
         return sd_device_monitor_start(m->monitor, on_uevent, m);
 }
 
@@ -105,8 +95,8 @@ int device_monitor_enumerate(DeviceMonitor *m, device_monitor_each_t fn, void *u
         char vendor[16];
         int r;
 
-        if (!m || !fn)
-                return -EINVAL;
+        assert(m);
+        assert(fn);
         r = sd_device_enumerator_new(&e);
         if (r < 0)
                 return r;

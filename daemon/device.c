@@ -1,36 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One PF or VF in the daemon's registry (see device.h). */
 
+#include <assert.h>
 #include <string.h>
 
-#include "bind-job.h"
 #include "device-bus.h"
 #include "device.h"
+#include "string-table.h"
 #include "string-util.h"
 
-static const char *const bind_state_names[_DEVICE_BIND_STATE_MAX] = {
-        [DEVICE_BIND_IDLE] = "idle",       [DEVICE_BIND_QUEUED] = "queued",
-        [DEVICE_BIND_BINDING] = "binding", [DEVICE_BIND_UNBINDING] = "unbinding",
-        [DEVICE_BIND_FAILED] = "failed",
-};
-
-const char *device_bind_state_to_string(DeviceBindState s) {
-        if (s < 0 || s >= _DEVICE_BIND_STATE_MAX)
-                return NULL;
-        return bind_state_names[s];
-}
-
-static const char *const control_mode_names[_DEVICE_CONTROL_MODE_MAX] = {
+static const char *const device_control_mode_table[_DEVICE_CONTROL_MODE_MAX] = {
         [DEVICE_CONTROL_NONE] = "none",
         [DEVICE_CONTROL_OWNED] = "owned",
         [DEVICE_CONTROL_VMM_HELD] = "vmm-held",
 };
 
-const char *device_control_mode_to_string(DeviceControlMode m) {
-        if (m < 0 || m >= _DEVICE_CONTROL_MODE_MAX)
-                return NULL;
-        return control_mode_names[m];
-}
+DEFINE_STRING_TABLE_LOOKUP(device_control_mode, DeviceControlMode);
 
 /* Replace *p with a copy of s (NULL allowed); true when the value changed. */
 static bool set_str(char **p, const char *s) {
@@ -48,21 +33,21 @@ static bool set_str(char **p, const char *s) {
         return true;
 }
 
-int device_new(Manager *m, DeviceFacts *facts, Device **ret) {
+int device_new(Manager *m, hisi_pci_dev *facts, Device **ret) {
         _cleanup_(device_freep) Device *d = NULL;
         int r;
 
-        if (!facts || !ret)
-                return -EINVAL;
+        assert(facts);
+        assert(ret);
         d = calloc(1, sizeof(*d));
         if (!d)
                 return -ENOMEM;
         d->manager = m;
         d->facts = *facts;
-        *facts = (DeviceFacts){};
+        *facts = (hisi_pci_dev){};
         d->policy = BIND_DECISION_LEAVE;
         d->policy_reason = BIND_REASON_POLICY_NONE;
-        d->bind_state = DEVICE_BIND_IDLE;
+        d->binding.state = DEVICE_BIND_IDLE;
         d->control_mode = DEVICE_CONTROL_NONE;
         if (d->facts.is_vf) {
                 r = device_bus_path(d->facts.address, &d->object_path);
@@ -77,19 +62,12 @@ Device *device_free(Device *d) {
         if (!d)
                 return NULL;
         /* The manager ends the job first; a job left here would point at freed memory. */
-        bind_job_free(d->job);
-        sd_event_source_disable_unref(d->retry_timer);
-        device_facts_done(&d->facts);
+        device_binding_done(&d->binding);
+        hisi_pci_dev_done(&d->facts);
         free(d->object_path);
         free(d->policy_reason_text);
         free(d->libvirt_domain);
-        free(d->last_error);
-        free(d->failed_driver);
-        free(d->failed_override);
         free(d->migration_state);
-        for (size_t i = 0; i < d->n_waiters; i++)
-                sd_bus_message_unref(d->waiters[i]);
-        free(d->waiters);
         free(d);
         return NULL;
 }
@@ -110,8 +88,8 @@ const char *device_owner(const Device *d) {
         return host && streq(d->facts.driver, host) ? "host-driver" : "other-driver";
 }
 
-unsigned device_update(Device *d, DeviceFacts *facts) {
-        DeviceFacts *o = &d->facts;
+unsigned device_update(Device *d, hisi_pci_dev *facts) {
+        hisi_pci_dev *o = &d->facts;
         unsigned changed = 0;
 
         if (!streq_ptr(o->driver, facts->driver))
@@ -131,23 +109,23 @@ unsigned device_update(Device *d, DeviceFacts *facts) {
                 facts->vf_index = o->vf_index;
         else if (facts->vf_index != o->vf_index)
                 changed |= DEVICE_PROP_PF;
-        device_facts_done(o);
+        hisi_pci_dev_done(o);
         *o = *facts;
-        *facts = (DeviceFacts){};
+        *facts = (hisi_pci_dev){};
         return changed;
 }
 
 unsigned device_set_bind_state(Device *d, DeviceBindState s) {
-        if (d->bind_state == s)
+        if (d->binding.state == s)
                 return 0;
-        d->bind_state = s;
+        d->binding.state = s;
         return DEVICE_PROP_BIND_STATE;
 }
 
 unsigned device_set_last_error(Device *d, const char *error) {
         if (error && error[0] == '\0')
                 error = NULL;
-        return set_str(&d->last_error, error) ? DEVICE_PROP_LAST_ERROR : 0;
+        return set_str(&d->binding.last_error, error) ? DEVICE_PROP_LAST_ERROR : 0;
 }
 
 unsigned device_set_policy(Device *d, BindDecision decision, BindReason reason, const char *text) {
@@ -178,12 +156,16 @@ void device_bind_facts(const Device *d, BindFacts *ret) {
         };
 }
 
-void device_log_fields(const Device *d, LogFields *ret) {
-        *ret = (LogFields){
-                .vf = d && d->facts.is_vf ? d->facts.address : NULL,
-                .pf = d ? (d->facts.is_vf ? (d->facts.pf_address[0] ? d->facts.pf_address : NULL)
-                                          : d->facts.address)
-                        : NULL,
-                .kind = d ? hisi_kind_to_string(d->facts.kind) : NULL,
-        };
+void device_log_fields(const Device *d, LogFields *f) {
+        assert(f);
+        if (!d)
+                return;
+        /* Three fields into a list that holds LOG_FIELDS_MAX: they always fit. */
+        if (d->facts.is_vf) {
+                (void)log_fields_add(f, "HISI_VF", d->facts.address);
+                (void)log_fields_add(f, "HISI_PF",
+                                     d->facts.pf_address[0] ? d->facts.pf_address : NULL);
+        } else
+                (void)log_fields_add(f, "HISI_PF", d->facts.address);
+        (void)log_fields_add(f, "HISI_KIND", hisi_kind_to_string(d->facts.kind));
 }

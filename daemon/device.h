@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * One HiSilicon accelerator PF or VF in the daemon's registry: what sysfs says about it (its
- * DeviceFacts), what the binding policy decided and why, the state of binding it, and (for the
- * migration issue) its control mode and migration flags once the daemon has opened it. A VF is
- * one D-Bus object (device-bus.c); PFs are listed by the Manager.
+ * facts, libhisi's hisi_pci_dev), what the binding policy decided and why, the state of binding
+ * it (a DeviceBinding, device-binding.h), and (for the migration issue) its control mode,
+ * migration flags and Migration once the daemon has opened it. A VF is one D-Bus object
+ * (device-bus.c); PFs are listed by the Manager.
  *
  * device_update() takes fresh facts and says which D-Bus properties changed, so that a uevent
  * becomes exactly one PropertiesChanged signal with exactly what changed.
@@ -12,29 +13,15 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "bind-policy.h"
-#include "device-facts.h"
+#include "device-binding.h"
+#include "hisi/pci-device.h"
 #include "log.h"
 
 typedef struct Manager Manager;
-typedef struct BindJob BindJob;
-
-/* Where binding a VF stands. */
-typedef enum DeviceBindState {
-        DEVICE_BIND_IDLE,      /* nothing in progress, nothing failed */
-        DEVICE_BIND_QUEUED,    /* a job waits for a free slot (limits.max_concurrent_binds) */
-        DEVICE_BIND_BINDING,   /* a bind job runs */
-        DEVICE_BIND_UNBINDING, /* an unbind job runs */
-        DEVICE_BIND_FAILED,    /* the last job failed: LastError says why; no retry until
-                                * something changes (see manager-bind.c) */
-        _DEVICE_BIND_STATE_MAX,
-        _DEVICE_BIND_STATE_INVALID = -EINVAL,
-} DeviceBindState;
-
-const char *device_bind_state_to_string(DeviceBindState s);
+typedef struct Migration Migration;
 
 /* Who drives a VF's migration (ARCHITECTURE.md, "Two ways a VF is used"). */
 typedef enum DeviceControlMode {
@@ -46,6 +33,7 @@ typedef enum DeviceControlMode {
 } DeviceControlMode;
 
 const char *device_control_mode_to_string(DeviceControlMode m);
+DeviceControlMode device_control_mode_from_string(const char *s);
 
 /* The Device interface's properties that can change, as bits for device_bus_send_changed(). */
 enum {
@@ -67,7 +55,7 @@ enum {
 
 typedef struct Device {
         Manager *manager;
-        DeviceFacts facts;
+        hisi_pci_dev facts;
         char *object_path; /* VFs only */
 
         /* The binding policy's verdict (VFs). */
@@ -76,31 +64,17 @@ typedef struct Device {
         char *policy_reason_text;
         char *libvirt_domain; /* the domain that has it as a managed='yes' hostdev, or NULL */
 
-        /* Binding. */
-        DeviceBindState bind_state;
-        BindJob *job;         /* running or queued */
-        bool job_queued;      /* in the manager's queue, not started */
-        bool job_by_operator; /* an explicit Bind/Unbind call, not the policy */
-        char *last_error;
-        unsigned bind_attempts; /* bind jobs started, since the daemon started */
-        unsigned failures;      /* consecutive failed bind jobs: the backoff's exponent */
-        uint64_t retry_after;   /* CLOCK_MONOTONIC usec before which no policy retry runs */
-        bool retry_armed;       /* something changed since the failure: the policy may retry */
-        char *failed_driver;    /* the driver and override after the failure, to tell a change */
-        char *failed_override;
-        sd_event_source *retry_timer;
-        bool released; /* an explicit Unbind: the policy leaves it until Bind or a reload */
-        sd_bus_message **waiters; /* Bind/Unbind calls answered when the job ends */
-        size_t n_waiters;
+        DeviceBinding binding;
 
         /* Set by the migration code once it opens the VF. */
         DeviceControlMode control_mode;
         uint64_t migration_flags;
         char *migration_state; /* NULL until opened */
+        Migration *migration;  /* the VF's migration; NULL (none yet) */
 } Device;
 
 /* Takes the facts (they are left empty). */
-int device_new(Manager *m, DeviceFacts *facts, Device **ret);
+int device_new(Manager *m, hisi_pci_dev *facts, Device **ret);
 Device *device_free(Device *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Device *, device_free);
 
@@ -119,7 +93,7 @@ bool device_is_bound(const Device *d);
 const char *device_owner(const Device *d);
 
 /* Take fresh facts (left empty); returns the DEVICE_PROP_* bits that changed. */
-unsigned device_update(Device *d, DeviceFacts *facts);
+unsigned device_update(Device *d, hisi_pci_dev *facts);
 
 /* Setters that return the DEVICE_PROP_* bits that changed (0 when nothing did). */
 unsigned device_set_bind_state(Device *d, DeviceBindState s);
@@ -130,12 +104,12 @@ unsigned device_set_libvirt_domain(Device *d, const char *domain);
 /* The facts the binding policy reads. */
 void device_bind_facts(const Device *d, BindFacts *ret);
 
-/* Structured log fields (HISI_VF=, HISI_PF=, HISI_KIND=). */
-void device_log_fields(const Device *d, LogFields *ret);
+/* Add the structured log fields (HISI_VF=, HISI_PF=, HISI_KIND=) to f. */
+void device_log_fields(const Device *d, LogFields *f);
 
 #define log_device_full_errno(d, level, error, ...)                                                \
         ({                                                                                         \
-                LogFields _f_;                                                                     \
+                LogFields _f_ = {};                                                                \
                 device_log_fields((d), &_f_);                                                      \
                 log_full_errno_fields((level), (error), &_f_, __VA_ARGS__);                        \
         })

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The daemon's logging: journal with structured fields, or stderr (see log.h). */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,32 +12,28 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
-
-#define FIELDS_MAX 12
+#include "string-table.h"
 
 static LogTarget log_target = LOG_TARGET_STDERR;
 static int log_max_level = LOG_INFO;
 static const char *log_identifier = "hisi-accmigd";
 
-static const char *const level_names[LOG_DEBUG + 1] = {
+static const char *const log_level_table[LOG_DEBUG + 1] = {
         [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",     [LOG_CRIT] = "crit",
         [LOG_ERR] = "err",     [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
         [LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
 };
 
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(log_level, int);
+
+/* Case-insensitive, unlike the table's own lookup: "DEBUG" is a level too. */
 int log_level_from_string(const char *s) {
         if (!s)
                 return -EINVAL;
-        for (int i = 0; i <= LOG_DEBUG; i++)
-                if (strcasecmp(s, level_names[i]) == 0)
-                        return i;
+        for (size_t i = 0; i < ELEMENTSOF(log_level_table); i++)
+                if (strcasecmp(s, log_level_table[i]) == 0)
+                        return (int)i;
         return -EINVAL;
-}
-
-const char *log_level_to_string(int level) {
-        if (level < 0 || level > LOG_DEBUG)
-                return NULL;
-        return level_names[level];
 }
 
 /* journald sets JOURNAL_STREAM=<dev>:<inode> for a service whose stderr is its stream: only
@@ -74,51 +71,103 @@ int log_get_max_level(void) {
         return log_max_level;
 }
 
-static void iov_add(struct iovec *iov, size_t *n, char *s) {
-        if (s && *n < FIELDS_MAX)
-                iov[(*n)++] = (struct iovec){ .iov_base = s, .iov_len = strlen(s) };
+/* What the journal accepts as a field name (sd_journal_sendv() refuses the rest). */
+static bool field_name_valid(const char *name) {
+        if (!name || name[0] == '\0' || name[0] == '_' || strlen(name) > 64)
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+                        return false;
+        return true;
 }
 
-static char *field(const char *name, const char *value) {
+int log_fields_add(LogFields *f, const char *name, const char *value) {
+        assert(f);
+        assert(f->n <= ELEMENTSOF(f->fields));
+
+        if (!field_name_valid(name))
+                return -EINVAL;
+        if (!value)
+                return 0;
+        if (f->n >= ELEMENTSOF(f->fields)) {
+                f->n_dropped++;
+                return -ENOBUFS;
+        }
+        f->fields[f->n++] = (LogField){ .name = name, .value = value };
+        return 0;
+}
+
+void log_entry_done(LogEntry *e) {
+        if (!e)
+                return;
+        for (size_t i = 0; i < e->n; i++)
+                free(e->fields[i]);
+        e->n = 0;
+}
+
+/* NAME=value, unless value is NULL. Never past the end: the entry's size counts every field
+ * log_entry_build() adds, and a full entry refuses. */
+static int entry_add(LogEntry *e, const char *name, const char *value) {
         char *s = NULL;
 
         if (!value)
-                return NULL;
+                return 0;
+        if (e->n >= ELEMENTSOF(e->fields))
+                return -ENOBUFS;
         if (asprintf(&s, "%s=%s", name, value) < 0)
-                return NULL;
-        return s;
+                return -ENOMEM;
+        e->fields[e->n++] = s;
+        return 0;
+}
+
+static int entry_add_number(LogEntry *e, const char *name, long long v) {
+        char num[32];
+
+        snprintf(num, sizeof(num), "%lld", v);
+        return entry_add(e, name, num);
+}
+
+int log_entry_build(LogEntry *e, int level, int error, const LogFields *fields, const char *file,
+                    int line, const char *func, const char *message) {
+        int r;
+
+        assert(e);
+        *e = (LogEntry){};
+        r = entry_add(e, "MESSAGE", message);
+        if (r >= 0)
+                r = entry_add_number(e, "PRIORITY", level);
+        if (r >= 0)
+                r = entry_add(e, "SYSLOG_IDENTIFIER", log_identifier);
+        if (r >= 0)
+                r = entry_add(e, "CODE_FILE", file);
+        if (r >= 0)
+                r = entry_add_number(e, "CODE_LINE", line);
+        if (r >= 0)
+                r = entry_add(e, "CODE_FUNC", func);
+        if (r >= 0 && error != 0)
+                r = entry_add_number(e, "ERRNO", error);
+        if (fields) {
+                assert(fields->n <= ELEMENTSOF(fields->fields));
+                for (size_t i = 0; r >= 0 && i < fields->n; i++)
+                        r = entry_add(e, fields->fields[i].name, fields->fields[i].value);
+                if (r >= 0 && fields->n_dropped > 0)
+                        r = entry_add_number(e, "HISI_LOG_FIELDS_DROPPED",
+                                             (long long)fields->n_dropped);
+        }
+        return r;
 }
 
 static void log_to_journal(int level, int error, const LogFields *fields, const char *file,
                            int line, const char *func, const char *message) {
-        char *s[FIELDS_MAX] = {};
-        struct iovec iov[FIELDS_MAX];
-        size_t n = 0, k = 0;
-        char num[64];
+        _cleanup_(log_entry_done) LogEntry e = {};
+        struct iovec iov[LOG_ENTRY_FIELDS_MAX];
 
-        s[k++] = field("MESSAGE", message);
-        snprintf(num, sizeof(num), "%d", level);
-        s[k++] = field("PRIORITY", num);
-        s[k++] = field("SYSLOG_IDENTIFIER", log_identifier);
-        s[k++] = field("CODE_FILE", file);
-        snprintf(num, sizeof(num), "%d", line);
-        s[k++] = field("CODE_LINE", num);
-        s[k++] = field("CODE_FUNC", func);
-        if (error != 0) {
-                snprintf(num, sizeof(num), "%d", error);
-                s[k++] = field("ERRNO", num);
-        }
-        if (fields) {
-                s[k++] = field("HISI_VF", fields->vf);
-                s[k++] = field("HISI_PF", fields->pf);
-                s[k++] = field("HISI_KIND", fields->kind);
-        }
-        for (size_t i = 0; i < k; i++)
-                iov_add(iov, &n, s[i]);
-        if (n == 0 || sd_journal_sendv(iov, (int)n) < 0)
+        /* A field that could not be formatted is left out; the message still goes. */
+        (void)log_entry_build(&e, level, error, fields, file, line, func, message);
+        for (size_t i = 0; i < e.n; i++)
+                iov[i] = (struct iovec){ .iov_base = e.fields[i], .iov_len = strlen(e.fields[i]) };
+        if (e.n == 0 || sd_journal_sendv(iov, (int)e.n) < 0)
                 fprintf(stderr, "%s: %s\n", log_identifier, message);
-        for (size_t i = 0; i < k; i++)
-                free(s[i]);
 }
 
 int log_internalv(int level, int error, const LogFields *fields, const char *file, int line,

@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -25,12 +26,42 @@ typedef enum LogTarget {
         _LOG_TARGET_INVALID = -EINVAL,
 } LogTarget;
 
-/* The structured fields of a message about a device; any field may be NULL. */
+/*
+ * The structured fields of one message beyond the standard ones (MESSAGE=, PRIORITY=, CODE_*=,
+ * ERRNO=): a device's HISI_VF=, HISI_PF=, HISI_KIND=, a migration's MIGRATION_ID=, PEER= and
+ * role. The list is bounded: log_fields_add() refuses a field that does not fit (the entry then
+ * says how many were dropped), so that no caller can overflow an entry.
+ */
+#define LOG_FIELDS_MAX 8
+
+typedef struct LogField {
+        const char *name;  /* "HISI_VF": A-Z, 0-9 and '_', not starting with '_' */
+        const char *value; /* borrowed: it must live until the message is logged */
+} LogField;
+
 typedef struct LogFields {
-        const char *vf;
-        const char *pf;
-        const char *kind;
+        LogField fields[LOG_FIELDS_MAX];
+        size_t n;
+        size_t n_dropped; /* refused because the list was full */
 } LogFields;
+
+/* Add NAME=value; a NULL value adds nothing. -EINVAL for a name the journal would refuse;
+ * -ENOBUFS when the list is full: the field is dropped and counted, the list stays valid. */
+int log_fields_add(LogFields *f, const char *name, const char *value);
+
+/* The journal entry of one message, "NAME=value" strings: the standard fields, the caller's, and
+ * HISI_LOG_FIELDS_DROPPED= when some did not fit. Built for the journal; public for the tests. */
+#define LOG_ENTRY_FIELDS_MAX (7 + LOG_FIELDS_MAX + 1)
+
+typedef struct LogEntry {
+        char *fields[LOG_ENTRY_FIELDS_MAX];
+        size_t n;
+} LogEntry;
+
+/* -ENOMEM when a field cannot be formatted (the entry holds the ones before it). */
+int log_entry_build(LogEntry *e, int level, int error, const LogFields *fields, const char *file,
+                    int line, const char *func, const char *message);
+void log_entry_done(LogEntry *e);
 
 /* Pick the target (AUTO decides from JOURNAL_STREAM) and the identifier messages carry. */
 void log_setup(LogTarget target, const char *identifier);

@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The com.hisilicon.AccMig1.Manager interface on /com/hisilicon/AccMig1, the ObjectManager
- * there, and the bus connection (see com.hisilicon.AccMig1.xml for the interface's reference).
- * Reading is open to every local user; the methods that change something check that the caller
- * is root, on top of the D-Bus policy that already says so.
+ * there, the registry of Device objects behind device-bus.c's vtable, and the bus connection (see
+ * com.hisilicon.AccMig1.xml for the interface's reference). Reading is open to every local user;
+ * the methods that change something check that the caller is root (bus_verify_root()), on top of
+ * the D-Bus policy that already says so.
+ *
+ * A Bind or Unbind call, on either interface, becomes manager_bind_request() here; the call
+ * waits in m->bind_waiters and is answered when the Manager reports the job's end.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
 #include "accmig-bus.h"
+#include "bus-util.h"
 #include "device-bus.h"
 #include "log.h"
 #include "manager.h"
-#include "version.h"
 #include "string-util.h"
+#include "version.h"
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface,
                                 const char *property, sd_bus_message *reply, void *userdata,
@@ -54,22 +60,20 @@ static int property_get_count(sd_bus *bus, const char *path, const char *interfa
                               const char *property, sd_bus_message *reply, void *userdata,
                               sd_bus_error *error) {
         Manager *m = userdata;
-        uint32_t n = 0;
+        ManagerCounts c;
+        uint32_t n;
 
-        if (streq(property, "PendingJobs"))
-                return sd_bus_message_append(reply, "u", manager_pending_jobs(m));
-        for (size_t i = 0; i < m->n_devices; i++) {
-                Device *d = m->devices[i];
-
-                if (!device_is_vf(d))
-                        continue;
-                if (streq(property, "DeviceCount"))
-                        n++;
-                else if (streq(property, "BoundCount"))
-                        n += device_is_bound(d);
-                else if (streq(property, "FailedCount"))
-                        n += d->bind_state == DEVICE_BIND_FAILED;
-        }
+        manager_get_counts(m, &c);
+        if (streq(property, "DeviceCount"))
+                n = c.vfs;
+        else if (streq(property, "BoundCount"))
+                n = c.bound;
+        else if (streq(property, "FailedCount"))
+                n = c.failed;
+        else if (streq(property, "PendingJobs"))
+                n = c.pending;
+        else
+                return -ENOENT; /* not in the vtable */
         return sd_bus_message_append(reply, "u", n);
 }
 
@@ -193,6 +197,13 @@ static int method_get_device(sd_bus_message *message, void *userdata, sd_bus_err
         return sd_bus_reply_method_return(message, "o", d->object_path);
 }
 
+static int verify_bind_flags(uint64_t flags, sd_bus_error *error) {
+        if (flags & ~ACCMIG_BIND_FLAGS_ALL)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown flags 0x%llx.",
+                                         (unsigned long long)flags);
+        return 0;
+}
+
 static int method_bind_device_common(sd_bus_message *message, Manager *m, BindJobType type,
                                      sd_bus_error *error) {
         const char *address;
@@ -203,16 +214,13 @@ static int method_bind_device_common(sd_bus_message *message, Manager *m, BindJo
         r = sd_bus_message_read(message, "st", &address, &flags);
         if (r < 0)
                 return r;
-        if (flags & ~ACCMIG_BIND_FLAGS_ALL)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown flags 0x%llx.",
-                                         (unsigned long long)flags);
+        r = verify_bind_flags(flags, error);
+        if (r < 0)
+                return r;
         r = find_vf_arg(m, address, &d, error);
         if (r < 0)
                 return r;
-        r = manager_bind_request(m, d, type, flags & ACCMIG_BIND_FORCE, message, error);
-        if (r < 0)
-                return r;
-        return 1; /* answered when the job ends */
+        return manager_bus_bind_request(m, d, type, flags, message, error);
 }
 
 static int method_bind_device(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -225,20 +233,12 @@ static int method_unbind_device(sd_bus_message *message, void *userdata, sd_bus_
 
 static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *msg = NULL;
-        sd_bus_creds *creds = NULL;
         Manager *m = userdata;
-        uid_t uid = (uid_t)-1;
         int r;
 
-        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &creds);
+        r = bus_verify_root(message, "Only root may reload the configuration.", error);
         if (r < 0)
                 return r;
-        if (sd_bus_creds_get_euid(creds, &uid) < 0)
-                (void)sd_bus_creds_get_uid(creds, &uid);
-        sd_bus_creds_unref(creds);
-        if (uid != 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "Only root may reload the configuration.");
         r = manager_reload(m, &msg);
         if (r == -EBUSY)
                 return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY, "The daemon is %s.",
@@ -248,6 +248,155 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
                                          "%s; the running configuration stays.",
                                          msg ? msg : strerror(-r));
         return sd_bus_reply_method_return(message, NULL);
+}
+
+/* ---- Bind and Unbind, from either interface ---- */
+
+static const char *error_name_for_reason(BindReason reason) {
+        switch (reason) {
+        case BIND_REASON_EXCLUDED:
+                return ACCMIG_ERROR_EXCLUDED;
+        case BIND_REASON_LIBVIRT_MANAGED:
+                return ACCMIG_ERROR_MANAGED_BY_LIBVIRT;
+        case BIND_REASON_OTHER_DRIVER:
+                return ACCMIG_ERROR_HELD_BY_OTHER;
+        case BIND_REASON_POLICY_NONE:
+        case BIND_REASON_NOT_LISTED:
+        case BIND_REASON_PF_NOT_LISTED:
+        case BIND_REASON_LISTED:
+        case BIND_REASON_PF_LISTED:
+        case BIND_REASON_ALL:
+        case BIND_REASON_ALLOWED:
+        case _BIND_REASON_MAX:
+        case _BIND_REASON_INVALID:
+                break;
+        }
+        return ACCMIG_ERROR_BIND_FAILED;
+}
+
+/* The error a refused request is answered with; 0 for a failure sd-bus answers by errno. */
+static const char *error_name_for_refusal(int r, BindReason reason) {
+        switch (-r) {
+        case ESHUTDOWN:
+                return ACCMIG_ERROR_SHUTTING_DOWN;
+        case EOPNOTSUPP:
+                return ACCMIG_ERROR_NOT_A_VF;
+        case EBUSY:
+                return ACCMIG_ERROR_BUSY;
+        case EPERM:
+                return error_name_for_reason(reason);
+        default:
+                return NULL;
+        }
+}
+
+/* The error a job's end is answered with. */
+static const char *error_name_for_job(int error) {
+        switch (-error) {
+        case ETIMEDOUT:
+                return ACCMIG_ERROR_TIMEOUT;
+        case ENOENT:
+                return ACCMIG_ERROR_DRIVER_NOT_LOADED;
+        case ENODEV:
+                return ACCMIG_ERROR_NO_SUCH_DEVICE;
+        case ESHUTDOWN:
+                return ACCMIG_ERROR_SHUTTING_DOWN;
+        default:
+                return ACCMIG_ERROR_BIND_FAILED;
+        }
+}
+
+int manager_bus_bind_request(Manager *m, Device *d, BindJobType type, uint64_t flags,
+                             sd_bus_message *message, sd_bus_error *error) {
+        _cleanup_free_ char *text = NULL;
+        BindReason reason = BIND_REASON_ALLOWED;
+        const char *name;
+        int r;
+
+        assert(m);
+        assert(d);
+        assert(message);
+
+        r = verify_bind_flags(flags, error);
+        if (r < 0)
+                return r;
+        /* A stopping daemon says so before it looks at the caller, as it always has. */
+        if (m->state == MANAGER_STOPPING)
+                return sd_bus_error_set(error, ACCMIG_ERROR_SHUTTING_DOWN,
+                                        "The daemon is stopping.");
+        r = bus_verify_root(message,
+                            "Only root may change the binding of a VF; reading is open to every "
+                            "local user.",
+                            error);
+        if (r < 0)
+                return r;
+
+        /* Waiting before the request: a job that cannot start answers at once. */
+        r = bus_waiters_add(m->bind_waiters, d, message);
+        if (r < 0)
+                return r;
+        r = manager_bind_request(m, d, type, flags & ACCMIG_BIND_FORCE, &reason, &text);
+        if (r < 0) {
+                bus_waiters_remove(m->bind_waiters, d, message);
+                name = error_name_for_refusal(r, reason);
+                if (!name)
+                        return r;
+                return sd_bus_error_set(error, name, text ? text : "Refused.");
+        }
+        return 1; /* answered when the job ends */
+}
+
+/* m->bind_done: the job of d ended; answer whoever waits on it. */
+static void bind_done(Manager *m, Device *d, int error, const char *message) {
+        int r;
+
+        r = bus_waiters_reply(m->bind_waiters, d, error < 0 ? error_name_for_job(error) : NULL,
+                              message);
+        if (r < 0)
+                log_device_debug(d, "Failed to answer a call about %s: %s", device_address(d),
+                                 strerror(-r));
+}
+
+/* ---- Device objects ---- */
+
+static int device_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                              void **ret_found, sd_bus_error *error) {
+        _cleanup_free_ char *address = NULL;
+        Manager *m = userdata;
+        Device *d;
+
+        if (device_bus_address_from_path(path, &address) < 0)
+                return 0;
+        d = manager_find_device(m, address);
+        if (!d || !device_is_vf(d))
+                return 0;
+        *ret_found = d;
+        return 1;
+}
+
+static int device_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
+                                  sd_bus_error *error) {
+        Manager *m = userdata;
+        char **nodes;
+        size_t k = 0;
+
+        nodes = calloc(m->n_devices + 1, sizeof(char *));
+        if (!nodes)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_devices; i++) {
+                if (!device_is_vf(m->devices[i]))
+                        continue;
+                nodes[k] = strdup(m->devices[i]->object_path);
+                if (!nodes[k]) {
+                        for (size_t j = 0; j < k; j++)
+                                free(nodes[j]);
+                        free(nodes);
+                        return -ENOMEM;
+                }
+                k++;
+        }
+        *ret_nodes = nodes;
+        return 1;
 }
 
 #define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
@@ -283,33 +432,22 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+static const BusPropertyGroup manager_property_groups[] = {
+        { MANAGER_PROP_STATE, { "State" } },
+        { MANAGER_PROP_CONFIG, { "BindPolicy" } },
+        { MANAGER_PROP_COUNTS, { "DeviceCount", "BoundCount", "FailedCount", "PendingJobs" } },
+        { MANAGER_PROP_PFS, { "PhysicalFunctions" } },
+        { MANAGER_PROP_LIBVIRT, { "LibvirtState", "LibvirtError", "LibvirtManaged" } },
+};
+
 void manager_bus_send_changed(Manager *m, unsigned props) {
-        char *names[16];
-        size_t n = 0;
         int r;
 
         if (!m->bus || m->state == MANAGER_STARTING || props == 0)
                 return;
-        if (props & MANAGER_PROP_STATE)
-                names[n++] = (char *)"State";
-        if (props & MANAGER_PROP_CONFIG)
-                names[n++] = (char *)"BindPolicy";
-        if (props & MANAGER_PROP_COUNTS) {
-                names[n++] = (char *)"DeviceCount";
-                names[n++] = (char *)"BoundCount";
-                names[n++] = (char *)"FailedCount";
-                names[n++] = (char *)"PendingJobs";
-        }
-        if (props & MANAGER_PROP_PFS)
-                names[n++] = (char *)"PhysicalFunctions";
-        if (props & MANAGER_PROP_LIBVIRT) {
-                names[n++] = (char *)"LibvirtState";
-                names[n++] = (char *)"LibvirtError";
-                names[n++] = (char *)"LibvirtManaged";
-        }
-        names[n] = NULL;
-        r = sd_bus_emit_properties_changed_strv(m->bus, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE,
-                                                names);
+        r = bus_emit_properties_changed(m->bus, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE,
+                                        manager_property_groups,
+                                        ELEMENTSOF(manager_property_groups), props);
         if (r < 0)
                 log_debug_errno(r, "Failed to send the Manager's PropertiesChanged: %m");
 }
@@ -317,6 +455,10 @@ void manager_bus_send_changed(Manager *m, unsigned props) {
 int manager_bus_setup(Manager *m) {
         int r;
 
+        r = bus_waiters_new(&m->bind_waiters);
+        if (r < 0)
+                return log_oom();
+        m->bind_done = bind_done;
         r = sd_bus_default_system(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");

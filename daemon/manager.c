@@ -7,6 +7,7 @@
  * said earlier, and a uevent handled twice changes nothing.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,36 +16,35 @@
 #include <systemd/sd-daemon.h>
 
 #include "device-bus.h"
+#include "device-facts.h"
 #include "file-util.h"
 #include "log.h"
 #include "manager.h"
+#include "string-table.h"
 
 #define STOP_EXTRA_USEC 2000000ULL
 
-static const char *const manager_state_names[_MANAGER_STATE_MAX] = {
+static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_STARTING] = "starting",
         [MANAGER_RUNNING] = "running",
         [MANAGER_RELOADING] = "reloading",
         [MANAGER_STOPPING] = "stopping",
 };
 
-const char *manager_state_to_string(ManagerState s) {
-        if (s < 0 || s >= _MANAGER_STATE_MAX)
-                return NULL;
-        return manager_state_names[s];
-}
+DEFINE_STRING_TABLE_LOOKUP(manager_state, ManagerState);
 
-static const char *const libvirt_state_names[_LIBVIRT_STATE_MAX] = {
+static const char *const libvirt_state_table[_LIBVIRT_STATE_MAX] = {
         [LIBVIRT_DISABLED] = "disabled",
         [LIBVIRT_SCANNING] = "scanning",
         [LIBVIRT_AVAILABLE] = "available",
         [LIBVIRT_UNAVAILABLE] = "unavailable",
 };
 
-const char *libvirt_state_to_string(LibvirtState s) {
-        if (s < 0 || s >= _LIBVIRT_STATE_MAX)
-                return NULL;
-        return libvirt_state_names[s];
+DEFINE_STRING_TABLE_LOOKUP(libvirt_state, LibvirtState);
+
+/* Signals go out once the registry is complete: nobody has been told of the objects before. */
+static sd_bus *signal_bus(Manager *m) {
+        return m->state != MANAGER_STARTING ? m->bus : NULL;
 }
 
 /* ---- The registry ---- */
@@ -98,31 +98,38 @@ size_t manager_count_vfs(Manager *m) {
         return n;
 }
 
-static void counts(Manager *m, unsigned ret[static 4]) {
-        ret[0] = ret[1] = ret[2] = 0;
+void manager_get_counts(Manager *m, ManagerCounts *ret) {
+        ManagerCounts c = { .pending = manager_pending_jobs(m) };
+
         for (size_t i = 0; i < m->n_devices; i++) {
                 Device *d = m->devices[i];
 
                 if (!device_is_vf(d))
                         continue;
-                ret[0]++;
-                ret[1] += device_is_bound(d);
-                ret[2] += d->bind_state == DEVICE_BIND_FAILED;
+                c.vfs++;
+                c.bound += device_is_bound(d);
+                c.failed += d->binding.state == DEVICE_BIND_FAILED;
         }
-        ret[3] = manager_pending_jobs(m);
+        *ret = c;
+}
+
+static bool counts_equal(const ManagerCounts *a, const ManagerCounts *b) {
+        return a->vfs == b->vfs && a->bound == b->bound && a->failed == b->failed &&
+               a->pending == b->pending;
 }
 
 void manager_notify_status(Manager *m) {
         _cleanup_free_ char *status = NULL;
-        unsigned c[4];
+        ManagerCounts c;
         size_t pfs = m->n_devices - manager_count_vfs(m);
 
-        counts(m, c);
+        manager_get_counts(m, &c);
         if (asprintf(&status,
                      "STATUS=%s: %zu PF%s, %u VF%s (%u bound, %u failed), %u bind job%s, policy %s",
                      m->state == MANAGER_RUNNING ? "Watching" : manager_state_to_string(m->state),
-                     pfs, pfs == 1 ? "" : "s", c[0], c[0] == 1 ? "" : "s", c[1], c[2], c[3],
-                     c[3] == 1 ? "" : "s", bind_policy_to_string(m->config.binding.policy)) < 0)
+                     pfs, pfs == 1 ? "" : "s", c.vfs, c.vfs == 1 ? "" : "s", c.bound, c.failed,
+                     c.pending, c.pending == 1 ? "" : "s",
+                     bind_policy_to_string(m->config.binding.policy)) < 0)
                 return;
         /* Only what changed: the service manager need not hear the same line twice. */
         if (m->last_status && streq(m->last_status, status))
@@ -141,23 +148,24 @@ void manager_changed(Manager *m, unsigned props) {
 }
 
 void manager_device_changed(Manager *m, Device *d, unsigned device_props) {
-        unsigned c[4], props = 0;
+        ManagerCounts c;
+        unsigned props = 0;
 
         if (d && device_props) {
-                device_bus_send_changed(d, device_props);
+                device_bus_send_changed(signal_bus(m), d, device_props);
                 if (!device_is_vf(d))
                         props |= MANAGER_PROP_PFS;
         }
-        counts(m, c);
-        if (memcmp(c, m->last_counts, sizeof(c)) != 0) {
-                memcpy(m->last_counts, c, sizeof(c));
+        manager_get_counts(m, &c);
+        if (!counts_equal(&c, &m->last_counts)) {
+                m->last_counts = c;
                 props |= MANAGER_PROP_COUNTS;
         }
         if (m->state != MANAGER_STARTING)
                 manager_changed(m, props);
 }
 
-static int registry_add(Manager *m, DeviceFacts *facts, Device **ret) {
+static int registry_add(Manager *m, hisi_pci_dev *facts, Device **ret) {
         _cleanup_(device_freep) Device *d = NULL;
         Device **n;
         bool found;
@@ -194,7 +202,7 @@ static void registry_remove(Manager *m, Device *d) {
         size_t i;
 
         manager_bind_forget(m, d);
-        device_bus_send_removed(d);
+        device_bus_send_removed(signal_bus(m), d);
         i = registry_position(m, device_address(d), &found);
         if (found) {
                 memmove(m->devices + i, m->devices + i + 1,
@@ -214,7 +222,7 @@ static void registry_remove(Manager *m, Device *d) {
 
 /* A device udev shows now: add it, or read it again. */
 static void device_seen(Manager *m, sd_device *dev, sd_device_action_t action) {
-        _cleanup_(device_facts_done) DeviceFacts f = {};
+        _cleanup_(hisi_pci_dev_done) hisi_pci_dev f = {};
         const char *sysname;
         Device *d;
         unsigned changed;
@@ -229,7 +237,7 @@ static void device_seen(Manager *m, sd_device *dev, sd_device_action_t action) {
                 return;
         }
         /* Read sysfs as it is now: the uevent may be older than the state. */
-        r = device_facts_read_address(sysname, !d, &f);
+        r = device_facts_read(m->ctx, sysname, !d, &f);
         if (r == -ENOTSUP)
                 return; /* not an accelerator */
         if (r == -ENODEV) {
@@ -256,7 +264,7 @@ static void device_seen(Manager *m, sd_device *dev, sd_device_action_t action) {
                                 device_address(d), device_kind_string(d),
                                 d->facts.driver ? ", on " : ", without a driver",
                                 d->facts.driver ? d->facts.driver : "");
-                device_bus_send_added(d);
+                device_bus_send_added(signal_bus(m), d);
                 manager_device_changed(m, NULL, 0);
                 if (!device_is_vf(d))
                         manager_changed(m, MANAGER_PROP_PFS);
@@ -299,8 +307,9 @@ int manager_new(const char *config_path, Config *config, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
-        if (!config_path || !config || !ret)
-                return -EINVAL;
+        assert(config_path);
+        assert(config);
+        assert(ret);
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
@@ -339,6 +348,7 @@ Manager *manager_free(Manager *m) {
                 device_free(m->devices[i]);
         free(m->devices);
         free(m->queue);
+        bus_waiters_free(m->bind_waiters);
         device_monitor_free(m->monitor);
         libvirt_hostdevs_free(m->libvirt_hostdevs, m->n_libvirt_hostdevs);
         free(m->libvirt_error);
@@ -403,7 +413,7 @@ int manager_start(Manager *m) {
         r = device_monitor_enumerate(m->monitor, on_enumerated, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to enumerate the PCI devices: %m");
-        counts(m, m->last_counts);
+        manager_get_counts(m, &m->last_counts);
         log_info("Found %zu PF%s and %zu VF%s.", m->n_devices - manager_count_vfs(m),
                  m->n_devices - manager_count_vfs(m) == 1 ? "" : "s", manager_count_vfs(m),
                  manager_count_vfs(m) == 1 ? "" : "s");
@@ -418,13 +428,13 @@ int manager_start(Manager *m) {
 
         m->state = MANAGER_RUNNING;
         {
-                unsigned c[4];
+                ManagerCounts c;
                 size_t pfs = m->n_devices - manager_count_vfs(m);
 
-                counts(m, c);
+                manager_get_counts(m, &c);
                 (void)sd_notifyf(
                         false, "READY=1\nSTATUS=Watching: %zu PF%s, %u VF%s (%u bound), policy %s",
-                        pfs, pfs == 1 ? "" : "s", c[0], c[0] == 1 ? "" : "s", c[1],
+                        pfs, pfs == 1 ? "" : "s", c.vfs, c.vfs == 1 ? "" : "s", c.bound,
                         bind_policy_to_string(m->config.binding.policy));
         }
         log_info("Ready: %s on the system bus, backend %s, binding policy %s.", ACCMIG_BUS_NAME,
@@ -491,14 +501,8 @@ int manager_reload(Manager *m, char **ret_error) {
                  bind_policy_to_string(m->config.binding.policy));
 
         /* A reload is a change: failed VFs may be tried again at once, released ones too. */
-        for (size_t i = 0; i < m->n_devices; i++) {
-                Device *d = m->devices[i];
-
-                d->released = false;
-                d->retry_armed = true;
-                d->retry_after = 0;
-                d->failures = 0;
-        }
+        for (size_t i = 0; i < m->n_devices; i++)
+                device_binding_reload(&m->devices[i]->binding);
         manager_changed(m, MANAGER_PROP_CONFIG | MANAGER_PROP_STATE);
         if (m->config.libvirt.enabled)
                 manager_libvirt_rescan(m, true);
@@ -537,7 +541,8 @@ void manager_stop(Manager *m) {
         /* Queued jobs never start; running ones finish or undo, bounded by their timers. */
         for (size_t i = 0; i < m->n_devices; i++) {
                 Device *d = m->devices[i];
-                if (d->job && d->job_queued)
+
+                if (d->binding.job && d->binding.job_queued)
                         manager_bind_forget(m, d);
         }
         running = manager_pending_jobs(m);

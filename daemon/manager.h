@@ -2,8 +2,9 @@
 /*
  * The daemon's state: the event loop, the bus, the config, and the registry of every HiSilicon
  * PF and VF udev shows. manager.c runs the life cycle (start, reload, stop) and keeps the
- * registry in step with udev; manager-bind.c applies the binding policy and runs the bind jobs;
- * manager-bus.c is the Manager's D-Bus interface and device-bus.c each VF's.
+ * registry in step with udev; manager-bind.c applies the binding policy and runs the bind jobs,
+ * with plain arguments and results; manager-bus.c is the Manager's D-Bus interface and
+ * device-bus.c each VF's: the bus layer alone knows messages, replies and the caller check.
  *
  * Start-up, in this order: the bus connection with its objects, the udev monitor, the
  * enumeration into the registry, the bus name; then READY=1. The binding policy runs after that
@@ -16,13 +17,14 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "accmig-bus.h"
 #include "bind-job.h"
+#include "bus-waiters.h"
 #include "conf.h"
-#include "hisi/ctx.h"
 #include "device-monitor.h"
 #include "device.h"
+#include "hisi/ctx.h"
 #include "libvirt-scan.h"
-#include "accmig-bus.h"
 
 typedef enum ManagerState {
         MANAGER_STARTING,  /* building the registry */
@@ -34,6 +36,7 @@ typedef enum ManagerState {
 } ManagerState;
 
 const char *manager_state_to_string(ManagerState s);
+ManagerState manager_state_from_string(const char *s);
 
 typedef enum LibvirtState {
         LIBVIRT_DISABLED,    /* libvirt.enabled is off */
@@ -45,6 +48,7 @@ typedef enum LibvirtState {
 } LibvirtState;
 
 const char *libvirt_state_to_string(LibvirtState s);
+LibvirtState libvirt_state_from_string(const char *s);
 
 /* Manager properties that change, as bits for manager_bus_send_changed(). */
 enum {
@@ -55,7 +59,22 @@ enum {
         MANAGER_PROP_LIBVIRT = 1u << 4, /* LibvirtState, LibvirtError, LibvirtManaged */
 };
 
-typedef struct Manager {
+/* The counts the Manager publishes (and STATUS= tells). */
+typedef struct ManagerCounts {
+        unsigned vfs;     /* DeviceCount */
+        unsigned bound;   /* BoundCount: VFs on hisi_acc_vfio_pci */
+        unsigned failed;  /* FailedCount: VFs whose last job failed */
+        unsigned pending; /* PendingJobs: running and queued */
+} ManagerCounts;
+
+typedef struct Manager Manager;
+
+/* A VF's bind or unbind job ended, or never will (the VF went away, the daemon stops before it
+ * started): error 0 or a negative errno, and a sentence for people. The bus layer answers the
+ * calls that wait on it. */
+typedef void (*manager_bind_done_t)(Manager *m, Device *d, int error, const char *message);
+
+struct Manager {
         sd_event *event;
         sd_bus *bus;
         hisi_ctx *ctx;
@@ -81,11 +100,15 @@ typedef struct Manager {
         size_t n_libvirt_hostdevs;
         bool policy_after_scan; /* apply the policy to every VF when the scan ends */
 
+        /* The bus layer's: the calls that wait for a job, and how it hears that a job ended. */
+        BusWaiters *bind_waiters;
+        manager_bind_done_t bind_done;
+
         sd_event_source *sigterm, *sigint, *sighup;
         sd_event_source *stop_timer;
-        unsigned last_counts[4];
-        char *last_status; /* the last STATUS= sent */
-} Manager;
+        ManagerCounts last_counts; /* as last published */
+        char *last_status;         /* the last STATUS= sent */
+};
 
 /* Takes the config (left empty). */
 int manager_new(const char *config_path, Config *config, Manager **ret);
@@ -106,6 +129,7 @@ Device *manager_find_device(Manager *m, const char *address);
 /* Accepts "75:00.1" and upper case; NULL when unknown or not a VF. */
 Device *manager_find_vf(Manager *m, const char *address);
 size_t manager_count_vfs(Manager *m);
+void manager_get_counts(Manager *m, ManagerCounts *ret);
 
 /* A device's properties changed: PropertiesChanged, and the Manager's counters. */
 void manager_device_changed(Manager *m, Device *d, unsigned device_props);
@@ -119,13 +143,23 @@ void manager_apply_policy(Manager *m, Device *d);
 void manager_apply_policy_all(Manager *m);
 /* After a device's facts were read again on a uevent. */
 void manager_bind_on_uevent(Manager *m, Device *d, sd_device_action_t action);
-/* Before a device leaves the registry: its job ends with -ENODEV, its waiters get an error. */
+/* Before a device leaves the registry: its job ends, reported as -ENODEV (-ESHUTDOWN when the
+ * daemon stops) through bind_done. */
 void manager_bind_forget(Manager *m, Device *d);
 /* After jobs were forgotten: start queued ones in the freed slots, exit when stopping. */
 void manager_bind_resume(Manager *m);
-/* An explicit Bind or Unbind. On success the reply to message is sent when the job ends. */
+/*
+ * An explicit Bind or Unbind of a VF. 0: a job started, was queued, or (the same request) runs
+ * already; its end comes through bind_done. A refusal is a negative errno with *ret_message, a
+ * sentence for people (NULL when it could not be made):
+ *   -ESHUTDOWN   the daemon is stopping
+ *   -EOPNOTSUPP  d is a PF
+ *   -EBUSY       a job of the other type runs
+ *   -EPERM       the policy's checks refuse a Bind without force: *ret_reason says which
+ * Any other negative errno is a failure to queue the job.
+ */
 int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force,
-                         sd_bus_message *message, sd_bus_error *error);
+                         BindReason *ret_reason, char **ret_message);
 /* Start the libvirt scan (at start, on reload, before a policy run when it is stale). */
 void manager_libvirt_rescan(Manager *m, bool then_apply_policy);
 unsigned manager_pending_jobs(Manager *m);
@@ -134,3 +168,7 @@ unsigned manager_pending_jobs(Manager *m);
 int manager_bus_setup(Manager *m);
 int manager_bus_request_name(Manager *m);
 void manager_bus_send_changed(Manager *m, unsigned manager_props);
+/* A Bind or Unbind method call on d, from either interface: the flags, the caller check, the
+ * request, and the reply when the job ends. Returns as a method handler does. */
+int manager_bus_bind_request(Manager *m, Device *d, BindJobType type, uint64_t flags,
+                             sd_bus_message *message, sd_bus_error *error);

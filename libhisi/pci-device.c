@@ -13,8 +13,13 @@
  * behaviour; ours longjmp()s back to the one guarded call, and the name falls back to the
  * numeric form libpci itself uses for unknown IDs ("Device 19e5:a251"). pci.ids is read under the
  * context's root too (libpci's compiled-in path, prefixed), so a fake root brings its own.
+ *
+ * The daemon reads a device again on every uevent of it: HISI_PCI_READ_NO_NAMES leaves libpci
+ * out (a lookup costs ~50 ms a device) and names the device after its kind, so that a read is a
+ * handful of small files and links.
  */
 
+#include <assert.h>
 #include <dirent.h>
 #include <pci/pci.h>
 #include <setjmp.h>
@@ -23,9 +28,9 @@
 #include <sys/stat.h>
 
 #include "file-util.h"
+#include "hisi/pci-device.h"
 #include "macro.h"
 #include "parse-util.h"
-#include "hisi/pci-device.h"
 
 #define NAME_MAX_LEN 256
 
@@ -126,6 +131,19 @@ static int device_name(hisi_ctx *ctx, struct pci_access **pacc, bool *names_brok
                 return -ENOMEM;
         *ret = name;
         return 0;
+}
+
+/* The name without pci.ids: "HiSilicon ZIP Engine", with " (Virtual Function)" for a VF. */
+static int kind_name(hisi_kind kind, bool is_vf, char **ret) {
+        static const char *const names[_HISI_KIND_MAX] = {
+                [HISI_KIND_ZIP] = "ZIP",
+                [HISI_KIND_SEC] = "SEC",
+                [HISI_KIND_HPRE] = "HPRE",
+        };
+
+        assert(kind >= 0 && kind < _HISI_KIND_MAX);
+        return asprintf_safe(ret, "HiSilicon %s Engine%s", names[kind],
+                             is_vf ? " (Virtual Function)" : "");
 }
 
 /* ---- sysfs ---- */
@@ -297,7 +315,7 @@ static int read_kind(hisi_ctx *ctx, const char *address, uint16_t *ret_vendor, u
         return 0;
 }
 
-static int dev_load(hisi_ctx *ctx, const char *address, struct pci_access **pacc,
+static int dev_load(hisi_ctx *ctx, const char *address, unsigned flags, struct pci_access **pacc,
                     bool *names_broken, hisi_pci_dev *ret) {
         _cleanup_(hisi_pci_dev_done) hisi_pci_dev d = {
                 .vf_index = -1,
@@ -328,9 +346,11 @@ static int dev_load(hisi_ctx *ctx, const char *address, struct pci_access **pacc
                         return r;
                 if (s && hisi_pci_address_valid(s)) {
                         strcpy(d.pf_address, s);
-                        r = find_vf_index(ctx, d.pf_address, d.address, &d.vf_index);
-                        if (r < 0)
-                                return r;
+                        if (!(flags & HISI_PCI_READ_NO_VF_INDEX)) {
+                                r = find_vf_index(ctx, d.pf_address, d.address, &d.vf_index);
+                                if (r < 0)
+                                        return r;
+                        }
                 }
         } else {
                 r = read_unsigned_attr(ctx, d.address, "sriov_numvfs", &d.sriov_numvfs);
@@ -368,7 +388,10 @@ static int dev_load(hisi_ctx *ctx, const char *address, struct pci_access **pacc
         if (r < 0)
                 return r;
 
-        r = device_name(ctx, pacc, names_broken, d.vendor_id, d.device_id, &d.name);
+        if (flags & HISI_PCI_READ_NO_NAMES)
+                r = kind_name(d.kind, d.is_vf, &d.name);
+        else
+                r = device_name(ctx, pacc, names_broken, d.vendor_id, d.device_id, &d.name);
         if (r < 0)
                 return r;
 
@@ -377,16 +400,17 @@ static int dev_load(hisi_ctx *ctx, const char *address, struct pci_access **pacc
         return 0;
 }
 
-int hisi_pci_dev_load(hisi_ctx *ctx, const char *address, hisi_pci_dev *ret) {
-        struct pci_access *pacc = NULL;
+int hisi_pci_dev_read(hisi_ctx *ctx, const char *address, unsigned flags, hisi_pci_dev *ret) {
+        _cleanup_(names_free) struct pci_access *pacc = NULL;
         bool names_broken = false;
-        int r;
 
-        if (!ctx || !address || !ret)
+        if (!ctx || !address || !ret || (flags & ~_HISI_PCI_READ_ALL) != 0)
                 return -EINVAL;
-        r = dev_load(ctx, address, &pacc, &names_broken, ret);
-        names_free(&pacc);
-        return r;
+        return dev_load(ctx, address, flags, &pacc, &names_broken, ret);
+}
+
+int hisi_pci_dev_load(hisi_ctx *ctx, const char *address, hisi_pci_dev *ret) {
+        return hisi_pci_dev_read(ctx, address, 0, ret);
 }
 
 void hisi_pci_dev_done(hisi_pci_dev *dev) {
@@ -462,7 +486,7 @@ int hisi_pci_enumerate(hisi_ctx *ctx, hisi_pci_dev **ret_devs, size_t *ret_n) {
                 if (!n)
                         return -ENOMEM;
                 list.devs = n;
-                r = dev_load(ctx, de->d_name, &pacc, &names_broken, &list.devs[list.n]);
+                r = dev_load(ctx, de->d_name, 0, &pacc, &names_broken, &list.devs[list.n]);
                 if (r == -ENODEV || r == -ENOTSUP) /* gone meanwhile */
                         continue;
                 if (r < 0)

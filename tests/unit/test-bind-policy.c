@@ -11,6 +11,7 @@
 
 #include "bind-policy.h"
 #include "macro.h"
+#include "test-main.h"
 
 #define VF   "0000:75:00.1"
 #define PF   "0000:75:00.0"
@@ -173,7 +174,7 @@ START_TEST(test_invalid) {
 }
 END_TEST
 
-int main(void) {
+static Suite *bind_policy_suite(void) {
         Suite *s = suite_create("bind-policy");
         TCase *tc = tcase_create("policy");
 
@@ -183,9 +184,7 @@ int main(void) {
         tcase_add_test(tc, test_invalid);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(bind_policy_suite)

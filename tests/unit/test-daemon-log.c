@@ -2,8 +2,9 @@
 /*
  * Unit tests for the daemon's logging (daemon/log.c): the journal is chosen only when stderr is
  * journald's stream (JOURNAL_STREAM names stderr's device and inode), the log_*_errno() calls
- * return the negative errno they were given and format it with %m, levels filter, and the level
- * names are syslog's.
+ * return the negative errno they were given and format it with %m, levels filter, the level
+ * names are syslog's, and a message's structured fields are bounded: more than fit are dropped
+ * and counted, never written past the entry.
  */
 
 #include <check.h>
@@ -15,6 +16,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "test-main.h"
 
 /* Run fn with stderr going to a file, and return what it wrote. */
 static char *capture(void (*fn)(void)) {
@@ -99,7 +101,11 @@ START_TEST(test_journal_stream) {
 END_TEST
 
 static void log_to_journal(void) {
-        LogFields f = { .vf = "0000:75:00.1", .pf = "0000:75:00.0", .kind = "zip" };
+        LogFields f = {};
+
+        ck_assert_int_eq(log_fields_add(&f, "HISI_VF", "0000:75:00.1"), 0);
+        ck_assert_int_eq(log_fields_add(&f, "HISI_PF", "0000:75:00.0"), 0);
+        ck_assert_int_eq(log_fields_add(&f, "HISI_KIND", "zip"), 0);
 
         /* Without a journal here, the message still goes somewhere: stderr. */
         ck_assert_int_eq(log_full_errno_fields(LOG_ERR, -EBUSY, &f, "Failed: %m"), -EBUSY);
@@ -117,7 +123,81 @@ START_TEST(test_journal_fields) {
 }
 END_TEST
 
-int main(void) {
+/* More fields than fit: each one past the bound is refused and counted, the list and the entry
+ * stay within their arrays, and the entry says how many were dropped. */
+static char field_names[LOG_FIELDS_MAX + 4][16];
+
+static void fill_too_many(LogFields *f) {
+        for (size_t i = 0; i < ELEMENTSOF(field_names); i++) {
+                snprintf(field_names[i], sizeof(field_names[i]), "HISI_F%zu", i);
+                ck_assert_int_eq(log_fields_add(f, field_names[i], "v"),
+                                 i < LOG_FIELDS_MAX ? 0 : -ENOBUFS);
+        }
+        ck_assert_uint_eq(f->n, LOG_FIELDS_MAX);
+        ck_assert_uint_eq(f->n_dropped, 4);
+}
+
+START_TEST(test_fields_bounded) {
+        _cleanup_(log_entry_done) LogEntry e = {};
+        LogFields f = {};
+
+        fill_too_many(&f);
+        ck_assert_int_eq(log_entry_build(&e, LOG_ERR, EBUSY, &f, "f.c", 7, "fn", "hello"), 0);
+        /* The 7 standard fields (ERRNO included), the 8 that fit, and the count of the others. */
+        ck_assert_uint_eq(e.n, LOG_ENTRY_FIELDS_MAX);
+        ck_assert_str_eq(e.fields[0], "MESSAGE=hello");
+        ck_assert_str_eq(e.fields[1], "PRIORITY=3");
+        ck_assert_str_eq(e.fields[3], "CODE_FILE=f.c");
+        ck_assert_str_eq(e.fields[4], "CODE_LINE=7");
+        ck_assert_str_eq(e.fields[6], "ERRNO=16");
+        ck_assert_str_eq(e.fields[7], "HISI_F0=v");
+        ck_assert_str_eq(e.fields[7 + LOG_FIELDS_MAX - 1], "HISI_F7=v");
+        ck_assert_str_eq(e.fields[LOG_ENTRY_FIELDS_MAX - 1], "HISI_LOG_FIELDS_DROPPED=4");
+}
+END_TEST
+
+static void log_too_many(void) {
+        LogFields f = {};
+
+        fill_too_many(&f);
+        ck_assert_int_eq(log_full_errno_fields(LOG_WARNING, 0, &f, "many fields"), 0);
+}
+
+START_TEST(test_log_too_many) {
+        _cleanup_free_ char *out = NULL;
+
+        /* The journal, or stderr when there is none here: the message goes either way. */
+        log_setup(LOG_TARGET_JOURNAL, "hisi-test");
+        log_set_max_level(LOG_INFO);
+        out = capture(log_too_many);
+        ck_assert(out[0] == '\0' || streq(out, "hisi-test: many fields\n"));
+        log_setup(LOG_TARGET_STDERR, NULL);
+}
+END_TEST
+
+START_TEST(test_fields_refused) {
+        _cleanup_(log_entry_done) LogEntry e = {};
+        LogFields f = {};
+
+        /* Names the journal refuses. */
+        ck_assert_int_eq(log_fields_add(&f, "hisi_vf", "x"), -EINVAL);
+        ck_assert_int_eq(log_fields_add(&f, "_HISI", "x"), -EINVAL);
+        ck_assert_int_eq(log_fields_add(&f, "", "x"), -EINVAL);
+        ck_assert_int_eq(log_fields_add(&f, NULL, "x"), -EINVAL);
+        ck_assert_int_eq(log_fields_add(&f, "A-B", "x"), -EINVAL);
+        /* A NULL value adds nothing. */
+        ck_assert_int_eq(log_fields_add(&f, "PEER", NULL), 0);
+        ck_assert_uint_eq(f.n, 0);
+        ck_assert_uint_eq(f.n_dropped, 0);
+        ck_assert_int_eq(log_fields_add(&f, "MIGRATION_ID", "m1"), 0);
+        /* Without an error, no ERRNO=; without drops, no count. */
+        ck_assert_int_eq(log_entry_build(&e, LOG_INFO, 0, &f, "f.c", 1, "fn", "m"), 0);
+        ck_assert_uint_eq(e.n, 7);
+        ck_assert_str_eq(e.fields[6], "MIGRATION_ID=m1");
+}
+END_TEST
+
+static Suite *daemon_log_suite(void) {
         Suite *s = suite_create("daemon-log");
         TCase *tc = tcase_create("log");
 
@@ -127,9 +207,12 @@ int main(void) {
         tcase_add_test(tc, test_journal_fields);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        tc = tcase_create("fields");
+        tcase_add_test(tc, test_fields_bounded);
+        tcase_add_test(tc, test_log_too_many);
+        tcase_add_test(tc, test_fields_refused);
+        suite_add_tcase(s, tc);
+        return s;
 }
+
+TEST_MAIN(daemon_log_suite)

@@ -13,6 +13,7 @@
 
 #include "device-bus.h"
 #include "macro.h"
+#include "test-main.h"
 #include "hisi/pci-address.h"
 
 START_TEST(test_known) {
@@ -69,7 +70,7 @@ START_TEST(test_refused) {
 }
 END_TEST
 
-int main(void) {
+static Suite *device_bus_suite(void) {
         Suite *s = suite_create("device-bus");
         TCase *tc = tcase_create("paths");
 
@@ -78,9 +79,7 @@ int main(void) {
         tcase_add_test(tc, test_refused);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(device_bus_suite)

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for discovery (libhisi/pci-device.c) on a fake host tree (tests/lib/fake-sysfs.c). */
+/*
+ * Unit tests for discovery (libhisi/pci-device.c) on a fake host tree (tests/lib/fake-sysfs.c):
+ * enumeration, one device's load with its names from pci.ids, and the daemon's cheap read
+ * (no names, no VF index).
+ */
 
 #include <check.h>
 #include <stdio.h>
@@ -7,10 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hisi/ctx.h"
 #include "fake-sysfs.h"
-#include "macro.h"
+#include "hisi/ctx.h"
 #include "hisi/pci-device.h"
+#include "macro.h"
+#include "test-main.h"
 
 #define ZIP_PF  "0000:75:00.0"
 #define ZIP_VF0 "0000:75:00.1"
@@ -263,11 +268,76 @@ START_TEST(test_names_partly_known) {
 }
 END_TEST
 
-int main(void) {
+START_TEST(test_read_no_names) {
+        _cleanup_free_ char *ids = NULL;
+        hisi_pci_dev d;
+
+        /* pci.ids is not consulted: the name comes from the kind, even without the file. */
+        ck_assert_int_ge(asprintf(&ids, "%s/usr/share/misc/pci.ids", fake_sysfs_root(fake)), 0);
+        ck_assert_int_eq(unlink(ids), 0);
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, ZIP_VF0, HISI_PCI_READ_NO_NAMES, &d), 0);
+        ck_assert_str_eq(d.name, "HiSilicon ZIP Engine (Virtual Function)");
+        /* Everything else as a full load reads it. */
+        ck_assert_str_eq(d.address, ZIP_VF0);
+        ck_assert_uint_eq(d.vendor_id, 0x19e5);
+        ck_assert_uint_eq(d.device_id, 0xa251);
+        ck_assert(d.is_vf);
+        ck_assert_str_eq(d.pf_address, ZIP_PF);
+        ck_assert_int_eq(d.vf_index, 0);
+        ck_assert_str_eq(d.driver, "hisi_zip");
+        ck_assert_int_eq(d.iommu_group, 30);
+        hisi_pci_dev_done(&d);
+
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, HPRE_PF, HISI_PCI_READ_NO_NAMES, &d), 0);
+        ck_assert_str_eq(d.name, "HiSilicon HPRE Engine");
+        ck_assert_uint_eq(d.sriov_totalvfs, 63);
+        hisi_pci_dev_done(&d);
+
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, SEC_VF, HISI_PCI_READ_NO_NAMES, &d), 0);
+        ck_assert_str_eq(d.name, "HiSilicon SEC Engine (Virtual Function)");
+        ck_assert_str_eq(d.driver_override, "hisi_acc_vfio_pci");
+        ck_assert_str_eq(d.vfio_dev, "vfio3");
+        hisi_pci_dev_done(&d);
+}
+END_TEST
+
+START_TEST(test_read_no_vf_index) {
+        hisi_pci_dev d;
+
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, ZIP_VF1,
+                                           HISI_PCI_READ_NO_NAMES | HISI_PCI_READ_NO_VF_INDEX, &d),
+                         0);
+        ck_assert_str_eq(d.pf_address, ZIP_PF);
+        ck_assert_int_eq(d.vf_index, -1);
+        hisi_pci_dev_done(&d);
+        /* With names, without the index. */
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, ZIP_VF1, HISI_PCI_READ_NO_VF_INDEX, &d), 0);
+        ck_assert_int_eq(d.vf_index, -1);
+        ck_assert_str_eq(d.name,
+                         "Huawei Technologies Co., Ltd. HiSilicon ZIP Engine(Virtual Function)");
+        hisi_pci_dev_done(&d);
+}
+END_TEST
+
+START_TEST(test_read_errors) {
+        hisi_pci_dev d = { .vf_index = 42 };
+
+        ck_assert_int_eq(hisi_pci_dev_read(NULL, ZIP_VF0, 0, &d), -EINVAL);
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, NULL, HISI_PCI_READ_NO_NAMES, &d), -EINVAL);
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, ZIP_VF0, HISI_PCI_READ_NO_NAMES, NULL), -EINVAL);
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, ZIP_VF0, 1u << 7, &d), -EINVAL);
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, "0000:75:00.7", HISI_PCI_READ_NO_NAMES, &d),
+                         -ENODEV);
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, NIC, HISI_PCI_READ_NO_NAMES, &d), -ENOTSUP);
+        ck_assert_int_eq(fake_sysfs_remove_attr(fake, ZIP_VF1, "device"), 0);
+        ck_assert_int_eq(hisi_pci_dev_read(ctx, ZIP_VF1, HISI_PCI_READ_NO_NAMES, &d), -ENODEV);
+        ck_assert_int_eq(d.vf_index, 42);
+}
+END_TEST
+
+static Suite *pci_device_suite(void) {
         Suite *s = suite_create("pci-device");
         TCase *tc;
-        SRunner *sr;
-        int failed;
 
         tc = tcase_create("enumerate");
         tcase_add_checked_fixture(tc, setup, teardown);
@@ -291,9 +361,14 @@ int main(void) {
         tcase_add_test(tc, test_names_partly_known);
         suite_add_tcase(s, tc);
 
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        tc = tcase_create("read");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_read_no_names);
+        tcase_add_test(tc, test_read_no_vf_index);
+        tcase_add_test(tc, test_read_errors);
+        suite_add_tcase(s, tc);
+
+        return s;
 }
+
+TEST_MAIN(pci_device_suite)

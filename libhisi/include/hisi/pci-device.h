@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Discovery of HiSilicon accelerator PFs and VFs: the IDs and names through libpci (pci.ids),
- * the relations through sysfs (physfn, virtfnN, driver, driver_override, iommu_group,
- * vfio-dev), all under the context's root.
+ * Discovery of HiSilicon accelerator PFs and VFs: the IDs and the relations through sysfs
+ * (physfn, virtfnN, driver, driver_override, iommu_group, vfio-dev), the names through libpci
+ * (pci.ids), all under the context's root. The one reader of a PCI device in the project: the
+ * daemon reads each device again on its uevents, without names (HISI_PCI_READ_NO_NAMES).
  */
 #pragma once
 
@@ -26,15 +27,29 @@ typedef struct hisi_pci_dev {
         char *driver_override; /* NULL when not set ("(null)" in sysfs) */
         int iommu_group;       /* -1 when none */
         char *vfio_dev;        /* "vfio3" from vfio-dev/, NULL when none */
-        char *name;            /* from pci.ids, "<vendor> <device>"; never NULL */
+        char *name;            /* from pci.ids, "<vendor> <device>" (HISI_PCI_READ_NO_NAMES: from
+                                * the kind, "HiSilicon ZIP Engine"); never NULL */
         unsigned sriov_numvfs; /* PF only */
         unsigned sriov_totalvfs;
 } hisi_pci_dev;
 
+/* What a read may leave out, for a caller that reads a device often. */
+typedef enum hisi_pci_read_flags {
+        /* No pci.ids lookup (libpci costs ~50 ms a device): the name comes from the kind,
+         * "HiSilicon ZIP Engine (Virtual Function)". */
+        HISI_PCI_READ_NO_NAMES = 1u << 0,
+        /* No scan of the PF's virtfnN links: vf_index is -1. */
+        HISI_PCI_READ_NO_VF_INDEX = 1u << 1,
+        _HISI_PCI_READ_ALL = HISI_PCI_READ_NO_NAMES | HISI_PCI_READ_NO_VF_INDEX,
+} hisi_pci_read_flags;
+
 /*
- * Load one device by address. -ENODEV when there is no such PCI device, -ENOTSUP when it is
- * not a HiSilicon accelerator PF or VF, -EINVAL for a malformed address.
+ * Read one device by address. -ENODEV when there is no such PCI device (or it went away while
+ * being read), -ENOTSUP when it is not a HiSilicon accelerator PF or VF, -EINVAL for a
+ * malformed address or an unknown flag. *ret is untouched on failure.
  */
+int hisi_pci_dev_read(hisi_ctx *ctx, const char *address, unsigned flags, hisi_pci_dev *ret);
+/* hisi_pci_dev_read() with every field (flags 0). */
 int hisi_pci_dev_load(hisi_ctx *ctx, const char *address, hisi_pci_dev *ret);
 void hisi_pci_dev_done(hisi_pci_dev *dev);
 

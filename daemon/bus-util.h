@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the daemon's bus layer (manager-bus.c, device-bus.c) does the same way everywhere: the
+ * one check of a caller, and PropertiesChanged from a table of property groups. Only the bus
+ * layer includes this; the logic below it never sees a message.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <systemd/sd-bus.h>
+
+/*
+ * The caller of message is root: its effective uid, or its uid where the bus gives no effective
+ * one. Anything else is refused with AccessDenied and denied_message, a uid that cannot be read
+ * included. Returns 0 for root, a negative errno with error set otherwise. The D-Bus policy
+ * already lets only root call the methods that change something: this is the daemon's own
+ * check behind it.
+ */
+int bus_verify_root(sd_bus_message *message, const char *denied_message, sd_bus_error *error);
+
+/* Properties that change together, named by one bit. */
+#define BUS_PROPERTY_GROUP_MAX 4
+
+typedef struct BusPropertyGroup {
+        unsigned bit;
+        const char *names[BUS_PROPERTY_GROUP_MAX]; /* the unused ones NULL */
+} BusPropertyGroup;
+
+/* PropertiesChanged on path's interface, naming the properties of each group whose bit is in
+ * props. Nothing is sent when no name results. */
+int bus_emit_properties_changed(sd_bus *bus, const char *path, const char *interface,
+                                const BusPropertyGroup *groups, size_t n_groups, unsigned props);
