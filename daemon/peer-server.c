@@ -158,8 +158,9 @@ int peer_server_adopt(sd_event *e, int fd, peer_server_accept_t cb, void *userda
         *ret_error = NULL;
         if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) < 0 || !accepting) {
                 safe_close(fd);
-                return asprintf_safe(ret_error, "the \"%s\" socket from systemd is not a "
-                                                "listening stream socket",
+                return asprintf_safe(ret_error,
+                                     "the \"%s\" socket from systemd is not a "
+                                     "listening stream socket",
                                      PEER_SERVER_FDNAME) < 0
                                ? -ENOMEM
                                : -EINVAL;

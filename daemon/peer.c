@@ -22,9 +22,8 @@
 #include "version.h"
 
 static const char *const peer_state_table[_PEER_STATE_MAX] = {
-        [PEER_CONNECTING] = "connecting", [PEER_HANDSHAKE] = "handshake",
-        [PEER_HELLO] = "hello",           [PEER_READY] = "ready",
-        [PEER_CLOSING] = "closing",       [PEER_CLOSED] = "closed",
+        [PEER_CONNECTING] = "connecting", [PEER_HANDSHAKE] = "handshake", [PEER_HELLO] = "hello",
+        [PEER_READY] = "ready",           [PEER_CLOSING] = "closing",     [PEER_CLOSED] = "closed",
 };
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(peer_state, PeerState);
 
@@ -304,8 +303,8 @@ static int on_hello(Peer *p, const hisi_wire_record *rec) {
                 return -EBUSY;
         }
         p->state = PEER_READY;
-        log_debug("Peer %s: ready (%s, protocol %u%s%s)", p->name, strna(p->hello.host),
-                  p->version, peer_dn(p) ? ", " : "", strempty(peer_dn(p)));
+        log_debug("Peer %s: ready (%s, protocol %u%s%s)", p->name, strna(p->hello.host), p->version,
+                  peer_dn(p) ? ", " : "", strempty(peer_dn(p)));
         if (p->cb.ready)
                 p->cb.ready(p, p->userdata);
         return 0;
@@ -547,7 +546,7 @@ static int peer_alloc(sd_event *e, PeerDirection d, const char *name, const Peer
         if (r < 0)
                 return r;
         timeout = d == PEER_OUTGOING && o->connect_timeout_usec ? o->connect_timeout_usec
-                                                                 : o->io_timeout_usec;
+                                                                : o->io_timeout_usec;
         r = sd_event_add_time_relative(e, &p->timer, CLOCK_MONOTONIC, timeout, 0, on_timeout, p);
         if (r < 0)
                 return r;
@@ -582,9 +581,8 @@ int peer_new_incoming(sd_event *e, int fd, const char *name, const PeerOptions *
         return 0;
 }
 
-int peer_connect(sd_event *e, const struct sockaddr *addr, socklen_t addr_len,
-                 const char *hostname, const PeerOptions *o, const PeerCallbacks *cb,
-                 void *userdata, Peer **ret) {
+int peer_connect(sd_event *e, const struct sockaddr *addr, socklen_t addr_len, const char *hostname,
+                 const PeerOptions *o, const PeerCallbacks *cb, void *userdata, Peer **ret) {
         _cleanup_(peer_freep) Peer *p = NULL;
         char ip[INET6_ADDRSTRLEN] = "?", name[INET6_ADDRSTRLEN + 16];
         uint16_t port = 0;
@@ -601,8 +599,8 @@ int peer_connect(sd_event *e, const struct sockaddr *addr, socklen_t addr_len,
                 const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
                 inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
                 port = ntohs(in6->sin6_port);
-                snprintf(name, sizeof(name), strchr(hostname, ':') ? "[%s]:%u" : "%s:%u",
-                         hostname, port);
+                snprintf(name, sizeof(name), strchr(hostname, ':') ? "[%s]:%u" : "%s:%u", hostname,
+                         port);
         } else
                 return -EAFNOSUPPORT;
         r = peer_alloc(e, PEER_OUTGOING, name, o, cb, userdata, &p);

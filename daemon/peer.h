@@ -68,9 +68,8 @@ typedef struct PeerOptions {
 int peer_new_incoming(sd_event *e, int fd, const char *name, const PeerOptions *o,
                       const PeerCallbacks *cb, void *userdata, Peer **ret);
 /* Connect to addr; hostname is what the server's certificate must be for. */
-int peer_connect(sd_event *e, const struct sockaddr *addr, socklen_t addr_len,
-                 const char *hostname, const PeerOptions *o, const PeerCallbacks *cb,
-                 void *userdata, Peer **ret);
+int peer_connect(sd_event *e, const struct sockaddr *addr, socklen_t addr_len, const char *hostname,
+                 const PeerOptions *o, const PeerCallbacks *cb, void *userdata, Peer **ret);
 Peer *peer_free(Peer *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Peer *, peer_free);
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hisi/compat.h"
+#include "hisi/pci-address.h"
 
 #define HISI_PEER_PROTOCOL "hisi-accmig"
 
@@ -29,8 +30,7 @@ typedef struct hisi_peer_hello {
 } hisi_peer_hello;
 
 int hisi_peer_hello_to_json(const hisi_peer_hello *h, char **ret);
-int hisi_peer_hello_from_json(const char *json, size_t len, hisi_peer_hello *ret,
-                              char **ret_error);
+int hisi_peer_hello_from_json(const char *json, size_t len, hisi_peer_hello *ret, char **ret_error);
 void hisi_peer_hello_done(hisi_peer_hello *h);
 bool hisi_peer_hello_has(const hisi_peer_hello *h, const char *capability);
 
@@ -48,6 +48,42 @@ typedef struct hisi_peer_abort {
 } hisi_peer_abort;
 
 int hisi_peer_abort_to_json(const char *reason, const char *message, char **ret);
-int hisi_peer_abort_from_json(const char *json, size_t len, hisi_peer_abort *ret,
-                              char **ret_error);
+int hisi_peer_abort_from_json(const char *json, size_t len, hisi_peer_abort *ret, char **ret_error);
 void hisi_peer_abort_done(hisi_peer_abort *a);
+
+/* check: the source describes each VF it would move. */
+typedef struct hisi_peer_check_device {
+        char *source;        /* the source VF's address */
+        char *to;            /* the destination VF asked for, or NULL */
+        hisi_vf_desc desc;   /* what the compatibility check compares */
+        uint32_t qm_version; /* the source PF's QM version, 0 if unknown */
+} hisi_peer_check_device;
+
+typedef struct hisi_peer_check {
+        uint64_t id;
+        hisi_peer_check_device *devices;
+        size_t n_devices; /* 1 .. HISI_WIRE_DEVICES_MAX */
+} hisi_peer_check;
+
+int hisi_peer_check_to_json(const hisi_peer_check *c, char **ret);
+int hisi_peer_check_from_json(const char *json, size_t len, hisi_peer_check *ret, char **ret_error);
+void hisi_peer_check_done(hisi_peer_check *c);
+
+/* check-reply: the destination's verdict per source VF. */
+typedef struct hisi_peer_check_result {
+        char *source;
+        char *destination; /* the VF it would take, or NULL */
+        bool accepted;
+        char **reasons; /* NULL-terminated; empty when accepted */
+} hisi_peer_check_result;
+
+typedef struct hisi_peer_check_reply {
+        uint64_t id;
+        hisi_peer_check_result *devices;
+        size_t n_devices;
+} hisi_peer_check_reply;
+
+int hisi_peer_check_reply_to_json(const hisi_peer_check_reply *c, char **ret);
+int hisi_peer_check_reply_from_json(const char *json, size_t len, hisi_peer_check_reply *ret,
+                                    char **ret_error);
+void hisi_peer_check_reply_done(hisi_peer_check_reply *c);

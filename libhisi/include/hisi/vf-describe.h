@@ -6,7 +6,8 @@
  * stream format) read as RUNNING -> PRE_COPY -> RUNNING, which leaves the VF running with its
  * state untouched. A device without PRE_COPY (6.1) cannot show its match data without stopping:
  * qp_num and que_iso_cfg are left 0 ("unknown"), and its kernel checks them at load. Before 6.2
- * there is no MIG_DATA_SIZE either: the state size is then struct acc_vf_data's, as on every kernel.
+ * there is no MIG_DATA_SIZE either: the state size is then struct acc_vf_data's, as on every
+ * kernel.
  */
 #pragma once
 
