@@ -150,6 +150,8 @@ int hisi_compat_check(const hisi_vf_desc *src, const hisi_vf_desc *dst, hisi_com
                 _cleanup_free_ char *detail = NULL;
 
                 assert(compat_rules[f]);
+                if ((src->unknown | dst->unknown) & HISI_COMPAT_UNKNOWN(f))
+                        continue;
                 r = compat_rules[f](src, dst, &detail);
                 if (r < 0)
                         return r;

@@ -83,7 +83,9 @@ int hisi_vf_describe(hisi_migdev *d, hisi_kind kind, uint16_t device_id, hisi_vf
                 r = describe_precopy(d, &desc);
                 if (r < 0)
                         return r;
-        }
+        } else
+                desc.unknown |= HISI_COMPAT_UNKNOWN(HISI_COMPAT_QP_NUM) |
+                                HISI_COMPAT_UNKNOWN(HISI_COMPAT_QUEUE_ISOLATION);
         *ret = desc;
         return 0;
 }

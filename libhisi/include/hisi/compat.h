@@ -32,6 +32,10 @@ typedef struct hisi_vf_desc {
         hisi_stream_format stream;
         uint64_t mig_flags;  /* VFIO_MIGRATION_* */
         uint64_t state_size; /* MIG_DATA_SIZE: bytes the device saves, or accepts at most */
+        /* HISI_COMPAT_UNKNOWN(field) bits: what could not be read without stopping the VF (a
+         * 6.1 kernel's match data) or at all (a VF another process holds). Such a field is not
+         * checked here; the destination kernel checks it at load. */
+        unsigned unknown;
 } hisi_vf_desc;
 
 typedef enum hisi_compat_field {
@@ -45,6 +49,8 @@ typedef enum hisi_compat_field {
         _HISI_COMPAT_FIELD_MAX,
         _HISI_COMPAT_FIELD_INVALID = -22,
 } hisi_compat_field;
+
+#define HISI_COMPAT_UNKNOWN(field) (1u << (field))
 
 /* One reason per mismatching field, NULL where the field is compatible. */
 typedef struct hisi_compat_verdict {
