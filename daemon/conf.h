@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The daemon's configuration: one JSON file (/etc/hisi-accmigd/hisi-accmigd.json by default),
- * decoded strictly through libhisi's json-util, so that an unknown key, a wrong type or a bad
- * value is refused with the file, the line, the key's path and the reason:
+ * decoded strictly through field tables (libhisi's hisi/json-dispatch.h), so that an unknown
+ * key, a wrong type or a bad value is refused with the file, the line, the key's path and the
+ * reason:
  *
  *     hisi-accmigd.json:7: binding.policy: expected "none", "devices", "pfs" or "all", got "some"
  *

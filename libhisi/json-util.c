@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Strict JSON decoding with positions (see json-util.h). json-c builds the tree; a small scanner
- * of our own walks the same text to refuse what json-c lets through (duplicate keys above all)
- * and, when an error must name a line, to find where a path stands.
+ * The decoding context of strict JSON (see json-util.h): values with their paths and positions,
+ * the first error as one message, and typed converters and getters. The parser (json-parse.c)
+ * records where each value stands, so that a message finds its line without reading the text
+ * again.
  */
 
 #include <assert.h>
@@ -17,8 +18,8 @@
 #include <json-c/json_object_iterator.h>
 
 #include "file-util.h"
-#include "hisi/json-util.h"
 #include "json-cleanup.h"
+#include "json-internal.h"
 
 /* How many names of an enum a message lists. */
 #define ENUM_NAMES_MAX 64
@@ -27,88 +28,10 @@ struct hisi_json_ctx {
         char *origin;
         const char *text; /* NULL for a context made from a tree */
         size_t len;
-        json_object *root;
+        hisi_json_tree tree; /* without nodes for a context made from a tree */
         char *error;
         int error_code;
 };
-
-static void json_tokener_freep(struct json_tokener **p) {
-        if (*p)
-                json_tokener_free(*p);
-}
-
-static int parse_fail(char **ret_error, int error, const char *fmt, ...) _printf_(3, 4);
-static int parse_fail(char **ret_error, int error, const char *fmt, ...) {
-        va_list ap;
-
-        if (ret_error) {
-                va_start(ap, fmt);
-                if (vasprintf(ret_error, fmt, ap) < 0)
-                        *ret_error = NULL;
-                va_end(ap);
-        }
-        return error;
-}
-
-/* ---- Parsing ------------------------------------------------------------------------------ */
-
-int hisi_json_parse(const char *text, size_t len, const char *origin, json_object **ret,
-                    char **ret_error) {
-        _cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
-        _cleanup_(json_object_putp) json_object *obj = NULL;
-        enum json_tokener_error e;
-        size_t offset;
-        unsigned line, column;
-        int r;
-
-        if ((!text && len > 0) || !ret)
-                return -EINVAL;
-        if (!origin)
-                origin = "input";
-        if (len > HISI_JSON_SIZE_MAX)
-                return parse_fail(ret_error, -EFBIG, "%s: too large: %zu bytes, the limit is %u",
-                                  origin, len, HISI_JSON_SIZE_MAX);
-        /* json-c stops at a NUL as at the end of the text. */
-        if (len > 0 && memchr(text, '\0', len)) {
-                offset = (size_t)((const char *)memchr(text, '\0', len) - text);
-                hisi_json_line_column(text, len, offset, &line, &column);
-                return parse_fail(ret_error, -EINVAL, "%s:%u:%u: syntax error: NUL byte", origin,
-                                  line, column);
-        }
-
-        /* json-c counts levels differently for objects and arrays: give it room and let the
-         * scanner apply the limit exactly. */
-        tok = json_tokener_new_ex(HISI_JSON_DEPTH_MAX + 2);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        obj = json_tokener_parse_ex(tok, len > 0 ? text : "", (int)len);
-        e = json_tokener_get_error(tok);
-        offset = json_tokener_get_parse_end(tok);
-        if (e == json_tokener_continue) {
-                /* A number at the end is complete only when json-c sees what follows it. */
-                obj = json_tokener_parse_ex(tok, "", 1);
-                e = json_tokener_get_error(tok);
-                offset = len;
-        }
-        if (e != json_tokener_success && e != json_tokener_error_depth) {
-                hisi_json_line_column(text, len, offset, &line, &column);
-                return parse_fail(ret_error, -EINVAL, "%s:%u:%u: syntax error: %s", origin, line,
-                                  column, json_tokener_error_desc(e));
-        }
-
-        r = hisi_json_scan_check(text, len, origin, ret_error);
-        if (r < 0)
-                return r;
-        if (e == json_tokener_error_depth) {
-                /* Not expected: the scanner's limit is the lower one. */
-                hisi_json_line_column(text, len, offset, &line, &column);
-                return parse_fail(ret_error, -EINVAL, "%s:%u:%u: nesting deeper than %u levels",
-                                  origin, line, column, HISI_JSON_DEPTH_MAX);
-        }
-        *ret = TAKE_PTR(obj);
-        return 0;
-}
 
 /* ---- The decoding context ---------------------------------------------------------------- */
 
@@ -129,22 +52,18 @@ static int ctx_alloc(const char *origin, hisi_json_ctx **ret) {
 int hisi_json_ctx_new(const char *text, size_t len, const char *origin, hisi_json_ctx **ret,
                       char **ret_error) {
         _cleanup_(hisi_json_ctx_freep) hisi_json_ctx *c = NULL;
-        json_object *root = NULL;
         int r;
 
         if ((!text && len > 0) || !ret)
                 return -EINVAL;
-        r = hisi_json_parse(text, len, origin, &root, ret_error);
+        r = ctx_alloc(origin, &c);
         if (r < 0)
                 return r;
-        r = ctx_alloc(origin, &c);
-        if (r < 0) {
-                json_object_put(root);
+        r = hisi_json_parse_tree(text, len, origin, true, &c->tree, ret_error);
+        if (r < 0)
                 return r;
-        }
         c->text = text ? text : "";
         c->len = len;
-        c->root = root;
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -158,7 +77,7 @@ int hisi_json_ctx_new_object(json_object *root, const char *origin, hisi_json_ct
         r = ctx_alloc(origin, &c);
         if (r < 0)
                 return r;
-        c->root = json_object_get(root);
+        c->tree.root = json_object_get(root);
         *ret = c;
         return 0;
 }
@@ -166,7 +85,7 @@ int hisi_json_ctx_new_object(json_object *root, const char *origin, hisi_json_ct
 hisi_json_ctx *hisi_json_ctx_free(hisi_json_ctx *c) {
         if (!c)
                 return NULL;
-        json_object_put(c->root);
+        hisi_json_tree_done(&c->tree);
         free(c->error);
         free(c->origin);
         return mfree(c);
@@ -190,9 +109,24 @@ int hisi_json_ctx_finish(hisi_json_ctx *c, int r, char **ret_error) {
         return r;
 }
 
+int hisi_json_value_position(const hisi_json_value *v, hisi_json_position *ret) {
+        if (!v || !ret)
+                return -EINVAL;
+        if (!v->node)
+                return -ENODATA;
+        *ret = (hisi_json_position){
+                .offset = v->node->offset,
+                .line = v->node->line,
+                .column = v->node->column,
+                .value_offset = v->node->value_offset,
+                .value_length = v->node->value_length,
+        };
+        return 0;
+}
+
 void hisi_json_root(hisi_json_ctx *c, hisi_json_value *ret) {
         assert(c && ret);
-        *ret = (hisi_json_value){ .ctx = c, .object = c->root };
+        *ret = (hisi_json_value){ .ctx = c, .object = c->tree.root, .node = c->tree.nodes };
 }
 
 json_type hisi_json_type(const hisi_json_value *v) {
@@ -222,10 +156,10 @@ static int value_path(const hisi_json_value *v, hisi_json_step **ret, size_t *re
 }
 
 /* How a value reads in a message: as written when the text is known. */
-static void write_value(FILE *f, const hisi_json_value *v, const hisi_json_ctx *c,
-                        const hisi_json_position *pos, bool located) {
+static void write_value(FILE *f, const hisi_json_value *v) {
+        const hisi_json_node *n = v->node;
         const char *s;
-        size_t n;
+        size_t len, cut;
 
         switch (json_object_get_type(v->object)) {
         case json_type_object:
@@ -233,14 +167,14 @@ static void write_value(FILE *f, const hisi_json_value *v, const hisi_json_ctx *
                       f);
                 return;
         case json_type_array:
-                n = json_object_array_length(v->object);
-                if (n == 0)
+                len = json_object_array_length(v->object);
+                if (len == 0)
                         fputs("an empty array", f);
                 else
-                        fprintf(f, "an array of %zu element%s", n, n == 1 ? "" : "s");
+                        fprintf(f, "an array of %zu element%s", len, len == 1 ? "" : "s");
                 return;
         case json_type_string:
-                if (located)
+                if (n)
                         break;
                 hisi_json_write_quoted(f, json_object_get_string(v->object),
                                        (size_t)json_object_get_string_len(v->object));
@@ -251,53 +185,53 @@ static void write_value(FILE *f, const hisi_json_value *v, const hisi_json_ctx *
         case json_type_int:
                 break;
         }
-        if (located) {
-                s = c->text + pos->value_offset;
-                n = hisi_json_utf8_cut(s, pos->value_length, HISI_JSON_QUOTE_MAX);
-                fprintf(f, "%.*s%s", (int)n, s, n < pos->value_length ? "..." : "");
-                return;
+        if (n) {
+                s = v->ctx->text + n->value_offset;
+                len = n->value_length;
+        } else {
+                s = json_object_to_json_string_ext(v->object, JSON_C_TO_STRING_PLAIN);
+                if (!s)
+                        s = "?";
+                len = strlen(s);
         }
-        s = json_object_to_json_string_ext(v->object, JSON_C_TO_STRING_PLAIN);
-        if (!s)
-                s = "?";
-        n = hisi_json_utf8_cut(s, strlen(s), HISI_JSON_QUOTE_MAX);
-        fprintf(f, "%.*s%s", (int)n, s, n < strlen(s) ? "..." : "");
+        cut = hisi_json_utf8_cut(s, len, HISI_JSON_QUOTE_MAX);
+        fprintf(f, "%.*s%s", (int)cut, s, cut < len ? "..." : "");
 }
 
 static int record(const hisi_json_value *v, int error, bool got, const char *fmt, va_list ap)
         _printf_(4, 0);
 static int record(const hisi_json_value *v, int error, bool got, const char *fmt, va_list ap) {
         hisi_json_ctx *c = v->ctx;
-        _cleanup_free_ hisi_json_step *items = NULL;
+        _cleanup_free_ hisi_json_step *steps = NULL;
         _cleanup_free_ char *buf = NULL;
-        hisi_json_position pos = {};
+        const hisi_json_value *at = v;
         size_t n = 0, size = 0;
-        int located = -1;
         FILE *f;
 
         assert(error < 0);
         if (c->error_code < 0)
                 return error; /* the first error is the one reported */
         c->error_code = error;
-        if (value_path(v, &items, &n) < 0)
+        if (value_path(v, &steps, &n) < 0)
                 return error;
-        if (c->text)
-                located = hisi_json_scan_locate(c->text, c->len, items, n, &pos);
+        /* A member that is absent stands where its nearest ancestor does. */
+        while (!at->node && at->parent)
+                at = at->parent;
         f = open_memstream(&buf, &size);
         if (!f)
                 return error;
         fputs(c->origin, f);
-        if (located >= 0)
-                fprintf(f, ":%u", pos.line);
+        if (at->node)
+                fprintf(f, ":%u", (unsigned)at->node->line);
         fputs(": ", f);
         if (n > 0) {
-                hisi_json_write_path(f, items, n);
+                hisi_json_write_path(f, steps, n);
                 fputs(": ", f);
         }
         vfprintf(f, fmt, ap);
         if (got) {
                 fputs(", got ", f);
-                write_value(f, v, c, &pos, located > 0);
+                write_value(f, v);
         }
         (void)memstream_finish(f, &buf);
         c->error = TAKE_PTR(buf);
@@ -334,13 +268,22 @@ int hisi_json_missing(const hisi_json_value *obj, const char *key) {
         return hisi_json_error(obj, -EINVAL, "missing required key \"%s\"", key);
 }
 
-void hisi_json_member_path(const hisi_json_value *obj, const char *key, hisi_json_value *ret) {
+/* The member key of obj, present or not. */
+static void member_of(const hisi_json_value *obj, const char *key, hisi_json_value *ret) {
         json_object *o = NULL;
 
-        assert(obj && key && ret);
         if (json_object_is_type(obj->object, json_type_object))
                 (void)json_object_object_get_ex(obj->object, key, &o);
-        *ret = (hisi_json_value){ .ctx = obj->ctx, .parent = obj, .object = o, .key = key };
+        *ret = (hisi_json_value){ .ctx = obj->ctx,
+                                  .parent = obj,
+                                  .object = o,
+                                  .key = key,
+                                  .node = hisi_json_node_member(&obj->ctx->tree, obj->node, key) };
+}
+
+void hisi_json_member_path(const hisi_json_value *obj, const char *key, hisi_json_value *ret) {
+        assert(obj && key && ret);
+        member_of(obj, key, ret);
 }
 
 int hisi_json_expect_object(const hisi_json_value *v) {
@@ -388,19 +331,22 @@ int hisi_json_check_keys(const hisi_json_value *obj, const char *const *known) {
                 bool ok = false;
                 for (const char *const *k = known; *k && !ok; k++)
                         ok = streq(*k, name);
-                if (!ok) {
-                        hisi_json_value child = { .ctx = obj->ctx,
-                                                  .parent = obj,
-                                                  .object = json_object_iter_peek_value(&it),
-                                                  .key = name };
-                        return hisi_json_error(&child, -EINVAL, "unknown key");
-                }
+                if (!ok)
+                        return hisi_json_unknown_key(obj, name);
         }
         return 0;
 }
 
+int hisi_json_unknown_key(const hisi_json_value *obj, const char *key) {
+        hisi_json_value v;
+
+        if (!obj || !obj->ctx || !key)
+                return -EINVAL;
+        member_of(obj, key, &v);
+        return hisi_json_error(&v, -EINVAL, "unknown key");
+}
+
 int hisi_json_member(const hisi_json_value *obj, const char *key, hisi_json_value *ret) {
-        json_object *o = NULL;
         int r;
 
         if (!obj || !key || !ret)
@@ -408,9 +354,9 @@ int hisi_json_member(const hisi_json_value *obj, const char *key, hisi_json_valu
         r = hisi_json_expect_object(obj);
         if (r < 0)
                 return r;
-        if (!json_object_object_get_ex(obj->object, key, &o))
+        if (!json_object_object_get_ex(obj->object, key, NULL))
                 return 0;
-        *ret = (hisi_json_value){ .ctx = obj->ctx, .parent = obj, .object = o, .key = key };
+        member_of(obj, key, ret);
         return 1;
 }
 
@@ -425,50 +371,24 @@ void hisi_json_element(const hisi_json_value *array, size_t i, hisi_json_value *
         *ret = (hisi_json_value){ .ctx = array->ctx,
                                   .parent = array,
                                   .object = json_object_array_get_idx(array->object, i),
-                                  .index = i };
+                                  .index = i,
+                                  .node = hisi_json_node_element(&array->ctx->tree, array->node,
+                                                                 i) };
 }
 
-/*
- * The sign and magnitude of an integer value. json-c clamps integers beyond 64 bits to
- * INT64_MIN or UINT64_MAX, so at those two values the text decides. -ERANGE beyond 64 bits.
- */
+/* The sign and magnitude of an integer value. The parser makes an integer beyond 64 bits a
+ * double, so that a json-c integer is exact. */
 static int value_integer(const hisi_json_value *v, bool *ret_negative, uint64_t *ret_magnitude) {
-        _cleanup_free_ hisi_json_step *items = NULL;
-        const hisi_json_ctx *c = v->ctx;
-        hisi_json_position pos;
-        uint64_t u = 0;
         int64_t i;
-        size_t n, k = 0;
-        bool negative;
 
         if (!json_object_is_type(v->object, json_type_int))
                 return -EINVAL;
         i = json_object_get_int64(v->object);
-        negative = i < 0;
-        if (i > INT64_MIN && i < 0)
-                u = (uint64_t)(-(i + 1)) + 1;
-        else if (i >= 0)
-                u = json_object_get_uint64(v->object);
+        *ret_negative = i < 0;
+        if (i < 0)
+                *ret_magnitude = (uint64_t)(-(i + 1)) + 1;
         else
-                u = (uint64_t)INT64_MAX + 1;
-        if ((i == INT64_MIN || u == UINT64_MAX) && c->text) {
-                if (value_path(v, &items, &n) < 0)
-                        return -ENOMEM;
-                if (hisi_json_scan_locate(c->text, c->len, items, n, &pos) <= 0)
-                        return -EINVAL;
-                k = pos.value_offset + (negative ? 1 : 0);
-                u = 0;
-                for (; k < pos.value_offset + pos.value_length; k++) {
-                        unsigned d = (unsigned)(c->text[k] - '0');
-                        if (u > (UINT64_MAX - d) / 10)
-                                return -ERANGE;
-                        u = u * 10 + d;
-                }
-                if (negative && u > (uint64_t)INT64_MAX + 1)
-                        return -ERANGE;
-        }
-        *ret_negative = negative;
-        *ret_magnitude = u;
+                *ret_magnitude = json_object_get_uint64(v->object);
         return 0;
 }
 
@@ -481,8 +401,6 @@ int hisi_json_int(const hisi_json_value *v, int64_t min, int64_t max, int64_t *r
         if (!v || !v->ctx || !ret || min > max)
                 return -EINVAL;
         r = value_integer(v, &neg, &u);
-        if (r == -ENOMEM)
-                return hisi_json_error(v, r, "out of memory");
         if (r == 0 && (neg || u <= INT64_MAX)) {
                 i = !neg ? (int64_t)u : u > INT64_MAX ? INT64_MIN : -(int64_t)u;
                 if (i >= min && i <= max) {
@@ -501,8 +419,6 @@ int hisi_json_uint(const hisi_json_value *v, uint64_t min, uint64_t max, uint64_
         if (!v || !v->ctx || !ret || min > max)
                 return -EINVAL;
         r = value_integer(v, &neg, &u);
-        if (r == -ENOMEM)
-                return hisi_json_error(v, r, "out of memory");
         if (r == 0 && !neg && u >= min && u <= max) {
                 *ret = u;
                 return 0;
@@ -701,24 +617,4 @@ int hisi_json_read_file(const char *path, char **ret_text, size_t *ret_len, char
         *ret_text = TAKE_PTR(text);
         *ret_len = (size_t)n;
         return 0;
-}
-
-int hisi_json_decode_text(const char *text, size_t len, const char *origin,
-                          hisi_json_decode_t decode, void *userdata, char **ret_error) {
-        _cleanup_(hisi_json_ctx_freep) hisi_json_ctx *ctx = NULL;
-        hisi_json_value root;
-        int r;
-
-        if ((!text && len > 0) || !decode)
-                return -EINVAL;
-        r = hisi_json_ctx_new(text, len, origin, &ctx, ret_error);
-        if (r < 0)
-                return r;
-        hisi_json_root(ctx, &root);
-        r = hisi_json_expect_object(&root);
-        if (r >= 0)
-                r = decode(&root, userdata);
-        if (r < 0)
-                return hisi_json_ctx_finish(ctx, r, ret_error);
-        return r;
 }

@@ -2,15 +2,15 @@
 /* The simulated host's configuration: defaults, the JSON decoder and its checks (see
  * sim-config.h). */
 
+#include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "file-util.h"
-#include "hisi/json-util.h"
+#include "hisi/json-dispatch.h"
 #include "macro.h"
 #include "sim-config.h"
 
@@ -24,6 +24,8 @@
 #define QP_PER_VF_MAX      1024
 #define QM_VERSION_MAX     255 /* the kernel takes it from the PCI revision ID */
 #define ADDRESS_STRING_MAX 64  /* longer than any spelling of a PCI address */
+#define FAULTS_MAX         64
+#define FAULT_TYPE_MAX     16
 
 static const struct {
         hisi_kind kind;
@@ -147,22 +149,7 @@ int sim_config_vf_address(const sim_pf_config *pf, unsigned index,
 
 /* ---- Decoding ------------------------------------------------------------------------------ */
 
-static int profile_from_string(const char *s) {
-        return sim_profile_from_string(s);
-}
-
-static const char *profile_to_string(int p) {
-        return p >= 0 && p < _SIM_PROFILE_MAX ? sim_profile_to_string(p) : NULL;
-}
-
-static int kind_from_string(const char *s) {
-        return hisi_kind_from_string(s);
-}
-
-static const char *kind_to_string(int k) {
-        return k >= 0 && k < _HISI_KIND_MAX ? hisi_kind_to_string(k) : NULL;
-}
-
+/* Kernel QM versions by name, in any case. */
 static int qm_version_from_string(const char *s) {
         for (size_t i = 0; i < ELEMENTSOF(qm_versions); i++)
                 if (strcasecmp(s, qm_versions[i].name) == 0)
@@ -174,115 +161,84 @@ static const char *qm_version_to_string(int i) {
         return i >= 0 && (size_t)i < ELEMENTSOF(qm_versions) ? qm_versions[i].name : NULL;
 }
 
-static int decode_address(const hisi_json_value *pf, char ret[static HISI_PCI_ADDRESS_MAX]) {
+/* The address of function 0 of a device, canonical. */
+static int dispatch_pf_address(const hisi_json_value *v, const hisi_json_field *f, void *base) {
         char canon[HISI_PCI_ADDRESS_MAX];
-        hisi_json_value v;
         const char *s;
         int r;
 
-        r = hisi_json_member(pf, "address", &v);
-        if (r == 0)
-                return hisi_json_missing(pf, "address");
-        if (r < 0)
-                return r;
-        r = hisi_json_string(&v, ADDRESS_STRING_MAX, &s);
+        r = hisi_json_string(v, ADDRESS_STRING_MAX, &s);
         if (r < 0)
                 return r;
         if (hisi_pci_address_normalize(s, canon) < 0)
-                return hisi_json_reject(&v, "expected a PCI address such as \"0000:75:00.0\"");
+                return hisi_json_reject(v, "expected a PCI address such as \"0000:75:00.0\"");
         if (canon[STRLEN("0000:00:00.")] != '0')
-                return hisi_json_reject(&v, "expected the address of function 0 of a device");
-        memcpy(ret, canon, HISI_PCI_ADDRESS_MAX);
+                return hisi_json_reject(v, "expected the address of function 0 of a device");
+        memcpy(hisi_json_field_target(f, base), canon, HISI_PCI_ADDRESS_MAX);
+        return 0;
+}
+
+/* VFs enabled: up to the field's max, and to total_vfs, which the table decodes first. */
+static int dispatch_num_vfs(const hisi_json_value *v, const hisi_json_field *f, void *base) {
+        sim_pf_config *pf = base;
+        uint64_t u;
+        int r;
+
+        r = hisi_json_uint(v, 0, f->max, &u);
+        if (r < 0)
+                return r;
+        if (u > pf->total_vfs)
+                return hisi_json_reject(v, "expected an integer from 0 to total_vfs (%u)",
+                                        pf->total_vfs);
+        pf->num_vfs = (unsigned)u;
         return 0;
 }
 
 /* An integer from 0 to QM_VERSION_MAX, or the name of a kernel QM version. */
-static int decode_qm_version(const hisi_json_value *pf, uint32_t *ret) {
-        hisi_json_value v;
+static int dispatch_qm_version(const hisi_json_value *v, const hisi_json_field *f, void *base) {
+        uint32_t *ret = hisi_json_field_target(f, base);
         uint64_t u;
         int r, i;
 
-        r = hisi_json_member(pf, "qm_version", &v);
-        if (r <= 0)
-                return r;
-        if (hisi_json_type(&v) == json_type_string) {
-                r = hisi_json_enum(&v, qm_version_from_string, qm_version_to_string, &i);
+        if (hisi_json_type(v) == json_type_string) {
+                r = hisi_json_enum(v, qm_version_from_string, qm_version_to_string, &i);
                 if (r < 0)
                         return r;
                 *ret = qm_versions[i].version;
                 return 0;
         }
-        if (hisi_json_type(&v) != json_type_int)
-                return hisi_json_reject(&v,
+        if (hisi_json_type(v) != json_type_int)
+                return hisi_json_reject(v,
                                         "expected an integer from 0 to %u, or \"v1\", \"v2\" "
                                         "or \"v3\"",
                                         QM_VERSION_MAX);
-        r = hisi_json_uint(&v, 0, QM_VERSION_MAX, &u);
+        r = hisi_json_uint(v, 0, QM_VERSION_MAX, &u);
         if (r < 0)
                 return r;
         *ret = (uint32_t)u;
         return 0;
 }
 
-static int decode_pf(const hisi_json_value *v, sim_pf_config *ret) {
-        static const char *const keys[] = {
-                "address",     "kind",       "vfs",          "total_vfs",    "qp_per_vf",
-                "que_iso_cfg", "qm_version", "driver_bound", "guest_driver", NULL,
-        };
-        sim_pf_config pf;
-        hisi_json_value m;
-        uint64_t u;
-        int r, kind;
+static_assert(sizeof(unsigned) == sizeof(uint32_t), "VF counts are decoded as uint32_t");
 
-        r = hisi_json_check_keys(v, keys);
-        if (r < 0)
-                return r;
-        pf_default(&pf, HISI_KIND_ZIP, "");
-        r = decode_address(v, pf.address);
-        if (r < 0)
-                return r;
-        r = hisi_json_get_enum(v, "kind", kind_from_string, kind_to_string, &kind);
-        if (r == 0)
-                return hisi_json_missing(v, "kind");
-        if (r < 0)
-                return r;
-        pf.kind = kind;
-        r = hisi_json_get_u32(v, "total_vfs", 1, TOTAL_VFS_MAX, &pf.total_vfs);
-        if (r < 0)
-                return r;
-        r = hisi_json_member(v, "vfs", &m);
-        if (r < 0)
-                return r;
-        if (r > 0) {
-                r = hisi_json_uint(&m, 0, TOTAL_VFS_MAX, &u);
-                if (r < 0)
-                        return r;
-                if (u > pf.total_vfs)
-                        return hisi_json_reject(&m, "expected an integer from 0 to total_vfs (%u)",
-                                                pf.total_vfs);
-                pf.num_vfs = (unsigned)u;
-        } else if (pf.num_vfs > pf.total_vfs) {
-                /* The default does not fit a small total_vfs: enable them all. */
-                pf.num_vfs = pf.total_vfs;
-        }
-        r = hisi_json_get_u32(v, "qp_per_vf", 1, QP_PER_VF_MAX, &pf.qp_per_vf);
-        if (r < 0)
-                return r;
-        r = hisi_json_get_u32(v, "que_iso_cfg", 0, UINT32_MAX, &pf.que_iso_cfg);
-        if (r < 0)
-                return r;
-        r = decode_qm_version(v, &pf.qm_version);
-        if (r < 0)
-                return r;
-        r = hisi_json_get_bool(v, "driver_bound", &pf.driver_bound);
-        if (r < 0)
-                return r;
-        r = hisi_json_get_bool(v, "guest_driver", &pf.guest_driver);
-        if (r < 0)
-                return r;
-        *ret = pf;
-        return 0;
-}
+static const hisi_json_field pf_fields[] = {
+        { "address", HISI_JSON_CUSTOM, offsetof(sim_pf_config, address), HISI_JSON_REQUIRED,
+          .dispatch = dispatch_pf_address },
+        { "kind", HISI_JSON_ENUM, offsetof(sim_pf_config, kind), HISI_JSON_REQUIRED,
+          .from_string = hisi_kind_from_string, .to_string = hisi_kind_to_string },
+        { "total_vfs", HISI_JSON_UINT32, offsetof(sim_pf_config, total_vfs), .min = 1,
+          .max = TOTAL_VFS_MAX },
+        { "vfs", HISI_JSON_CUSTOM, offsetof(sim_pf_config, num_vfs), .max = TOTAL_VFS_MAX,
+          .dispatch = dispatch_num_vfs },
+        { "qp_per_vf", HISI_JSON_UINT32, offsetof(sim_pf_config, qp_per_vf), .min = 1,
+          .max = QP_PER_VF_MAX },
+        { "que_iso_cfg", HISI_JSON_UINT32, offsetof(sim_pf_config, que_iso_cfg) },
+        { "qm_version", HISI_JSON_CUSTOM, offsetof(sim_pf_config, qm_version),
+          .dispatch = dispatch_qm_version },
+        { "driver_bound", HISI_JSON_BOOL, offsetof(sim_pf_config, driver_bound) },
+        { "guest_driver", HISI_JSON_BOOL, offsetof(sim_pf_config, guest_driver) },
+        {},
+};
 
 /*
  * The routing IDs of every PF's total_vfs VFs must fit on its bus and must not meet another PF
@@ -347,117 +303,126 @@ static int check_layout(const hisi_json_value *array, const sim_pf_config *pfs, 
         return 0;
 }
 
-#define SIM_CONFIG_FAULTS_MAX 64
-
-static int decode_faults(const hisi_json_value *root, json_object **ret) {
-        static const char *const keys[] = { "type", "device", "from",   "to",     "errno",
-                                            "once", "ms",     "offset", "driver", NULL };
-        static const char *const types[] = { "arc", "delay", "corrupt", "probe", NULL };
-        hisi_json_value array;
+/* The PFs, which replace the default list. */
+static int dispatch_pfs(const hisi_json_value *v, const hisi_json_field *f, void *base) {
+        _cleanup_free_ sim_pf_config *pfs = NULL;
+        sim_config *c = base;
+        size_t n;
         int r;
 
-        r = hisi_json_get_array(root, "faults", 0, SIM_CONFIG_FAULTS_MAX, &array);
-        if (r <= 0)
+        r = hisi_json_expect_array(v, 1, SIM_CONFIG_PFS_MAX);
+        if (r < 0)
                 return r;
-        for (size_t i = 0; i < hisi_json_length(&array); i++) {
-                hisi_json_value f;
-                const char *type = NULL, *device = NULL;
+        n = hisi_json_length(v);
+        pfs = calloc(n, sizeof(*pfs));
+        if (!pfs)
+                return hisi_json_error(v, -ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+                hisi_json_value e;
+
+                hisi_json_element(v, i, &e);
+                pf_default(&pfs[i], HISI_KIND_ZIP, "");
+                r = hisi_json_dispatch(&e, pf_fields, 0, &pfs[i]);
+                if (r < 0)
+                        return r;
+                /* The default number of VFs does not fit a small total_vfs: enable them all. */
+                pfs[i].num_vfs = MIN(pfs[i].num_vfs, pfs[i].total_vfs);
+        }
+        r = check_layout(v, pfs, n);
+        if (r < 0)
+                return r;
+        free(c->pfs);
+        c->pfs = TAKE_PTR(pfs);
+        c->n_pfs = n;
+        return 0;
+}
+
+/* What the config checks of a fault request; the host checks the rest when it applies it. */
+typedef struct fault_check {
+        char *type;
+        char *device;
+} fault_check;
+
+static void fault_check_done(fault_check *f) {
+        free(f->type);
+        free(f->device);
+}
+
+static const hisi_json_field fault_fields[] = {
+        { "type", HISI_JSON_STRING, offsetof(fault_check, type), HISI_JSON_REQUIRED,
+          .max = FAULT_TYPE_MAX },
+        { "device", HISI_JSON_STRING, offsetof(fault_check, device), .max = HISI_PCI_ADDRESS_MAX },
+        { "from", HISI_JSON_ANY },
+        { "to", HISI_JSON_ANY },
+        { "errno", HISI_JSON_ANY },
+        { "once", HISI_JSON_ANY },
+        { "ms", HISI_JSON_ANY },
+        { "offset", HISI_JSON_ANY },
+        { "driver", HISI_JSON_ANY },
+        {},
+};
+
+/* Fault requests, kept as they are written for the host to apply at start. */
+static int dispatch_faults(const hisi_json_value *v, const hisi_json_field *f, void *base) {
+        static const char *const types[] = { "arc", "delay", "corrupt", "probe" };
+        sim_config *c = base;
+        int r;
+
+        r = hisi_json_expect_array(v, 0, FAULTS_MAX);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < hisi_json_length(v); i++) {
+                _cleanup_(fault_check_done) fault_check fc = {};
+                hisi_json_value e, t;
                 bool known = false;
 
-                hisi_json_element(&array, i, &f);
-                r = hisi_json_expect_object(&f);
-                if (r >= 0)
-                        r = hisi_json_check_keys(&f, keys);
-                if (r >= 0)
-                        r = hisi_json_get_string(&f, "type", 16, &type);
-                if (r == 0)
-                        r = hisi_json_missing(&f, "type");
-                if (r >= 0)
-                        r = hisi_json_get_string(&f, "device", HISI_PCI_ADDRESS_MAX, &device);
+                hisi_json_element(v, i, &e);
+                r = hisi_json_dispatch(&e, fault_fields, 0, &fc);
                 if (r < 0)
                         return r;
-                for (size_t k = 0; types[k]; k++)
-                        known = known || streq(type, types[k]);
+                for (size_t k = 0; k < ELEMENTSOF(types); k++)
+                        known = known || streq(fc.type, types[k]);
                 if (!known) {
-                        hisi_json_value t;
-                        hisi_json_member_path(&f, "type", &t);
+                        hisi_json_member_path(&e, "type", &t);
                         return hisi_json_error(&t, -EINVAL,
                                                "expected arc, delay, corrupt or probe, got \"%s\"",
-                                               type);
+                                               fc.type);
                 }
-                if (!device && !streq(type, "probe"))
-                        return hisi_json_missing(&f, "device");
+                if (!fc.device && !streq(fc.type, "probe"))
+                        return hisi_json_missing(&e, "device");
         }
-        *ret = json_object_get(array.object);
+        json_object_put(c->faults);
+        c->faults = json_object_get(v->object);
         return 0;
 }
 
-static int decode_config(const hisi_json_value *root, sim_config *ret) {
-        static const char *const keys[] = { "profile", "seed", "pfs", "faults", NULL };
-        _cleanup_(sim_config_done)
-                sim_config c = { .profile = DEFAULT_PROFILE, .seed = DEFAULT_SEED };
-        hisi_json_value array;
-        int r, profile;
-
-        r = hisi_json_check_keys(root, keys);
-        if (r < 0)
-                return r;
-        r = hisi_json_get_enum(root, "profile", profile_from_string, profile_to_string, &profile);
-        if (r < 0)
-                return r;
-        if (r > 0)
-                c.profile = profile;
-        r = hisi_json_get_uint(root, "seed", 0, UINT64_MAX, &c.seed);
-        if (r < 0)
-                return r;
-        r = hisi_json_get_array(root, "pfs", 1, SIM_CONFIG_PFS_MAX, &array);
-        if (r < 0)
-                return r;
-        if (r == 0) {
-                r = default_pf_list(&c.pfs, &c.n_pfs);
-                if (r < 0)
-                        return r;
-        } else {
-                size_t n = hisi_json_length(&array);
-
-                c.pfs = calloc(n, sizeof(*c.pfs));
-                if (!c.pfs)
-                        return -ENOMEM;
-                for (; c.n_pfs < n; c.n_pfs++) {
-                        hisi_json_value pv;
-
-                        hisi_json_element(&array, c.n_pfs, &pv);
-                        r = decode_pf(&pv, &c.pfs[c.n_pfs]);
-                        if (r < 0)
-                                return r;
-                }
-                r = check_layout(&array, c.pfs, c.n_pfs);
-                if (r < 0)
-                        return r;
-        }
-        r = decode_faults(root, &c.faults);
-        if (r < 0)
-                return r;
-        *ret = c;
-        c = (sim_config){};
-        return 0;
-}
-
-static int decode_config_cb(const hisi_json_value *root, void *userdata) {
-        return decode_config(root, userdata);
-}
+static const hisi_json_field config_fields[] = {
+        { "profile", HISI_JSON_ENUM, offsetof(sim_config, profile),
+          .from_string = sim_profile_from_string, .to_string = sim_profile_to_string },
+        { "seed", HISI_JSON_UINT64, offsetof(sim_config, seed) },
+        { "pfs", HISI_JSON_CUSTOM, .dispatch = dispatch_pfs },
+        { "faults", HISI_JSON_CUSTOM, .dispatch = dispatch_faults },
+        {},
+};
 
 int sim_config_parse(const char *text, size_t len, const char *origin, sim_config *ret,
                      char **ret_error) {
-        sim_config c = {};
+        _cleanup_(sim_config_done)
+                sim_config c = { .profile = DEFAULT_PROFILE, .seed = DEFAULT_SEED };
         int r;
 
         if ((!text && len > 0) || !ret)
                 return -EINVAL;
-        r = hisi_json_decode_text(text, len, origin, decode_config_cb, &c, ret_error);
+        r = hisi_json_dispatch_text(text, len, origin, config_fields, 0, &c, ret_error);
         if (r < 0)
                 return r;
+        if (!c.pfs) {
+                r = default_pf_list(&c.pfs, &c.n_pfs);
+                if (r < 0)
+                        return r;
+        }
         *ret = c;
+        c = (sim_config){};
         return 0;
 }
 

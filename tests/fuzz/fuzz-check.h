@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Invariants shared by the config fuzz targets: a failed check aborts, which libFuzzer (and the
  * corpus replay) reports as a crash; a refusal's message names the origin and, for -EINVAL, a
- * line within the text. */
+ * line within the text and, when it names a column too (a syntax error), a column within that
+ * line or just past its end. */
 #pragma once
 
 #include <errno.h>
@@ -19,6 +20,8 @@ static inline void check(bool ok) {
 
 static inline void check_message(const char *msg, int r, const uint8_t *data, size_t size) {
         unsigned lines = 1, line;
+        size_t start = 0, length;
+        unsigned long column;
         char *end;
 
         check(msg && msg[0] != '\0');
@@ -30,4 +33,13 @@ static inline void check_message(const char *msg, int r, const uint8_t *data, si
         line = (unsigned)strtoul(msg + strlen(ORIGIN ":"), &end, 10);
         check(end != msg + strlen(ORIGIN ":") && *end == ':');
         check(line >= 1 && line <= lines);
+        if (end[1] < '0' || end[1] > '9')
+                return;
+        column = strtoul(end + 1, &end, 10);
+        check(*end == ':');
+        for (unsigned l = 1; l < line; start++)
+                l += data[start] == '\n';
+        for (length = 0; start + length < size && data[start + length] != '\n'; length++)
+                ;
+        check(column >= 1 && column <= length + 1);
 }

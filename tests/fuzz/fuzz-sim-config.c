@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hisi/json-util.h"
 #include "sim-config.h"
 
 #include "fuzz-check.h"

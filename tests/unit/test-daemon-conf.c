@@ -15,6 +15,7 @@
 #include "file-util.h"
 #include "hisi/json-util.h"
 #include "macro.h"
+#include "test-main.h"
 
 #define MS 1000ULL
 
@@ -276,7 +277,7 @@ START_TEST(test_enums) {
 }
 END_TEST
 
-int main(void) {
+static Suite *daemon_conf_suite(void) {
         Suite *s = suite_create("daemon-conf");
         TCase *tc;
 
@@ -293,9 +294,7 @@ int main(void) {
         tcase_add_test(tc, test_load_errors);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(daemon_conf_suite)

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for strict JSON decoding with positions (libhisi/json-util.c, json-scan.c). */
+/* Unit tests for strict JSON parsing and decoding with positions (libhisi/json-parse.c,
+ * json-path.c, json-util.c). */
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hisi/json-util.h"
+#include "json-cleanup.h"
+#include "test-main.h"
 
 /* Parse text; returns the error code and leaves the message (or "") in *ret_msg. */
 static int parse(const char *text, char **ret_msg) {
@@ -561,13 +564,108 @@ START_TEST(test_ctx_new_error) {
 }
 END_TEST
 
+/* The tree is the one json-c builds from the same (valid) text. */
+START_TEST(test_parse_tree) {
+        static const char *const texts[] = {
+                "{\"a\": [1, -2, 2.5, 1e3, \"x\", true, false, null, {}, []], \"b\": {\"c\": "
+                "\"d\"}}",
+                "\"\\u00e9\\ud83d\\ude00\\n\\\"\"",
+                "{\"k\\u00e9y\": \"\xc3\xa9\", \"\": 0, \"z\": -0}",
+                "[9223372036854775807, -9223372036854775808, 18446744073709551615]",
+                "  [ 1 , [ [ ] , { } ] ]  ",
+                "true",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
+                _cleanup_json_ json_object *ours = NULL, *theirs = NULL;
+                ck_assert_int_eq(hisi_json_parse(texts[i], strlen(texts[i]), NULL, &ours, NULL), 0);
+                theirs = json_tokener_parse(texts[i]);
+                ck_assert_ptr_nonnull(theirs);
+                ck_assert_msg(json_object_equal(ours, theirs), "%s: %s", texts[i],
+                              json_object_to_json_string(ours));
+        }
+}
+END_TEST
+
+/* What json-c 0.16 takes even in strict mode, refused at its place. */
+START_TEST(test_parse_json_c_leniency) {
+        assert_parse_error("[NaN]", "t.json:1:2: syntax error: null expected");
+        assert_parse_error("[Infinity]", "t.json:1:2: syntax error: unexpected character");
+        assert_parse_error("[-Infinity]", "t.json:1:2: syntax error: invalid number");
+        assert_parse_error("['a']", "t.json:1:2: syntax error: unexpected character");
+        assert_parse_error("{\"a\": 'b'}", "t.json:1:7: syntax error: unexpected character");
+        assert_parse_error("[01]", "t.json:1:2: syntax error: number with a leading zero");
+        assert_parse_error("[+1]", "t.json:1:2: syntax error: unexpected character");
+        assert_parse_error("[.5]", "t.json:1:2: syntax error: unexpected character");
+        assert_parse_error("[1e]", "t.json:1:2: syntax error: invalid number");
+        assert_parse_error("// c\n{}", "t.json:1:1: syntax error: unexpected character");
+        assert_parse_error("{\"a\": 1,}", "t.json:1:9: syntax error: unexpected character");
+        assert_parse_error("{\"a\" 1}", "t.json:1:6: syntax error: object property name "
+                                        "separator ':' expected");
+        assert_parse_error("[1 2]", "t.json:1:4: syntax error: array value separator ',' "
+                                    "expected");
+        assert_parse_error("[\"\\x\"]", "t.json:1:3: syntax error: invalid escape in a string");
+        assert_parse_error("[\"\xff\"]", "t.json:1:3: syntax error: invalid UTF-8 in a string");
+        assert_parse_error("[\"abc", "t.json:1:6: syntax error: unexpected end of data");
+        assert_parse_error("[\"\\ud800\\u0041\"]",
+                           "t.json:1:3: syntax error: unpaired surrogate in a string");
+        assert_parse_error("{\"a\": {\"b\": 1},\n \"c\": [{\"d\": 1, \"d\": 2}]}",
+                           "t.json:2: c[0].d: duplicate key");
+}
+END_TEST
+
+/* Integers are exact: json-c's own types at the ends of 64 bits, a double beyond. */
+START_TEST(test_exact_integers) {
+        static const char text[] = "[9223372036854775807, -9223372036854775808, "
+                                   "18446744073709551615, 18446744073709551616, "
+                                   "-9223372036854775809, 1e2]";
+        _cleanup_json_ json_object *o = NULL;
+
+        ck_assert_int_eq(hisi_json_parse(text, strlen(text), NULL, &o, NULL), 0);
+        ck_assert(json_object_is_type(json_object_array_get_idx(o, 0), json_type_int));
+        ck_assert_int_eq(json_object_get_int64(json_object_array_get_idx(o, 0)), INT64_MAX);
+        ck_assert_int_eq(json_object_get_int64(json_object_array_get_idx(o, 1)), INT64_MIN);
+        ck_assert(json_object_is_type(json_object_array_get_idx(o, 2), json_type_int));
+        ck_assert_uint_eq(json_object_get_uint64(json_object_array_get_idx(o, 2)), UINT64_MAX);
+        /* Beyond 64 bits: a double that is written as it was. */
+        for (size_t i = 3; i < 6; i++)
+                ck_assert(json_object_is_type(json_object_array_get_idx(o, i), json_type_double));
+        ck_assert_str_eq(json_object_to_json_string(json_object_array_get_idx(o, 3)),
+                         "18446744073709551616");
+        ck_assert_str_eq(json_object_to_json_string(json_object_array_get_idx(o, 4)),
+                         "-9223372036854775809");
+}
+END_TEST
+
+START_TEST(test_value_position) {
+        _cleanup_(hisi_json_ctx_freep) hisi_json_ctx *c = ctx_of(doc);
+        hisi_json_value root, pfs, pf, v;
+        hisi_json_position pos, located;
+
+        /* What a value knows of its place is what hisi_json_locate() finds in the text. */
+        hisi_json_root(c, &root);
+        ck_assert_int_eq(hisi_json_member(&root, "pfs", &pfs), 1);
+        hisi_json_element(&pfs, 1, &pf);
+        ck_assert_int_eq(hisi_json_member(&pf, "a.b", &v), 1);
+        ck_assert_int_eq(hisi_json_value_position(&v, &pos), 0);
+        ck_assert_int_eq(hisi_json_locate(doc, strlen(doc), "pfs[1][\"a.b\"]", &located), 1);
+        ck_assert_uint_eq(pos.offset, located.offset);
+        ck_assert_uint_eq(pos.line, 6);
+        ck_assert_uint_eq(pos.column, 17);
+        ck_assert_uint_eq(pos.value_offset, located.value_offset);
+        ck_assert_uint_eq(pos.value_length, 7);
+        ck_assert(strncmp(doc + pos.value_offset, "{\"\": 5}", pos.value_length) == 0);
+        ck_assert_int_eq(hisi_json_value_position(NULL, &pos), -EINVAL);
+}
+END_TEST
+
 static void add(Suite *s, const char *name, const TTest *t) {
         TCase *tc = tcase_create(name);
         tcase_add_test(tc, t);
         suite_add_tcase(s, tc);
 }
 
-int main(void) {
+static Suite *json_util_suite(void) {
         Suite *s = suite_create("json-util");
 
         add(s, "parse-valid", test_parse_valid);
@@ -587,10 +685,11 @@ int main(void) {
         add(s, "no-text", test_no_text);
         add(s, "finish", test_finish);
         add(s, "ctx-new-error", test_ctx_new_error);
-
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        add(s, "parse-tree", test_parse_tree);
+        add(s, "parse-json-c-leniency", test_parse_json_c_leniency);
+        add(s, "exact-integers", test_exact_integers);
+        add(s, "value-position", test_value_position);
+        return s;
 }
+
+TEST_MAIN(json_util_suite)

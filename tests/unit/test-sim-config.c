@@ -13,6 +13,7 @@
 #include "hisi/json-util.h"
 #include "macro.h"
 #include "sim-config.h"
+#include "test-main.h"
 
 /* Parse text as "sim.json"; on failure the config must be untouched and the message set. */
 static int parse(const char *text, sim_config *ret, char **ret_msg) {
@@ -555,7 +556,7 @@ static void add(Suite *s, const char *name, const TTest *t) {
         suite_add_tcase(s, tc);
 }
 
-int main(void) {
+static Suite *sim_config_suite(void) {
         Suite *s = suite_create("sim-config");
 
         add(s, "default", test_default);
@@ -582,9 +583,7 @@ int main(void) {
         add(s, "load", test_load);
         add(s, "args", test_args);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(sim_config_suite)

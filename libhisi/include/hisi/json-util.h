@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Strict decoding of JSON configuration files and records on top of json-c, with errors that say
- * where. json-c builds the tree but knows nothing of lines, so this layer adds:
+ * Strict decoding of JSON configuration files and records into json-c trees, with errors that
+ * say where:
  *
- *   - hisi_json_parse(): size and nesting limits, json-c's syntax errors as "line:column", and a
- *     second pass over the text that is stricter than json-c (it refuses duplicate keys, which
- *     json-c silently merges, numbers with leading zeros, raw control characters and invalid
- *     UTF-8 in strings, unpaired surrogates and \u0000);
- *   - hisi_json_locate(): the line of a path such as "pfs[1].qp_per_vf" in the text, found by a
- *     light scan when it is needed (for an error), so that a document that decodes costs nothing;
+ *   - hisi_json_parse(): one pass of our own grammar builds the json-c tree and records where
+ *     each value stands; it applies size and nesting limits and refuses, with "line:column",
+ *     what json-c would let through (duplicate keys, which json-c silently merges, single
+ *     quotes, NaN, comments, numbers with leading zeros, raw control characters and invalid
+ *     UTF-8 in strings, unpaired surrogates and \u0000). Integers are exact: one beyond 64 bits
+ *     is never clamped, an integer getter refuses it;
  *   - a decoding context (hisi_json_ctx) with typed getters that record the first error as one
  *     message "<origin>:<line>: <path>: <reason>", e.g.
  *         sim.json:7: pfs[1].vfs: expected an integer from 0 to 255, got "four"
+ *   - hisi/json-dispatch.h decodes a whole object through a table of its fields.
  *
  * Every function returns a negative errno on failure: -EINVAL for bad input, -EFBIG for a text
  * over HISI_JSON_SIZE_MAX, -ENOMEM. Messages are returned to the caller, never logged.
@@ -23,8 +24,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hisi/json-scan.h" /* hisi_json_locate(), hisi_json_position, the limits */
 #include "macro.h"
+
+/* The largest text accepted, and the deepest nesting of objects and arrays ("{}" is 1 level). */
+#define HISI_JSON_SIZE_MAX  (1024u * 1024u)
+#define HISI_JSON_DEPTH_MAX 32u
+
+/* Read a JSON file for decoding: a regular file of at most HISI_JSON_SIZE_MAX bytes. On failure
+ * *ret_error (may be NULL) gets "<path>: <reason>". -EISDIR, -EINVAL (not a regular file),
+ * -EFBIG (too large), or the errno of opening or reading it. */
+int hisi_json_read_file(const char *path, char **ret_text, size_t *ret_len, char **ret_error);
 
 /*
  * Parse a whole text into one JSON value (which may be null: *ret = NULL then). Errors:
@@ -36,11 +45,6 @@
  * On failure *ret is untouched and *ret_error (when not NULL) gets the message, which the caller
  * frees; it is NULL only for -ENOMEM.
  */
-/* Read a JSON file for decoding: a regular file of at most HISI_JSON_SIZE_MAX bytes. On failure
- * *ret_error (may be NULL) gets "<path>: <reason>". -EISDIR, -EINVAL (not a regular file),
- * -EFBIG (too large), or the errno of opening or reading it. */
-int hisi_json_read_file(const char *path, char **ret_text, size_t *ret_len, char **ret_error);
-
 int hisi_json_parse(const char *text, size_t len, const char *origin, json_object **ret,
                     char **ret_error);
 
@@ -81,14 +85,8 @@ typedef struct hisi_json_value {
         json_object *object;                  /* NULL for JSON null */
         const char *key;                      /* the member name in parent, or NULL */
         size_t index;                         /* the element index in parent when key is NULL */
+        const struct hisi_json_node *node;    /* where it stands in the text; NULL if nowhere */
 } hisi_json_value;
-
-/* Decode a JSON text whose top level must be an object: decode(root, userdata) runs on it, and
- * the first error (syntax, shape or decode's) comes back as one message in *ret_error. Returns
- * decode's result, or the parse error. */
-typedef int (*hisi_json_decode_t)(const hisi_json_value *root, void *userdata);
-int hisi_json_decode_text(const char *text, size_t len, const char *origin,
-                          hisi_json_decode_t decode, void *userdata, char **ret_error);
 
 void hisi_json_root(hisi_json_ctx *c, hisi_json_value *ret);
 json_type hisi_json_type(const hisi_json_value *v);
@@ -102,6 +100,8 @@ int hisi_json_error(const hisi_json_value *v, int error, const char *fmt, ...) _
 int hisi_json_reject(const hisi_json_value *v, const char *fmt, ...) _printf_(2, 3);
 /* "<path-of-obj>: missing required key \"<key>\"", at the object's line; returns -EINVAL. */
 int hisi_json_missing(const hisi_json_value *obj, const char *key);
+/* "<path-of-obj>.<key>: unknown key", at the member's line; returns -EINVAL. */
+int hisi_json_unknown_key(const hisi_json_value *obj, const char *key);
 /* A value below obj for an error about a member that may be absent (say, a default that
  * conflicts with another member): its path names the key, its line is the member's or obj's. */
 void hisi_json_member_path(const hisi_json_value *obj, const char *key, hisi_json_value *ret);
@@ -123,8 +123,8 @@ void hisi_json_element(const hisi_json_value *array, size_t i, hisi_json_value *
 /*
  * Converters: 0 and *ret, or -EINVAL (recorded, *ret untouched).
  *   int/uint: a JSON integer (not 1.0, not "1") from min to max. An integer beyond 64 bits
- *             is out of range, not clamped as json-c clamps it (the text tells; a context
- *             without text has only json-c's clamped value).
+ *             is out of range: the parser keeps it exact, where json-c would clamp it (a
+ *             context over a tree that json-c parsed has only json-c's clamped value).
  *   string:   at most max_length bytes (no NUL inside: the parser refuses \u0000); *ret points
  *             into the tree and lives as long as the context.
  *   enum:     a string that from_string() maps to a value >= 0; to_string(0), to_string(1), …
@@ -160,3 +160,32 @@ int hisi_json_get_enum(const hisi_json_value *obj, const char *key,
 int hisi_json_get_object(const hisi_json_value *obj, const char *key, hisi_json_value *ret);
 int hisi_json_get_array(const hisi_json_value *obj, const char *key, size_t min_length,
                         size_t max_length, hisi_json_value *ret);
+
+/* ---- Positions ---------------------------------------------------------------------------- */
+
+/* Where a value stands in the text. */
+typedef struct hisi_json_position {
+        size_t offset;       /* the member's key (its opening quote), or the element/root value */
+        unsigned line;       /* of offset, from 1 */
+        unsigned column;     /* of offset, in bytes from 1 */
+        size_t value_offset; /* the value's text: value_length bytes from value_offset */
+        size_t value_length;
+} hisi_json_position;
+
+/* Where v stands in its context's text: 0, or -ENODATA for a context without text or a member
+ * that is absent (hisi_json_member_path()). */
+int hisi_json_value_position(const hisi_json_value *v, hisi_json_position *ret);
+
+/*
+ * Find path in text. A path is a sequence of member names and array indices, as the messages
+ * print them: "pfs[1].qp_per_vf", "[0]", "" (the root); a name that is not plain (empty, or with
+ * one of . [ ] " \ or a control character) is written as a JSON string in brackets:
+ * "pfs[0][\"a.b\"]". Returns 1 and the position when the path is there, 0 and the position of
+ * its deepest ancestor that is there when it is not (a missing key is reported at its object),
+ * -EINVAL for a malformed path or text, -EFBIG for a text over HISI_JSON_SIZE_MAX.
+ */
+int hisi_json_locate(const char *text, size_t len, const char *path, hisi_json_position *ret);
+
+/* The line and column (from 1; columns count bytes) of a byte offset, which may be len. */
+void hisi_json_line_column(const char *text, size_t len, size_t offset, unsigned *ret_line,
+                           unsigned *ret_column);
