@@ -100,6 +100,10 @@ void config_done(Config *c) {
         free(c->peer.server_key);
         free(c->peer.client_cert);
         free(c->peer.client_key);
+        free(c->peer.ca_crl);
+        for (size_t i = 0; c->peer.allowed_dn && c->peer.allowed_dn[i]; i++)
+                free(c->peer.allowed_dn[i]);
+        free(c->peer.allowed_dn);
         *c = (Config){};
 }
 
@@ -123,6 +127,7 @@ static const struct {
         { offsetof(Config, peer.server_key), "server-key.pem" },
         { offsetof(Config, peer.client_cert), "client-cert.pem" },
         { offsetof(Config, peer.client_key), "client-key.pem" },
+        { offsetof(Config, peer.ca_crl), "ca-crl.pem" },
 };
 
 static char **tls_file(Config *c, size_t i) {
@@ -348,6 +353,48 @@ static const hisi_json_field libvirt_fields[] = {
         {},
 };
 
+/* The longest distinguished name pattern, and how many. */
+#define DN_MAX      1024
+#define DN_LIST_MAX 256
+
+/* peer.tls.allowed_dn: distinguished names (fnmatch() patterns) allowed to connect. */
+static int dispatch_dn_list(const hisi_json_value *v, const hisi_json_field *f, void *base) {
+        char ***target = hisi_json_field_target(f, base);
+        char **l;
+        size_t n;
+        int r;
+
+        r = hisi_json_expect_array(v, 0, DN_LIST_MAX);
+        if (r < 0)
+                return r;
+        n = hisi_json_length(v);
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return hisi_json_error(v, -ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+                hisi_json_value e;
+                const char *s;
+
+                hisi_json_element(v, i, &e);
+                r = hisi_json_string(&e, DN_MAX, &s);
+                if (r >= 0 && !*s)
+                        r = hisi_json_reject(&e, "expected a distinguished name");
+                if (r >= 0 && !(l[i] = strdup(s)))
+                        r = hisi_json_error(&e, -ENOMEM, "out of memory");
+                if (r < 0) {
+                        for (size_t j = 0; j < i; j++)
+                                free(l[j]);
+                        free(l);
+                        return r;
+                }
+        }
+        for (size_t i = 0; *target && (*target)[i]; i++)
+                free((*target)[i]);
+        free(*target);
+        *target = l;
+        return 0;
+}
+
 static const hisi_json_field tls_fields[] = {
         { "mode", HISI_JSON_ENUM, offsetof(Config, peer.tls_mode),
           .from_string = tls_mode_from_string, .to_string = tls_mode_to_string },
@@ -362,6 +409,9 @@ static const hisi_json_field tls_fields[] = {
           .dispatch = dispatch_path },
         { "client_key", HISI_JSON_CUSTOM, offsetof(Config, peer.client_key),
           .dispatch = dispatch_path },
+        { "ca_crl", HISI_JSON_CUSTOM, offsetof(Config, peer.ca_crl), .dispatch = dispatch_path },
+        { "allowed_dn", HISI_JSON_CUSTOM, offsetof(Config, peer.allowed_dn),
+          .dispatch = dispatch_dn_list },
         {},
 };
 
@@ -378,6 +428,7 @@ static int dispatch_tls(const hisi_json_value *v, const hisi_json_field *f, void
         r = hisi_json_dispatch(v, tls_fields, 0, c);
         if (r < 0)
                 return r;
+        c->peer.ca_crl_required = c->peer.ca_crl;
         r = tls_defaults(c);
         if (r < 0)
                 return hisi_json_error(v, r, "out of memory");

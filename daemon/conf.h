@@ -78,6 +78,9 @@ typedef struct Config {
                 TlsMode tls_mode;
                 char *tls_directory;
                 char *ca_cert, *server_cert, *server_key, *client_cert, *client_key;
+                char *ca_crl;         /* "ca-crl.pem" in the directory unless named */
+                bool ca_crl_required; /* named in the file: it must exist */
+                char **allowed_dn;    /* NULL-terminated fnmatch() patterns; NULL: any DN */
         } peer;
 
         struct {
