@@ -16,6 +16,7 @@
 
 #include "daemon-harness.h"
 #include "macro.h"
+#include "test-main.h"
 
 static const char large_host[] =
         "{\"pfs\": [{\"address\": \"0000:75:00.0\", \"kind\": \"zip\", \"vfs\": 63},"
@@ -97,23 +98,17 @@ START_TEST(test_ready_large_host) {
 }
 END_TEST
 
-int main(void) {
-        Suite *s;
+static Suite *daemon_ready_suite(void) {
+        Suite *s = suite_create("daemon-ready");
         TCase *tc;
 
-        if (!dh_can_run())
-                return 77;
-        s = suite_create("daemon-ready");
         tc = tcase_create("notify");
-
         tcase_set_timeout(tc, 240);
         tcase_add_test(tc, test_ready_default_host);
         tcase_add_test(tc, test_ready_large_host);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN_REQUIRES(dh_can_run, daemon_ready_suite)
