@@ -56,10 +56,12 @@ static void check_ready(const char *host, unsigned vfs, const char *label) {
         /* Nothing before it said READY, and the enumeration was announced before it. */
         ck_assert_int_eq(dh_wait_notify(h, "STATUS=Enumerating", &enumerating, NULL), 0);
         ck_assert_uint_lt(enumerating, cursor);
-        pthread_mutex_lock(&h->notify_lock);
-        for (size_t i = 0; i + 1 < cursor; i++)
-                ck_assert_ptr_null(strstr(h->notify_log[i], "READY=1"));
-        pthread_mutex_unlock(&h->notify_lock);
+        for (size_t i = 0; i + 1 < cursor; i++) {
+                _cleanup_free_ char *m = NULL;
+
+                ck_assert_int_eq(dh_notify_message(h, i, &m), 0);
+                ck_assert_ptr_null(strstr(m, "READY=1"));
+        }
 
         /* The name is owned by then. */
         ck_assert_int_eq(dh_connect(h), 0);
