@@ -17,6 +17,7 @@
 
 #include "ctl-bus.h"
 #include "ctl.h"
+#include "file-util.h"
 #include "hisi/pci-address.h"
 #include "macro.h"
 #include "version.h"
@@ -50,8 +51,8 @@ static void help(void) {
                         const CtlVerb *v = &groups[g]->verbs[i];
                         _cleanup_free_ char *usage = NULL;
 
-                        if (asprintf(&usage, "%s%s%s", v->name, v->args[0] ? " " : "", v->args) < 0)
-                                usage = NULL;
+                        (void)asprintf_safe(&usage, "%s%s%s", v->name, v->args[0] ? " " : "",
+                                            v->args);
                         printf("  %-15s %s\n", usage ?: v->name, v->help);
                 }
         printf("\n"

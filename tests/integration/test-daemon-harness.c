@@ -30,9 +30,9 @@ static const char host_b[] = "{\"pfs\": [{\"address\": \"0000:76:00.0\", \"kind\
 static void assert_count(daemon_harness *h, const char *want) {
         _cleanup_free_ char *count = NULL;
 
-        ck_assert_int_eq(
-                dh_get_property(h, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE, "DeviceCount", &count),
-                0);
+        ck_assert_int_eq(dh_get_property(h, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE,
+                                         "DeviceCount", &count),
+                         0);
         ck_assert_str_eq(count, want);
 }
 
@@ -59,12 +59,12 @@ START_TEST(test_two_daemons) {
 
         /* A change on one shows on its bus only. */
         ck_assert_int_eq(dh_ctl(b, 0, NULL, NULL, "bind", "0000:76:00.1", NULL), 0);
-        ck_assert_int_eq(dh_wait_property(b, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE,
-                                          "BoundCount", "1"),
-                         0);
-        ck_assert_int_eq(dh_wait_property(a, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE,
-                                          "BoundCount", "0"),
-                         0);
+        ck_assert_int_eq(
+                dh_wait_property(b, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE, "BoundCount", "1"),
+                0);
+        ck_assert_int_eq(
+                dh_wait_property(a, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE, "BoundCount", "0"),
+                0);
 
         /* One stops, the other runs on. */
         ck_assert_int_eq(dh_stop_daemon(a), 0);

@@ -154,8 +154,8 @@ static int run_argv(daemon_harness *h, char **argv, uid_t uid, char **ret_out, c
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int vrun(daemon_harness *h, const char *prefix[], uid_t uid, char **ret_out,
-                char **ret_err, va_list ap) {
+static int vrun(daemon_harness *h, const char *prefix[], uid_t uid, char **ret_out, char **ret_err,
+                va_list ap) {
         char *argv[ARGS_MAX + 1];
         size_t n = 0;
         const char *a;

@@ -44,8 +44,8 @@ struct notify_receiver {
         pthread_t thread;
         bool running, stop;
         pthread_mutex_t read_lock; /* one reader at a time: the thread, or a sync */
-        pthread_mutex_t lock; /* everything below */
-        pthread_cond_t cond;  /* a message came */
+        pthread_mutex_t lock;      /* everything below */
+        pthread_cond_t cond;       /* a message came */
         message *messages;
         size_t n_messages;
         kept_fd *store;
@@ -150,8 +150,9 @@ static void take_message(notify_receiver *r, char *text, pid_t pid, int *fds, si
         message *m;
 
         if (r->main_pid > 0 && pid != r->main_pid) {
-                fprintf(stderr, "notify-receiver: ignoring a message from pid %d, not the main "
-                                "pid %d (NotifyAccess=main)\n",
+                fprintf(stderr,
+                        "notify-receiver: ignoring a message from pid %d, not the main "
+                        "pid %d (NotifyAccess=main)\n",
                         (int)pid, (int)r->main_pid);
                 for (size_t i = 0; i < n_fds; i++)
                         safe_close(fds[i]);
@@ -216,8 +217,7 @@ static bool receive_one(notify_receiver *r) {
                 if (c->cmsg_type == SCM_RIGHTS) {
                         size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
                         for (size_t i = 0; i < n && n_fds < FDS_MAX; i++)
-                                memcpy(&fds[n_fds++], CMSG_DATA(c) + i * sizeof(int),
-                                       sizeof(int));
+                                memcpy(&fds[n_fds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
                 } else if (c->cmsg_type == SCM_CREDENTIALS &&
                            c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
                         struct ucred u;
