@@ -21,7 +21,5 @@ static inline int dh_remaining(uint64_t deadline) {
 /* daemon-runner.c: the private dbus-daemon, and its end. */
 int dh_bus_start(daemon_harness *h, bool open_policy);
 void dh_bus_stop(daemon_harness *h);
-/* Kill what runs (at exit, after a failed check): the daemon and the bus, without waiting. */
-void dh_kill_processes(daemon_harness *h);
 /* daemon-bus-client.c: forget the recorded signals and close the connection. */
 void dh_bus_client_done(daemon_harness *h);

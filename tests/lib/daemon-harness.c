@@ -47,37 +47,70 @@ static void rm_rf(const char *dir) {
                 (void)!system(cmd);
 }
 
-/* A test that fails exits at once (check's fork mode): whatever it started must not outlive it.
- * The children die with it (PR_SET_PDEATHSIG); the simulated hosts and the directories go
- * through an exit handler, which finds every harness still alive in this list. (The one piece
- * of process-wide state, and only for that: each harness stands alone.) */
-#define LIVE_MAX 16
-static daemon_harness *live[LIVE_MAX];
+/* A test that fails ends at once: check's fork mode _exit()s the test's process, so neither an
+ * exit handler nor dh_free() runs. The daemon and the bus die with it (PR_SET_PDEATHSIG); the
+ * simulated host and the directories are a reaper's: a shell started with the harness that
+ * reads what to undo on a pipe only the test's process holds, and undoes it when the pipe ends
+ * without "done", that is when the process died. One reaper per harness: no global state. */
+static const char reaper_script[] = "while read -r what arg; do\n"
+                                    "  case $what in\n"
+                                    "    kill) pids=\"$pids $arg\" ;;\n"
+                                    "    rm) dirs=\"$dirs $arg\" ;;\n"
+                                    "    done) exit 0 ;;\n"
+                                    "  esac\n"
+                                    "done\n"
+                                    "for p in $pids; do\n"
+                                    "  grep -qs hisi-accsim /proc/$p/cmdline && kill -9 $p\n"
+                                    "done\n"
+                                    "for d in $dirs; do rm -rf \"$d\"; done\n";
 
-static void cleanup_at_exit(void) {
-        for (size_t i = 0; i < LIVE_MAX; i++)
-                if (live[i]) {
-                        daemon_harness *h = live[i];
-                        live[i] = NULL;
-                        dh_kill_processes(h);
-                        sim_harness_kill(h->sim);
-                        h->sim = NULL;
-                        rm_rf(h->dir);
-                }
+static int reaper_start(daemon_harness *h) {
+        int p[2];
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return negative_errno();
+        h->reaper_pid = fork();
+        if (h->reaper_pid < 0) {
+                safe_close(p[0]);
+                safe_close(p[1]);
+                return negative_errno();
+        }
+        if (h->reaper_pid == 0) {
+                /* Only what is safe between fork and exec: the test may run threads. Out of
+                 * the test's process group, which check kills once the test has ended. */
+                (void)setsid();
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (dup2(p[0], STDIN_FILENO) < 0 || null < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+                    dup2(null, STDERR_FILENO) < 0)
+                        _exit(127);
+                (void)close_range(3, ~0U, 0);
+                execl("/bin/sh", "sh", "-c", reaper_script, (char *)NULL);
+                _exit(127);
+        }
+        safe_close(p[0]);
+        h->reaper_fd = p[1];
+        return 0;
 }
 
-static void track(daemon_harness *h, bool add) {
-        static bool registered;
+/* Tell the reaper one more thing to undo: "rm DIR", "kill PID". */
+static int reaper_add(daemon_harness *h, const char *what, const char *arg) {
+        _cleanup_free_ char *line = NULL;
 
-        if (add && !registered) {
-                (void)atexit(cleanup_at_exit);
-                registered = true;
+        if (asprintf_safe(&line, "%s %s\n", what, arg) < 0)
+                return -ENOMEM;
+        return loop_write(h->reaper_fd, line, strlen(line));
+}
+
+/* All was undone here: the reaper leaves. */
+static void reaper_done(daemon_harness *h) {
+        if (h->reaper_fd >= 0) {
+                (void)loop_write(h->reaper_fd, "done\n", 5);
+                h->reaper_fd = safe_close(h->reaper_fd);
         }
-        for (size_t i = 0; i < LIVE_MAX; i++)
-                if (add ? !live[i] : live[i] == h) {
-                        live[i] = add ? h : NULL;
-                        return;
-                }
+        if (h->reaper_pid > 0) {
+                (void)waitpid(h->reaper_pid, NULL, 0);
+                h->reaper_pid = 0;
+        }
 }
 
 int dh_new(const char *sim_config, daemon_harness **ret) {
@@ -93,8 +126,12 @@ int dh_new_full(const char *sim_config, bool open_policy, daemon_harness **ret) 
         h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
-        h->daemon_fd = -EBADF;
-        track(h, true);
+        h->daemon_fd = h->reaper_fd = -EBADF;
+        r = reaper_start(h);
+        if (r < 0) {
+                dh_free(h);
+                return r;
+        }
         if (!mkdtemp(tmpl)) {
                 r = negative_errno();
                 dh_free(h);
@@ -104,6 +141,11 @@ int dh_new_full(const char *sim_config, bool open_policy, daemon_harness **ret) 
         if (!h->dir) {
                 dh_free(h);
                 return -ENOMEM;
+        }
+        r = reaper_add(h, "rm", h->dir);
+        if (r < 0) {
+                dh_free(h);
+                return r;
         }
         /* nobody must reach the bus socket in it. */
         if (chmod(h->dir, 0755) < 0 ||
@@ -119,6 +161,14 @@ int dh_new_full(const char *sim_config, bool open_policy, daemon_harness **ret) 
                 notify_receiver_set_fdstore_max(h->notify, DH_FDSTORE_MAX);
                 r = sim_harness_start(sim_config, &h->sim);
         }
+        if (r >= 0) {
+                char pid[32];
+
+                snprintf(pid, sizeof(pid), "%d", (int)h->sim->pid);
+                r = reaper_add(h, "kill", pid);
+                if (r >= 0)
+                        r = reaper_add(h, "rm", h->sim->dir);
+        }
         if (r < 0) {
                 dh_free(h);
                 return r;
@@ -130,7 +180,6 @@ int dh_new_full(const char *sim_config, bool open_policy, daemon_harness **ret) 
 void dh_free(daemon_harness *h) {
         if (!h)
                 return;
-        track(h, false);
         if (h->daemon_pid > 0 && !h->daemon_exited) {
                 (void)kill(h->daemon_pid, SIGKILL);
                 (void)waitpid(h->daemon_pid, NULL, 0);
@@ -147,6 +196,7 @@ void dh_free(daemon_harness *h) {
         free(h->dir);
         free(h->bus_address);
         free(h->config_path);
+        reaper_done(h);
         free(h);
 }
 

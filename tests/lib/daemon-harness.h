@@ -44,6 +44,8 @@ typedef struct daemon_harness {
         char *dir; /* 0755, so that nobody reaches the bus socket */
         char *config_path;
         sim_harness *sim;
+        pid_t reaper_pid; /* undoes the rest if the test's process dies (daemon-harness.c) */
+        int reaper_fd;
 
         /* The private system bus (daemon-runner.c). */
         char *bus_address;

@@ -309,13 +309,6 @@ void dh_bus_stop(daemon_harness *h) {
         }
 }
 
-void dh_kill_processes(daemon_harness *h) {
-        if (h->daemon_pid > 0 && !h->daemon_exited)
-                (void)kill(h->daemon_pid, SIGKILL);
-        if (h->bus_pid > 0)
-                (void)kill(h->bus_pid, SIGKILL);
-}
-
 /* ---- The daemon ---- */
 
 int dh_spawn_daemon(daemon_harness *h, char *const env[]) {
