@@ -7,16 +7,17 @@
 
 #include <assert.h>
 #include <inttypes.h>
-#include "hisi/mig-state.h"
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hisi/compat.h"
+#include "hisi/mig-state.h"
 #include "file-util.h"
 #include "macro.h"
+#include "string-table.h"
 
-static const char *const compat_field_table[_HISI_COMPAT_FIELD_MAX] = {
+static const char *const hisi_compat_field_table[_HISI_COMPAT_FIELD_MAX] = {
         [HISI_COMPAT_KIND] = "kind",
         [HISI_COMPAT_DEVICE_ID] = "device id",
         [HISI_COMPAT_QP_NUM] = "qp count",
@@ -26,11 +27,7 @@ static const char *const compat_field_table[_HISI_COMPAT_FIELD_MAX] = {
         [HISI_COMPAT_STATE_SIZE] = "state size",
 };
 
-const char *hisi_compat_field_to_string(hisi_compat_field field) {
-        if (field < 0 || field >= _HISI_COMPAT_FIELD_MAX)
-                return NULL;
-        return compat_field_table[field];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(hisi_compat_field, hisi_compat_field);
 
 static bool desc_is_valid(const hisi_vf_desc *d) {
         return d && d->kind >= 0 && d->kind < _HISI_KIND_MAX &&
@@ -157,7 +154,7 @@ int hisi_compat_check(const hisi_vf_desc *src, const hisi_vf_desc *dst, hisi_com
                         return r;
                 if (!detail)
                         continue;
-                r = asprintf_safe(&v.reasons[f], "%s: %s", compat_field_table[f], detail);
+                r = asprintf_safe(&v.reasons[f], "%s: %s", hisi_compat_field_table[f], detail);
                 if (r < 0)
                         return r;
                 v.n_mismatches++;

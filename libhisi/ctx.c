@@ -5,37 +5,24 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hisi/ctx.h"
 #include "file-util.h"
 #include "macro.h"
+#include "string-table.h"
 
 struct hisi_ctx {
         char *root; /* "" or an absolute directory without a trailing slash */
         hisi_vfio_path vfio_path;
 };
 
-static const char *const vfio_path_names[_HISI_VFIO_PATH_MAX] = {
+static const char *const hisi_vfio_path_table[_HISI_VFIO_PATH_MAX] = {
         [HISI_VFIO_PATH_AUTO] = "auto",
         [HISI_VFIO_PATH_CDEV] = "cdev",
         [HISI_VFIO_PATH_GROUP] = "group",
 };
 
-const char *hisi_vfio_path_to_string(hisi_vfio_path p) {
-        if (p < 0 || p >= _HISI_VFIO_PATH_MAX)
-                return NULL;
-        return vfio_path_names[p];
-}
-
-hisi_vfio_path hisi_vfio_path_from_string(const char *s) {
-        if (!s)
-                return _HISI_VFIO_PATH_INVALID;
-        for (hisi_vfio_path p = 0; p < _HISI_VFIO_PATH_MAX; p++)
-                if (strcasecmp(s, vfio_path_names[p]) == 0)
-                        return p;
-        return _HISI_VFIO_PATH_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP_CASE(hisi_vfio_path, hisi_vfio_path);
 
 int hisi_ctx_new(const char *root, hisi_ctx **ret) {
         _cleanup_free_ hisi_ctx *ctx = NULL;

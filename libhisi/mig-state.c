@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "hisi/mig-state.h"
 #include "parse-util.h"
+#include "string-table.h"
 
 #define ER HISI_MIG_STATE_ERROR
 #define ST HISI_MIG_STATE_STOP
@@ -57,7 +58,8 @@ static const uint64_t state_needs[_HISI_MIG_STATE_MAX] = {
         [PP] = HISI_MIG_FLAG_STOP_COPY | HISI_MIG_FLAG_P2P | HISI_MIG_FLAG_PRE_COPY,
 };
 
-static const char *const state_names[_HISI_MIG_STATE_MAX] = {
+/* The uAPI's VFIO_DEVICE_STATE_* names. */
+static const char *const hisi_mig_state_table[_HISI_MIG_STATE_MAX] = {
         [ER] = "ERROR",    [ST] = "STOP",        [RU] = "RUNNING",  [SC] = "STOP_COPY",
         [RE] = "RESUMING", [RP] = "RUNNING_P2P", [PC] = "PRE_COPY", [PP] = "PRE_COPY_P2P",
 };
@@ -102,17 +104,15 @@ static bool name_matches(const char *name, const char *s, size_t n) {
         return name[i] == '\0';
 }
 
-const char *hisi_mig_state_to_string(hisi_mig_state state) {
-        if (!state_in_range(state))
-                return NULL;
-        return state_names[state];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(hisi_mig_state, hisi_mig_state);
 
+/* Not the table's exact lookup: a person may type "stop-copy" or "Running_P2P" (name_matches()),
+ * as for the flags. */
 hisi_mig_state hisi_mig_state_from_string(const char *s) {
         if (!s)
                 return _HISI_MIG_STATE_INVALID;
         for (int i = 0; i < _HISI_MIG_STATE_MAX; i++)
-                if (name_matches(state_names[i], s, strlen(s)))
+                if (name_matches(hisi_mig_state_table[i], s, strlen(s)))
                         return (hisi_mig_state)i;
         return _HISI_MIG_STATE_INVALID;
 }
@@ -370,7 +370,7 @@ int hisi_mig_path_to_string(const hisi_mig_path *path, char **ret) {
         for (size_t i = 0; i < path->n; i++) {
                 if (i > 0)
                         p = stpcpy(p, " -> ");
-                p = stpcpy(p, state_names[path->states[i]]);
+                p = stpcpy(p, hisi_mig_state_table[path->states[i]]);
         }
 
         *ret = s;

@@ -6,10 +6,10 @@
 
 #include <assert.h>
 #include <string.h>
-#include <strings.h>
 
 #include "macro.h"
 #include "migdev-backend.h"
+#include "string-table.h"
 
 struct hisi_migdev {
         const hisi_migdev_backend *backend;
@@ -24,25 +24,12 @@ struct hisi_migstream {
         int fd;
 };
 
-static const char *const backend_names[_HISI_BACKEND_MAX] = {
+static const char *const hisi_backend_table[_HISI_BACKEND_MAX] = {
         [HISI_BACKEND_KERNEL] = "kernel",
         [HISI_BACKEND_SIM] = "sim",
 };
 
-const char *hisi_backend_to_string(hisi_backend b) {
-        if (b < 0 || b >= _HISI_BACKEND_MAX)
-                return NULL;
-        return backend_names[b];
-}
-
-hisi_backend hisi_backend_from_string(const char *s) {
-        if (!s)
-                return _HISI_BACKEND_INVALID;
-        for (hisi_backend b = 0; b < _HISI_BACKEND_MAX; b++)
-                if (strcasecmp(s, backend_names[b]) == 0)
-                        return b;
-        return _HISI_BACKEND_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP_CASE(hisi_backend, hisi_backend);
 
 static const hisi_migdev_backend *backend_get(hisi_backend b) {
         switch (b) {

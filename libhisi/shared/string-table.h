@@ -7,12 +7,14 @@
  *
  * it defines foo_to_string(Foo) (NULL for a value outside the table) and
  * foo_from_string(const char *) (-EINVAL for NULL or a name that is not in the table). The
- * _TO_STRING and _FROM_STRING halves exist alone, and the _STATIC variants make them static.
+ * _TO_STRING and _FROM_STRING halves exist alone, the _PRIVATE variant makes them static, and
+ * the _CASE variants look names up ignoring case.
  */
 #pragma once
 
 #include <errno.h>
 #include <stddef.h>
+#include <strings.h>
 
 #include "macro.h"
 
@@ -22,6 +24,16 @@ static inline int string_table_lookup(const char *const *table, size_t n, const 
                 return -EINVAL;
         for (size_t i = 0; i < n; i++)
                 if (table[i] && streq(table[i], s))
+                        return (int)i;
+        return -EINVAL;
+}
+
+/* The same, ignoring case: for names a person types ("SEC", "Kernel"). */
+static inline int string_table_lookup_case(const char *const *table, size_t n, const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (table[i] && strcasecmp(table[i], s) == 0)
                         return (int)i;
         return -EINVAL;
 }
@@ -38,6 +50,11 @@ static inline int string_table_lookup(const char *const *table, size_t n, const 
                 return (type)string_table_lookup(name##_table, ELEMENTSOF(name##_table), s);       \
         }
 
+#define _DEFINE_STRING_TABLE_LOOKUP_FROM_STRING_CASE(name, type, scope)                            \
+        scope type name##_from_string(const char *s) {                                             \
+                return (type)string_table_lookup_case(name##_table, ELEMENTSOF(name##_table), s);  \
+        }
+
 #define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type)                                           \
         _DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, )
 #define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type)                                         \
@@ -48,3 +65,8 @@ static inline int string_table_lookup(const char *const *table, size_t n, const 
 #define DEFINE_PRIVATE_STRING_TABLE_LOOKUP(name, type)                                             \
         _DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, static)                                  \
         _DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, static)
+#define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING_CASE(name, type)                                    \
+        _DEFINE_STRING_TABLE_LOOKUP_FROM_STRING_CASE(name, type, )
+#define DEFINE_STRING_TABLE_LOOKUP_CASE(name, type)                                                \
+        DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type)                                           \
+        DEFINE_STRING_TABLE_LOOKUP_FROM_STRING_CASE(name, type)

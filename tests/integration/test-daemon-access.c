@@ -14,6 +14,7 @@
 
 #include "daemon-harness.h"
 #include "macro.h"
+#include "test-main.h"
 
 #define VF "0000:75:00.1"
 
@@ -102,24 +103,18 @@ START_TEST(test_daemon_checks_too) {
 }
 END_TEST
 
-int main(void) {
-        Suite *s;
+static Suite *daemon_access_suite(void) {
+        Suite *s = suite_create("daemon-access");
         TCase *tc;
 
-        if (!dh_can_run())
-                return 77;
-        s = suite_create("daemon-access");
         tc = tcase_create("access");
-
         tcase_set_timeout(tc, 240);
         tcase_add_test(tc, test_nobody_reads);
         tcase_add_test(tc, test_nobody_refused);
         tcase_add_test(tc, test_daemon_checks_too);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN_REQUIRES(dh_can_run, daemon_access_suite)

@@ -16,6 +16,7 @@
 #include "daemon-harness.h"
 #include "file-util.h"
 #include "macro.h"
+#include "test-main.h"
 
 static const struct {
         const char *text;
@@ -147,13 +148,9 @@ START_TEST(test_sighup) {
 }
 END_TEST
 
-int main(void) {
-        Suite *s;
+static Suite *daemon_config_suite(void) {
+        Suite *s = suite_create("daemon-config");
         TCase *tc;
-
-        if (!dh_can_run())
-                return 77;
-        s = suite_create("daemon-config");
 
         tc = tcase_create("start");
         tcase_set_timeout(tc, 240);
@@ -166,9 +163,7 @@ int main(void) {
         tcase_add_test(tc, test_sighup);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN_REQUIRES(dh_can_run, daemon_config_suite)

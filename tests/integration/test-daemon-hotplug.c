@@ -14,6 +14,7 @@
 
 #include "daemon-harness.h"
 #include "macro.h"
+#include "test-main.h"
 
 #define LISTED   "0000:75:00.2"
 #define UNLISTED "0000:75:00.3"
@@ -65,21 +66,16 @@ START_TEST(test_hot_add) {
 }
 END_TEST
 
-int main(void) {
-        Suite *s;
+static Suite *daemon_hotplug_suite(void) {
+        Suite *s = suite_create("daemon-hotplug");
         TCase *tc;
 
-        if (!dh_can_run())
-                return 77;
-        s = suite_create("daemon-hotplug");
         tc = tcase_create("hotplug");
         tcase_set_timeout(tc, 240);
         tcase_add_test(tc, test_hot_add);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN_REQUIRES(dh_can_run, daemon_hotplug_suite)

@@ -19,6 +19,7 @@
 #include "daemon-harness.h"
 #include "file-util.h"
 #include "macro.h"
+#include "test-main.h"
 
 #define VFIO "hisi_acc_vfio_pci"
 
@@ -313,13 +314,9 @@ START_TEST(test_refusing_vf) {
 }
 END_TEST
 
-int main(void) {
-        Suite *s;
+static Suite *daemon_policy_suite(void) {
+        Suite *s = suite_create("daemon-policy");
         TCase *tc;
-
-        if (!dh_can_run())
-                return 77;
-        s = suite_create("daemon-policy");
 
         tc = tcase_create("policy");
         tcase_set_timeout(tc, 300);
@@ -333,9 +330,7 @@ int main(void) {
         tcase_add_test(tc, test_refusing_vf);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN_REQUIRES(dh_can_run, daemon_policy_suite)

@@ -16,6 +16,7 @@
 
 #include "daemon-harness.h"
 #include "macro.h"
+#include "test-main.h"
 
 static const char large_host[] =
         "{\"pfs\": [{\"address\": \"0000:75:00.0\", \"kind\": \"zip\", \"vfs\": 63},"
@@ -55,10 +56,12 @@ static void check_ready(const char *host, unsigned vfs, const char *label) {
         /* Nothing before it said READY, and the enumeration was announced before it. */
         ck_assert_int_eq(dh_wait_notify(h, "STATUS=Enumerating", &enumerating, NULL), 0);
         ck_assert_uint_lt(enumerating, cursor);
-        pthread_mutex_lock(&h->notify_lock);
-        for (size_t i = 0; i + 1 < cursor; i++)
-                ck_assert_ptr_null(strstr(h->notify_log[i], "READY=1"));
-        pthread_mutex_unlock(&h->notify_lock);
+        for (size_t i = 0; i + 1 < cursor; i++) {
+                _cleanup_free_ char *m = NULL;
+
+                ck_assert_int_eq(dh_notify_message(h, i, &m), 0);
+                ck_assert_ptr_null(strstr(m, "READY=1"));
+        }
 
         /* The name is owned by then. */
         ck_assert_int_eq(dh_connect(h), 0);
@@ -97,23 +100,17 @@ START_TEST(test_ready_large_host) {
 }
 END_TEST
 
-int main(void) {
-        Suite *s;
+static Suite *daemon_ready_suite(void) {
+        Suite *s = suite_create("daemon-ready");
         TCase *tc;
 
-        if (!dh_can_run())
-                return 77;
-        s = suite_create("daemon-ready");
         tc = tcase_create("notify");
-
         tcase_set_timeout(tc, 240);
         tcase_add_test(tc, test_ready_default_host);
         tcase_add_test(tc, test_ready_large_host);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN_REQUIRES(dh_can_run, daemon_ready_suite)

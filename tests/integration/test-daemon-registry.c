@@ -20,6 +20,7 @@
 #include "daemon-harness.h"
 #include "file-util.h"
 #include "macro.h"
+#include "test-main.h"
 
 #define ZIP_VF  "0000:75:00.1"
 #define ZIP_VF2 "0000:75:00.2"
@@ -363,13 +364,9 @@ START_TEST(test_introspection_matches_reference) {
 }
 END_TEST
 
-int main(void) {
-        Suite *s;
+static Suite *daemon_registry_suite(void) {
+        Suite *s = suite_create("daemon-registry");
         TCase *tc;
-
-        if (!dh_can_run())
-                return 77;
-        s = suite_create("daemon-registry");
 
         tc = tcase_create("registry");
         tcase_set_timeout(tc, 240);
@@ -388,9 +385,7 @@ int main(void) {
         tcase_add_test(tc, test_introspection_matches_reference);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN_REQUIRES(dh_can_run, daemon_registry_suite)

@@ -2,24 +2,33 @@
 /*
  * Integration test harness for hisi-accmigd: a private system bus (a real dbus-daemon whose
  * policy includes the project's units/com.hisilicon.AccMig1.conf), a simulated host (a real
- * hisi-accsim through tests/sim-harness), the real daemon under `hisi-accsim exec` with
+ * hisi-accsim through tests/lib/sim-harness), the real daemon under `hisi-accsim exec` with
  * NOTIFY_SOCKET pointing at a socket the test reads, and helpers that drive it the way a user
  * does: hisi-accmigctl (as root or as nobody), busctl, signals seen by an sd-bus connection of
  * the test's own. Every wait is for an event (a notify message, a signal, a log line, a process
  * exit) with a generous timeout; none is a fixed sleep.
+ *
+ * In three parts: daemon-runner.c runs the processes (the bus, the daemon, the commands) and
+ * captures the daemon's output; daemon-bus-client.c is the test's own bus connection (calls,
+ * properties, a signal recorder); notify-receiver.c plays systemd's part on the notify socket,
+ * with the fd store, whose fds a restarted daemon gets back as LISTEN_FDS. This file ties them
+ * to one object per daemon.
  */
 #pragma once
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 #include "accmig-bus.h"
+#include "notify-receiver.h"
 #include "sim-harness.h"
 
 /* Generous: several daemons share two cores, under sanitizers. */
 #define DH_TIMEOUT_MS 60000
+
+/* units/hisi-accmigd.service's FileDescriptorStoreMax=. */
+#define DH_FDSTORE_MAX 512
 
 #define DH_NOBODY 65534
 
@@ -29,33 +38,41 @@ typedef struct dh_signal {
         char *detail; /* PropertiesChanged: " Name=value Name2=value " of the changed ones */
 } dh_signal;
 
+/* One daemon on one simulated host with its own system bus: no global state, so that a test
+ * runs two (a migration's source and destination) side by side. */
 typedef struct daemon_harness {
         char *dir; /* 0755, so that nobody reaches the bus socket */
+        char *config_path;
+        sim_harness *sim;
+        pid_t reaper_pid; /* undoes the rest if the test's process dies (daemon-harness.c) */
+        int reaper_fd;
+
+        /* The private system bus (daemon-runner.c). */
         char *bus_address;
         pid_t bus_pid;
-        sim_harness *sim;
-        char *config_path;
-        char *notify_path;
-        int notify_fd;
-        char **notify_log; /* every notify message received, in order (under notify_lock) */
-        size_t n_notify;
-        pthread_t notify_thread;
-        pthread_mutex_t notify_lock;
-        pthread_cond_t notify_cond;
-        bool notify_running, notify_stop;
+
+        /* systemd's part (notify-receiver.c): NOTIFY_SOCKET and the fd store. */
+        notify_receiver *notify;
+
+        /* The daemon (daemon-runner.c). */
         pid_t daemon_pid;
         int daemon_fd; /* the daemon's stdout and stderr */
         int daemon_status;
         bool daemon_exited;
         char **log; /* every line the daemon printed, in order */
         size_t n_log;
+        char partial[8192]; /* its last line, until the newline comes */
+        size_t n_partial;
+
+        /* The test's connection (daemon-bus-client.c). */
         sd_bus *bus;
         dh_signal *signals;
         size_t n_signals;
 } daemon_harness;
 
-/* Bus and notify socket; sim_config: the host's JSON (NULL: the default host); config: the
- * daemon's JSON text without runtime_directory and backend (the harness adds both). */
+/* A directory, a bus, a notify socket (fd store: DH_FDSTORE_MAX) and a simulated host;
+ * sim_config: the host's JSON (NULL: the default host). The daemon's config comes from
+ * dh_write_config(), or is the default one at the first start. */
 int dh_new(const char *sim_config, daemon_harness **ret);
 /* The same with a bus policy that lets everyone call the daemon (open_policy), so that a test
  * reaches the daemon's own check of the caller, behind the D-Bus policy. */
@@ -69,7 +86,9 @@ int dh_write_config(daemon_harness *h, const char *config);
 int dh_write_config_raw(daemon_harness *h, const char *text);
 
 /* Start the daemon (under hisi-accsim exec), optionally with extra environment "K=V" (NULL
- * ends the list; may be NULL), and do not wait. */
+ * ends the list; may be NULL), and do not wait. It gets NOTIFY_SOCKET and this harness's bus,
+ * and, as from systemd, the fds its fd store keeps (LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID);
+ * only its messages count (NotifyAccess=main). */
 int dh_spawn_daemon(daemon_harness *h, char *const env[]);
 /* dh_spawn_daemon(), then wait for READY=1, and connect the test's bus. */
 int dh_start_daemon(daemon_harness *h);
@@ -81,13 +100,19 @@ int dh_wait_notify(daemon_harness *h, const char *prefix, size_t *cursor, char *
 int dh_wait_log(daemon_harness *h, const char *s, size_t *cursor);
 /* How many output lines contain s (reads what is pending first, without waiting). */
 size_t dh_count_log(daemon_harness *h, const char *s);
-/* Wait for the daemon to exit; its exit status (or 128 + signal). */
+/* Message i received on the notify socket (-ENOENT: not yet). */
+int dh_notify_message(daemon_harness *h, size_t i, char **ret);
+/* Wait for the daemon to exit; its exit status (or 128 + signal). What it sent to the notify
+ * socket before it exited has been received by then. */
 int dh_wait_exit(daemon_harness *h);
 /* SIGTERM and wait; the exit status. */
 int dh_stop_daemon(daemon_harness *h);
 int dh_signal_daemon(daemon_harness *h, int sig);
 
-/* Run hisi-accmigctl (uid 0, or DH_NOBODY through setpriv); the exit status, stdout and stderr
+/* The commands get this harness's bus as DBUS_SYSTEM_BUS_ADDRESS (the test's own environment
+ * has none: each harness has its own bus).
+ *
+ * Run hisi-accmigctl (uid 0, or DH_NOBODY through setpriv); the exit status, stdout and stderr
  * (each may be NULL). The arguments end with NULL. */
 int dh_ctl(daemon_harness *h, uid_t uid, char **ret_out, char **ret_err, ...);
 /* Run busctl --system with the arguments (NULL-terminated), likewise. */
@@ -97,8 +122,8 @@ int dh_sim_run(daemon_harness *h, char **ret_out, ...);
 /* hisi-accsim ctl with the arguments; 0 or the exit status. */
 int dh_sim_ctl(daemon_harness *h, ...);
 
-/* The test's connection (DBUS_SYSTEM_BUS_ADDRESS), with a match that records every signal the
- * daemon sends. Connected by dh_start_daemon(). */
+/* The test's connection to this harness's bus (bus_address), with a match that records every
+ * signal the daemon sends. Connected by dh_start_daemon(). */
 int dh_connect(daemon_harness *h);
 /* Wait until a recorded signal matches (path NULL: any; detail_part NULL: any; otherwise the
  * signal's detail contains it), consuming it and those before it. */
@@ -118,6 +143,11 @@ int dh_wait_property(daemon_harness *h, const char *path, const char *interface,
 
 /* A device's field as the simulated host reports it (sim_harness_vf_field()). */
 int dh_sim_field(daemon_harness *h, const char *address, const char *field, char **ret);
+
+/* Read what the daemon printed so far, waiting up to timeout_ms for something (0: do not
+ * wait): 0, -ETIMEDOUT when nothing came, -EPIPE once it has closed its output. Every wait of
+ * the harness does this, so that the daemon never blocks on a full pipe. */
+int dh_read_output(daemon_harness *h, int timeout_ms);
 
 /* The daemon's changes are root's (its D-Bus policy and its own check), and the access tests
  * switch to nobody: these tests run as root. True when they may; otherwise it says why, and the

@@ -11,6 +11,7 @@
 
 #include "hisi/compat.h"
 #include "macro.h"
+#include "test-main.h"
 
 #define MIG_STOP_COPY 0x1 /* VFIO_MIGRATION_STOP_COPY */
 #define MIG_PRE_COPY  0x4 /* VFIO_MIGRATION_PRE_COPY */
@@ -291,12 +292,4 @@ static Suite *compat_suite(void) {
         return s;
 }
 
-int main(void) {
-        SRunner *sr = srunner_create(compat_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(compat_suite)

@@ -16,6 +16,7 @@
 #include "file-util.h"
 #include "macro.h"
 #include "hisi/migdev.h"
+#include "test-main.h"
 
 #define UUID "0c0ffee0-0000-4000-8000-000000000001"
 
@@ -90,7 +91,7 @@ START_TEST(test_vfio_path_choice) {
 }
 END_TEST
 
-int main(void) {
+static Suite *ctx_suite(void) {
         Suite *s = suite_create("ctx");
         TCase *tc;
 
@@ -103,9 +104,7 @@ int main(void) {
         tcase_add_test(tc, test_vfio_path_choice);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(ctx_suite)

@@ -12,6 +12,7 @@
 
 #include "domain-xml.h"
 #include "macro.h"
+#include "test-main.h"
 
 static const char domain[] =
         "<domain type='kvm'>\n"
@@ -125,7 +126,7 @@ START_TEST(test_arguments) {
 }
 END_TEST
 
-int main(void) {
+static Suite *domain_xml_suite(void) {
         Suite *s = suite_create("domain-xml");
         TCase *tc = tcase_create("hostdevs");
 
@@ -135,9 +136,7 @@ int main(void) {
         tcase_add_test(tc, test_arguments);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(domain_xml_suite)

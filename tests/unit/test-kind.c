@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "hisi/kind.h"
+#include "test-main.h"
 
 START_TEST(test_ids) {
         bool vf = true;
@@ -51,7 +52,7 @@ START_TEST(test_drivers) {
 }
 END_TEST
 
-int main(void) {
+static Suite *kind_suite(void) {
         Suite *s = suite_create("kind");
         TCase *tc;
 
@@ -65,9 +66,7 @@ int main(void) {
         tcase_add_test(tc, test_drivers);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(kind_suite)

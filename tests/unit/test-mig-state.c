@@ -13,6 +13,7 @@
 
 #include "macro.h"
 #include "hisi/mig-state.h"
+#include "test-main.h"
 
 #define ER HISI_MIG_STATE_ERROR
 #define ST HISI_MIG_STATE_STOP
@@ -695,12 +696,4 @@ static Suite *mig_state_suite(void) {
         return s;
 }
 
-int main(void) {
-        SRunner *sr = srunner_create(mig_state_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(mig_state_suite)

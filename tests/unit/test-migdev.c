@@ -20,6 +20,7 @@
 #include "macro.h"
 #include "hisi/migdev.h"
 #include "hisi/vfio-uapi.h"
+#include "test-main.h"
 
 #define VF "0000:7d:00.1"
 
@@ -266,7 +267,7 @@ START_TEST(test_precopy_ioctl_refusals) {
 }
 END_TEST
 
-int main(void) {
+static Suite *migdev_suite(void) {
         Suite *s = suite_create("migdev");
         TCase *tc;
 
@@ -292,9 +293,7 @@ int main(void) {
         tcase_add_test(tc, test_precopy_ioctl_refusals);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(migdev_suite)

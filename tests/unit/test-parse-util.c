@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "hisi/pci-address.h"
+#include "test-main.h"
 
 START_TEST(test_atou) {
         uint64_t u64 = 7;
@@ -162,7 +163,7 @@ START_TEST(test_ctx) {
 }
 END_TEST
 
-int main(void) {
+static Suite *parse_util_suite(void) {
         Suite *s = suite_create("parse-util");
         TCase *tc;
 
@@ -183,9 +184,7 @@ int main(void) {
         tcase_add_test(tc, test_ctx);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(parse_util_suite)

@@ -12,6 +12,7 @@
 
 #include "macro.h"
 #include "hisi/state-image.h"
+#include "test-main.h"
 
 /*
  * An image in which every byte outside the magic and the major version equals its own offset, so
@@ -530,12 +531,4 @@ static Suite *state_image_suite(void) {
         return s;
 }
 
-int main(void) {
-        SRunner *sr = srunner_create(state_image_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(state_image_suite)

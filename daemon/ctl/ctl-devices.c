@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * hisi-accmigctl's reading verbs, open to every local user: status (the daemon and its PFs),
+ * list (every VF), show (one VF). Each reads the daemon's properties into JSON once and prints
+ * either that JSON (--json) or a table of it.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accmig-bus.h"
+#include "ctl-bus.h"
+#include "ctl-json.h"
+#include "ctl.h"
+#include "json-cleanup.h"
+#include "macro.h"
+
+static int verb_status(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_json_ json_object *p = NULL;
+        json_object *pfs;
+        int r;
+
+        r = ctl_get_all(bus, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE, &p, &error);
+        if (r < 0)
+                return ctl_call_failed("status", &error, r);
+        if (arg_json) {
+                ctl_json_print(p);
+                return EXIT_OK;
+        }
+        printf("hisi-accmigd %s: %s, backend %s, config %s\n", ctl_json_str(p, "Version"),
+               ctl_json_str(p, "State"), ctl_json_str(p, "Backend"), ctl_json_str(p, "ConfigFile"));
+        printf("Binding policy: %s\n", ctl_json_str(p, "BindPolicy"));
+        printf("VFs: %lld (%lld bound to hisi_acc_vfio_pci, %lld failed), %lld bind job%s "
+               "pending\n",
+               (long long)ctl_json_int(p, "DeviceCount"), (long long)ctl_json_int(p, "BoundCount"),
+               (long long)ctl_json_int(p, "FailedCount"), (long long)ctl_json_int(p, "PendingJobs"),
+               ctl_json_int(p, "PendingJobs") == 1 ? "" : "s");
+        printf("libvirt: %s%s%s\n", ctl_json_str(p, "LibvirtState"),
+               ctl_json_str(p, "LibvirtError")[0] ? ": " : "", ctl_json_str(p, "LibvirtError"));
+        if (json_object_object_get_ex(p, "PhysicalFunctions", &pfs) &&
+            json_object_array_length(pfs) > 0) {
+                printf("\n%-13s %-5s %-12s %s\n", "PF", "KIND", "DRIVER", "VFS");
+                for (size_t i = 0; i < json_object_array_length(pfs); i++) {
+                        json_object *pf = json_object_array_get_idx(pfs, i);
+                        printf("%-13s %-5s %-12s %lld/%lld\n",
+                               json_object_get_string(json_object_array_get_idx(pf, 0)),
+                               json_object_get_string(json_object_array_get_idx(pf, 1)),
+                               ctl_dash(json_object_get_string(json_object_array_get_idx(pf, 2))),
+                               (long long)json_object_get_int64(json_object_array_get_idx(pf, 3)),
+                               (long long)json_object_get_int64(json_object_array_get_idx(pf, 4)));
+                }
+        }
+        return EXIT_OK;
+}
+
+static int compare_address(const void *a, const void *b) {
+        return strcmp(ctl_json_str(*(json_object *const *)a, "Address"),
+                      ctl_json_str(*(json_object *const *)b, "Address"));
+}
+
+static int verb_list(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_json_ json_object *objects = NULL, *list = NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                               "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &error,
+                               &reply, NULL);
+        if (r < 0)
+                return ctl_call_failed("list", &error, r);
+        r = ctl_json_read(reply, &objects);
+        if (r <= 0) {
+                fprintf(stderr, "hisi-accmigctl: malformed reply\n");
+                return EXIT_FAILED;
+        }
+        list = json_object_new_array();
+        json_object_object_foreach (objects, path, interfaces) {
+                json_object *dev;
+                (void)path;
+                if (json_object_object_get_ex(interfaces, ACCMIG_DEVICE_INTERFACE, &dev))
+                        json_object_array_add(list, json_object_get(dev));
+        }
+        json_object_array_sort(list, compare_address);
+        if (arg_json) {
+                ctl_json_print(list);
+                return EXIT_OK;
+        }
+        printf("%-13s %-5s %-13s %-18s %-7s %-9s %s\n", "VF", "KIND", "PF", "DRIVER", "POLICY",
+               "STATE", "NOTE");
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                json_object *d = json_object_array_get_idx(list, i);
+                const char *note = ctl_json_str(d, "LastError")[0] ? ctl_json_str(d, "LastError")
+                                   : ctl_json_str(d, "LibvirtDomain")[0] ? "libvirt-managed"
+                                                                         : "";
+                printf("%-13s %-5s %-13s %-18s %-7s %-9s %s\n", ctl_json_str(d, "Address"),
+                       ctl_json_str(d, "Kind"), ctl_dash(ctl_json_str(d, "PF")),
+                       ctl_dash(ctl_json_str(d, "Driver")), ctl_json_str(d, "Policy"),
+                       ctl_json_str(d, "BindState"), note);
+        }
+        if (json_object_array_length(list) == 0)
+                printf("(no HiSilicon accelerator VFs on this host)\n");
+        return EXIT_OK;
+}
+
+static int verb_show(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_json_ json_object *p = NULL;
+        static const char *const keys[] = {
+                "Address",        "Kind",      "Name",           "DeviceId",      "PF",
+                "VFIndex",        "Driver",    "DriverOverride", "Bound",         "IommuGroup",
+                "VfioDevice",     "Policy",    "PolicyReason",   "LibvirtDomain", "Owner",
+                "BindState",      "LastError", "BindAttempts",   "ControlMode",   "MigrationState",
+                "MigrationFlags",
+        };
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE,
+                               "GetDevice", &error, &reply, "s", argv[1]);
+        if (r < 0)
+                return ctl_call_failed(argv[1], &error, r);
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return EXIT_FAILED;
+        r = ctl_get_all(bus, path, ACCMIG_DEVICE_INTERFACE, &p, &error);
+        if (r < 0)
+                return ctl_call_failed(argv[1], &error, r);
+        if (arg_json) {
+                ctl_json_print(p);
+                return EXIT_OK;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                json_object *v;
+                const char *s = json_object_object_get_ex(p, keys[i], &v) && v
+                                        ? json_object_get_string(v)
+                                        : "";
+                if (streq(keys[i], "DeviceId") && v)
+                        printf("%16s: 0x%04llx\n", keys[i],
+                               (unsigned long long)json_object_get_int64(v));
+                else
+                        printf("%16s: %s\n", keys[i], ctl_dash(s));
+        }
+        return EXIT_OK;
+}
+
+static const CtlVerb verbs[] = {
+        { "status", "", "The daemon, its policy, the PFs and counts", 0, false, verb_status },
+        { "list", "", "Every VF: driver, policy verdict, binding state", 0, false, verb_list },
+        { "show", "VF", "Everything about one VF", 1, true, verb_show },
+};
+
+const CtlVerbGroup ctl_devices_verbs = { verbs, ELEMENTSOF(verbs) };

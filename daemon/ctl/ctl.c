@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * hisi-accmigctl: the command line of hisi-accmigd. It talks to the daemon over the system bus
+ * only (com.hisilicon.AccMig1). Tables for people, --json for scripts, and exit codes that
+ * scripts can rely on (see hisi-accmigctl(1) and ctl.h).
+ *
+ * This file parses the options, finds the verb in the groups' tables, checks its arguments,
+ * connects and runs it. The verbs live with their group: ctl-devices.c (status, list, show),
+ * ctl-bind.c (bind, unbind, reload); a new group is a new file and a line in groups[].
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl-bus.h"
+#include "ctl.h"
+#include "file-util.h"
+#include "hisi/pci-address.h"
+#include "macro.h"
+#include "version.h"
+
+bool arg_json = false;
+bool arg_force = false;
+uint64_t arg_timeout_usec = 300 * 1000000ULL;
+
+static const CtlVerbGroup *const groups[] = {
+        &ctl_devices_verbs,
+        &ctl_bind_verbs,
+};
+
+static const CtlVerb *find_verb(const char *name) {
+        for (size_t g = 0; g < ELEMENTSOF(groups); g++)
+                for (size_t i = 0; i < groups[g]->n_verbs; i++)
+                        if (streq(groups[g]->verbs[i].name, name))
+                                return &groups[g]->verbs[i];
+        return NULL;
+}
+
+static void help(void) {
+        printf("Usage: hisi-accmigctl [OPTIONS] COMMAND [VF]\n"
+               "\n"
+               "Query and steer hisi-accmigd, the HiSilicon accelerator VF migration daemon,\n"
+               "over the system bus.\n"
+               "\n"
+               "Commands:\n");
+        for (size_t g = 0; g < ELEMENTSOF(groups); g++)
+                for (size_t i = 0; i < groups[g]->n_verbs; i++) {
+                        const CtlVerb *v = &groups[g]->verbs[i];
+                        _cleanup_free_ char *usage = NULL;
+
+                        (void)asprintf_safe(&usage, "%s%s%s", v->name, v->args[0] ? " " : "",
+                                            v->args);
+                        printf("  %-15s %s\n", usage ?: v->name, v->help);
+                }
+        printf("\n"
+               "Options:\n"
+               "  -j, --json           Print JSON\n"
+               "  -f, --force          bind: even a VF the policy's checks refuse (excluded,\n"
+               "                       managed by libvirt, held by another driver)\n"
+               "  -t, --timeout=SEC    How long bind and unbind may take (default 300)\n"
+               "  -h, --help           Show this help\n"
+               "      --version        Show the version\n"
+               "\n"
+               "Exit status: 0 done, 1 failed, 2 usage, 3 no such VF, 4 not permitted,\n"
+               "5 refused, 6 timed out, 7 daemon not running. See hisi-accmigctl(1).\n");
+}
+
+/* The verb's arguments as its table line says; EXIT_OK or EXIT_USAGE (said why). */
+static int check_args(const CtlVerb *verb, int argc, char **argv) {
+        char a[HISI_PCI_ADDRESS_MAX];
+
+        if ((unsigned)argc != verb->n_args + 1) {
+                if (verb->n_args == 0)
+                        fprintf(stderr, "hisi-accmigctl: %s takes no argument\n", verb->name);
+                else if (verb->n_args == 1 && verb->vf)
+                        fprintf(stderr, "hisi-accmigctl: %s needs one VF address\n", verb->name);
+                else
+                        fprintf(stderr, "hisi-accmigctl: %s needs %s (see --help)\n", verb->name,
+                                verb->args);
+                return EXIT_USAGE;
+        }
+        if (verb->vf && hisi_pci_address_normalize(argv[1], a) < 0) {
+                fprintf(stderr,
+                        "hisi-accmigctl: %s: '%s' is not a PCI address such as "
+                        "0000:75:00.1\n",
+                        verb->name, argv[1]);
+                return EXIT_USAGE;
+        }
+        return EXIT_OK;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+        };
+        static const struct option options[] = {
+                { "json", no_argument, NULL, 'j' },
+                { "force", no_argument, NULL, 'f' },
+                { "timeout", required_argument, NULL, 't' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "jft:h", options, NULL)) >= 0)
+                switch (c) {
+                case 'j':
+                        arg_json = true;
+                        break;
+                case 'f':
+                        arg_force = true;
+                        break;
+                case 't': {
+                        unsigned long long s;
+                        char *end;
+
+                        errno = 0;
+                        s = strtoull(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end != '\0' || s == 0 ||
+                            s > 24 * 3600) {
+                                fprintf(stderr, "hisi-accmigctl: --timeout takes seconds from 1 "
+                                                "to 86400\n");
+                                return -EXIT_USAGE;
+                        }
+                        arg_timeout_usec = s * 1000000ULL;
+                        break;
+                }
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("hisi-accmigctl %s\n", HISI_VERSION);
+                        return 0;
+                default:
+                        return -EXIT_USAGE;
+                }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const CtlVerb *verb;
+        int r;
+
+        /* > 0: run a verb; 0: done (--help, --version); < 0: minus the exit code. */
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return -r;
+        if (optind >= argc) {
+                fprintf(stderr, "hisi-accmigctl: no command given (see --help)\n");
+                return EXIT_USAGE;
+        }
+        verb = find_verb(argv[optind]);
+        if (!verb) {
+                fprintf(stderr, "hisi-accmigctl: unknown command '%s' (see --help)\n",
+                        argv[optind]);
+                return EXIT_USAGE;
+        }
+        r = ctl_bus_open(&bus);
+        if (r < 0) {
+                fprintf(stderr, "hisi-accmigctl: cannot connect to the system bus: %s\n",
+                        strerror(-r));
+                return EXIT_UNREACHABLE;
+        }
+        r = check_args(verb, argc - optind, argv + optind);
+        if (r != EXIT_OK)
+                return r;
+        return verb->run(bus, argc - optind, argv + optind);
+}

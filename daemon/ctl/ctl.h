@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * hisi-accmigctl's common ground: the exit codes scripts rely on (hisi-accmigctl(1)), the
+ * options every verb reads, and the verb table. A verb group (devices, bind, …) is one file that
+ * defines a CtlVerbGroup; ctl.c lists the groups, parses the options, checks each verb's
+ * arguments and connects to the bus before it runs the verb.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+/* Exit codes (hisi-accmigctl(1)). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1,      /* the daemon tried and failed (bind failed, bad config, …) */
+        EXIT_USAGE = 2,       /* a mistake on the command line */
+        EXIT_NO_DEVICE = 3,   /* no such VF on this host */
+        EXIT_DENIED = 4,      /* only root may do this */
+        EXIT_REFUSED = 5,     /* the policy's checks refused it (excluded, libvirt's, busy, …) */
+        EXIT_TIMEOUT = 6,     /* the operation did not finish in time */
+        EXIT_UNREACHABLE = 7, /* no daemon on the bus */
+};
+
+/* The options (ctl.c). */
+extern bool arg_json;
+extern bool arg_force;
+extern uint64_t arg_timeout_usec;
+
+typedef struct CtlVerb {
+        const char *name;
+        const char *args; /* its arguments for --help and the usage message: "VF", or "" */
+        const char *help; /* one line for --help */
+        unsigned n_args;  /* exactly this many arguments after the verb */
+        bool vf;          /* the first argument is a VF's PCI address, checked before the call */
+        /* argv[0] is the verb, argc is n_args + 1; an exit code. */
+        int (*run)(sd_bus *bus, int argc, char **argv);
+} CtlVerb;
+
+typedef struct CtlVerbGroup {
+        const CtlVerb *verbs;
+        size_t n_verbs;
+} CtlVerbGroup;
+
+/* The groups, one file each, in the order of --help. */
+extern const CtlVerbGroup ctl_devices_verbs; /* ctl-devices.c: status, list, show */
+extern const CtlVerbGroup ctl_bind_verbs;    /* ctl-bind.c: bind, unbind, reload */
