@@ -417,6 +417,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("LibvirtState", "s", property_get_libvirt_state, 0, EMITS),
         SD_BUS_PROPERTY("LibvirtError", "s", property_get_libvirt_error, 0, EMITS),
         SD_BUS_PROPERTY("LibvirtManaged", "a(ss)", property_get_libvirt_managed, 0, EMITS),
+        SD_BUS_PROPERTY("PeerListen", "s", manager_bus_property_peer_listen, 0, EMITS),
+        SD_BUS_PROPERTY("PeerError", "s", manager_bus_property_peer_error, 0, EMITS),
         SD_BUS_METHOD_WITH_ARGS("ListDevices", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssso)", devices),
                                 method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetDevice", SD_BUS_ARGS("s", address), SD_BUS_RESULT("o", device),
@@ -429,6 +431,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Check", SD_BUS_ARGS("as", vfs, "s", peer, "a{sv}", options),
+                                SD_BUS_RESULT("a(ssbas)", verdicts), manager_bus_method_check,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
@@ -438,6 +443,7 @@ static const BusPropertyGroup manager_property_groups[] = {
         { MANAGER_PROP_COUNTS, { "DeviceCount", "BoundCount", "FailedCount", "PendingJobs" } },
         { MANAGER_PROP_PFS, { "PhysicalFunctions" } },
         { MANAGER_PROP_LIBVIRT, { "LibvirtState", "LibvirtError", "LibvirtManaged" } },
+        { MANAGER_PROP_PEER, { "PeerListen", "PeerError" } },
 };
 
 void manager_bus_send_changed(Manager *m, unsigned props) {

@@ -2,6 +2,7 @@
 /* The Manager's side of the peer link (see manager-peer.h). */
 
 #include <assert.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "file-util.h"
+#include "hisi/kind.h"
 #include "hisi/migdev.h"
 #include "hisi/vf-describe.h"
 #include "log.h"
@@ -189,7 +191,8 @@ static int choose_given(Manager *m, const hisi_peer_check_device *src, char *con
         Device *d = manager_find_device(m, src->to);
 
         if (!d || !device_is_vf(d))
-                return add_reason(ret, "no VF %s on %s", src->to, m->host_name);
+                return add_reason(ret, "no VF %s on %s", src->to,
+                                  peer_link_host_name(m->peer_link));
         if (is_taken(src->to, taken, n_taken))
                 return add_reason(ret, "%s is asked for twice", src->to);
         if (d->facts.kind != src->desc.kind)
@@ -225,7 +228,7 @@ static int choose(void *userdata, const hisi_peer_check_device *src, char *const
         if (candidates == 0)
                 return add_reason(ret, "no free %s VF bound to %s on %s",
                                   hisi_kind_to_string(src->desc.kind), HISI_VFIO_DRIVER,
-                                  m->host_name);
+                                  peer_link_host_name(m->peer_link));
         return 0;
 }
 
@@ -254,8 +257,10 @@ int manager_check(Manager *m, char *const *vfs, size_t n_vfs, char *const *to_de
         assert(m && vfs && host && cb && ret_error);
         *ret_error = NULL;
         if (!m->peer_link)
-                return asprintf_safe(ret_error, "the peer link is not running") < 0 ? -ENOMEM
-                                                                                    : -ENOTCONN;
+                return asprintf_safe(ret_error, "the peer link is not running: %s",
+                                     strna(m->peer_error)) < 0
+                               ? -ENOMEM
+                               : -ENOTCONN;
         if (n_vfs == 0 || n_vfs > HISI_WIRE_DEVICES_MAX)
                 return asprintf_safe(ret_error, "between 1 and %u VFs per check",
                                      HISI_WIRE_DEVICES_MAX) < 0
@@ -313,23 +318,59 @@ static int passed_peer_socket(void) {
         return fd;
 }
 
+static void set_peer_error(Manager *m, const char *error) {
+        if (streq_ptr(m->peer_error, error))
+                return;
+        free(m->peer_error);
+        m->peer_error = error ? strdup(error) : NULL;
+        manager_changed(m, MANAGER_PROP_PEER);
+}
+
 int manager_peer_start(Manager *m, char **ret_error) {
+        _cleanup_free_ char *error = NULL;
         int r;
 
         assert(m && !m->peer_link);
         r = peer_link_new(m->event, &link_ops, m, &m->peer_link);
         if (r < 0)
                 return r;
-        r = peer_link_configure(m->peer_link, &m->config, passed_peer_socket(), ret_error);
-        if (r < 0)
+        r = peer_link_configure(m->peer_link, &m->config, passed_peer_socket(), &error);
+        if (r < 0) {
                 m->peer_link = peer_link_free(m->peer_link);
-        return r;
+                log_error_errno(r,
+                                "The peer link is off (no check or migration with other "
+                                "hosts): %s",
+                                strna(error));
+                set_peer_error(m, error ?: "the peer link could not start");
+                if (ret_error)
+                        *ret_error = TAKE_PTR(error);
+                return r;
+        }
+        set_peer_error(m, NULL);
+        return 0;
 }
 
 int manager_peer_reload(Manager *m, char **ret_error) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
         if (!m->peer_link)
                 return manager_peer_start(m, ret_error);
-        return peer_link_configure(m->peer_link, &m->config, -EBADF, ret_error);
+        r = peer_link_configure(m->peer_link, &m->config, -EBADF, &error);
+        if (r < 0) {
+                _cleanup_free_ char *text = NULL;
+
+                log_error_errno(r, "Keeping the peer link's certificates as they were: %s",
+                                strna(error));
+                (void)asprintf_safe(&text, "certificates not reloaded, the old ones are in use: %s",
+                                    strna(error));
+                set_peer_error(m, text);
+                if (ret_error)
+                        *ret_error = TAKE_PTR(error);
+                return r;
+        }
+        set_peer_error(m, NULL);
+        return 0;
 }
 
 void manager_peer_stop(Manager *m) {

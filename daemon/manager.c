@@ -19,6 +19,7 @@
 #include "device-facts.h"
 #include "file-util.h"
 #include "log.h"
+#include "manager-peer.h"
 #include "manager.h"
 #include "string-table.h"
 
@@ -341,6 +342,8 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         libvirt_scan_free(m->libvirt_scan);
+        manager_peer_stop(m);
+        free(m->peer_error);
         /* Jobs first, while every device is still there to be answered for. */
         for (size_t i = 0; i < m->n_devices; i++)
                 manager_bind_forget(m, m->devices[i]);
@@ -418,6 +421,9 @@ int manager_start(Manager *m) {
                  m->n_devices - manager_count_vfs(m) == 1 ? "" : "s", manager_count_vfs(m),
                  manager_count_vfs(m) == 1 ? "" : "s");
 
+        /* The peer link: without it this host still binds and answers, and says why. */
+        (void)manager_peer_start(m, NULL);
+
         /* Only now may clients find us: the registry is complete. */
         r = manager_bus_request_name(m);
         if (r < 0)
@@ -493,10 +499,18 @@ int manager_reload(Manager *m, char **ret_error) {
                 free(c.runtime_directory);
                 c.runtime_directory = TAKE_PTR(m->config.runtime_directory);
         }
+        if (c.peer.port != m->config.peer.port ||
+            !streq(c.peer.listen_address, m->config.peer.listen_address)) {
+                log_warning("The peer port changes only at the next start.");
+                c.peer.port = m->config.peer.port;
+                free(c.peer.listen_address);
+                c.peer.listen_address = TAKE_PTR(m->config.peer.listen_address);
+        }
         config_done(&m->config);
         m->config = c;
         c = (Config){};
         log_set_max_level(m->config.log_level);
+        (void)manager_peer_reload(m, NULL);
         log_info("Reloaded %s: binding policy %s.", m->config_path,
                  bind_policy_to_string(m->config.binding.policy));
 
@@ -538,6 +552,7 @@ void manager_stop(Manager *m) {
         (void)sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
         manager_changed(m, MANAGER_PROP_STATE);
         m->libvirt_scan = libvirt_scan_free(m->libvirt_scan);
+        manager_peer_stop(m);
         /* Queued jobs never start; running ones finish or undo, bounded by their timers. */
         for (size_t i = 0; i < m->n_devices; i++) {
                 Device *d = m->devices[i];

@@ -57,6 +57,7 @@ enum {
         MANAGER_PROP_COUNTS = 1u << 2,  /* DeviceCount, BoundCount, FailedCount, PendingJobs */
         MANAGER_PROP_PFS = 1u << 3,     /* PhysicalFunctions */
         MANAGER_PROP_LIBVIRT = 1u << 4, /* LibvirtState, LibvirtError, LibvirtManaged */
+        MANAGER_PROP_PEER = 1u << 5,    /* PeerListen, PeerError */
 };
 
 /* The counts the Manager publishes (and STATUS= tells). */
@@ -99,6 +100,11 @@ struct Manager {
         LibvirtHostdev *libvirt_hostdevs;
         size_t n_libvirt_hostdevs;
         bool policy_after_scan; /* apply the policy to every VF when the scan ends */
+
+        /* The peer link (manager-peer.c): NULL when it could not start (peer_error says why). */
+        struct PeerLink *peer_link;
+        char *peer_error;
+        struct ManagerCheck *checks; /* asked of other hosts, in flight */
 
         /* The bus layer's: the calls that wait for a job, and how it hears that a job ended. */
         BusWaiters *bind_waiters;
@@ -170,5 +176,13 @@ int manager_bus_request_name(Manager *m);
 void manager_bus_send_changed(Manager *m, unsigned manager_props);
 /* A Bind or Unbind method call on d, from either interface: the flags, the caller check, the
  * request, and the reply when the job ends. Returns as a method handler does. */
+/* manager-bus-peer.c: the peer part of the Manager interface. */
+int manager_bus_method_check(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int manager_bus_property_peer_listen(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error);
+int manager_bus_property_peer_error(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error);
 int manager_bus_bind_request(Manager *m, Device *d, BindJobType type, uint64_t flags,
                              sd_bus_message *message, sd_bus_error *error);

@@ -254,9 +254,8 @@ int peer_link_configure(PeerLink *l, const Config *c, int listen_fd, char **ret_
                         r = peer_server_listen(l->event, c->peer.listen_address, c->peer.port,
                                                on_accept, l, &l->server, &error);
                 if (r < 0)
-                        return asprintf_safe(ret_error, "peer port: %s", strna(error)) < 0
-                                       ? -ENOMEM
-                                       : r;
+                        return asprintf_safe(ret_error, "peer port: %s", strna(error)) < 0 ? -ENOMEM
+                                                                                           : r;
         } else
                 safe_close(listen_fd);
         tls_creds_unref(l->creds);
@@ -269,7 +268,7 @@ int peer_link_configure(PeerLink *l, const Config *c, int listen_fd, char **ret_
                             "\"none\")",
                             peer_server_name(l->server));
         else
-                log_info("Peer link on %s (TLS, certificates from %s)",
-                         peer_server_name(l->server), c->peer.tls_directory);
+                log_info("Peer link on %s (TLS, certificates from %s)", peer_server_name(l->server),
+                         c->peer.tls_directory);
         return 0;
 }

@@ -14,6 +14,7 @@
 #include "hisi/json-dispatch.h"
 #include "hisi/peer-message.h"
 #include "hisi/peer-wire.h"
+#include "file-util.h"
 #include "json-cleanup.h"
 #include "macro.h"
 #include "string-util.h"
@@ -32,7 +33,8 @@ static int to_text(json_object *o, char **ret) {
 
         if (!o)
                 return -ENOMEM;
-        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        s = json_object_to_json_string_ext(o,
+                                           JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!s)
                 return -ENOMEM;
         *ret = strdup(s);
@@ -47,8 +49,11 @@ static int add(json_object *o, const char *key, json_object *v) {
         return 0;
 }
 
+/* s, or JSON null (which json-c represents as a NULL object) for NULL. */
 static int add_string(json_object *o, const char *key, const char *s) {
-        return add(o, key, s ? json_object_new_string(s) : json_object_new_null());
+        if (!s)
+                return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+        return add(o, key, json_object_new_string(s));
 }
 
 static int add_uint(json_object *o, const char *key, uint64_t v) {
@@ -128,8 +133,8 @@ int hisi_peer_message_type(const char *json, size_t len, char **ret_type, char *
 
         if (!json || !ret_type || !ret_error)
                 return -EINVAL;
-        r = hisi_json_dispatch_text(json, len, "message", head_fields, HISI_JSON_ALLOW_UNKNOWN,
-                                    &h, ret_error);
+        r = hisi_json_dispatch_text(json, len, "message", head_fields, HISI_JSON_ALLOW_UNKNOWN, &h,
+                                    ret_error);
         if (r < 0) {
                 free(h.type);
                 return r == -ENOMEM ? r : -EBADMSG;
@@ -162,11 +167,12 @@ static const hisi_json_field hello_fields[] = {
           .max = HISI_PEER_NAME_MAX },
         { "version", HISI_JSON_UINT32, offsetof(hello_wire, h.version), HISI_JSON_REQUIRED,
           .min = 1, .max = VERSION_MAX },
-        { "min_version", HISI_JSON_UINT32, offsetof(hello_wire, h.min_version),
-          HISI_JSON_REQUIRED, .min = 1, .max = VERSION_MAX },
+        { "min_version", HISI_JSON_UINT32, offsetof(hello_wire, h.min_version), HISI_JSON_REQUIRED,
+          .min = 1, .max = VERSION_MAX },
         { "host", HISI_JSON_STRING, offsetof(hello_wire, h.host), HISI_JSON_REQUIRED,
           .max = HISI_PEER_NAME_MAX },
-        { "software", HISI_JSON_STRING, offsetof(hello_wire, h.software), .max = HISI_PEER_NAME_MAX },
+        { "software", HISI_JSON_STRING, offsetof(hello_wire, h.software),
+          .max = HISI_PEER_NAME_MAX },
         { "capabilities", HISI_JSON_CUSTOM, offsetof(hello_wire, h.capabilities),
           .dispatch = dispatch_strv },
         {},
@@ -298,10 +304,8 @@ static const hisi_json_field stream_fields[] = {
 
 /* The members of a device that can be unknown, by the compatibility field they carry. */
 static const char *const unknown_names[_HISI_COMPAT_FIELD_MAX] = {
-        [HISI_COMPAT_QP_NUM] = "qp_num",
-        [HISI_COMPAT_QUEUE_ISOLATION] = "que_iso_cfg",
-        [HISI_COMPAT_STREAM_VERSION] = "stream",
-        [HISI_COMPAT_MIG_FLAGS] = "migration_flags",
+        [HISI_COMPAT_QP_NUM] = "qp_num",         [HISI_COMPAT_QUEUE_ISOLATION] = "que_iso_cfg",
+        [HISI_COMPAT_STREAM_VERSION] = "stream", [HISI_COMPAT_MIG_FLAGS] = "migration_flags",
         [HISI_COMPAT_STATE_SIZE] = "state_size",
 };
 
@@ -342,8 +346,8 @@ static json_object *unknown_to_json(unsigned unknown) {
 }
 
 static const hisi_json_field check_device_fields[] = {
-        { "source", HISI_JSON_STRING, offsetof(hisi_peer_check_device, source),
-          HISI_JSON_REQUIRED, .max = HISI_PCI_ADDRESS_MAX },
+        { "source", HISI_JSON_STRING, offsetof(hisi_peer_check_device, source), HISI_JSON_REQUIRED,
+          .max = HISI_PCI_ADDRESS_MAX },
         { "to", HISI_JSON_STRING, offsetof(hisi_peer_check_device, to), HISI_JSON_NULLABLE,
           .max = HISI_PCI_ADDRESS_MAX },
         { "kind", HISI_JSON_ENUM, offsetof(hisi_peer_check_device, desc.kind), HISI_JSON_REQUIRED,
@@ -487,8 +491,8 @@ void hisi_peer_check_done(hisi_peer_check *c) {
 /* ---- check-reply ---- */
 
 static const hisi_json_field check_result_fields[] = {
-        { "source", HISI_JSON_STRING, offsetof(hisi_peer_check_result, source),
-          HISI_JSON_REQUIRED, .max = HISI_PCI_ADDRESS_MAX },
+        { "source", HISI_JSON_STRING, offsetof(hisi_peer_check_result, source), HISI_JSON_REQUIRED,
+          .max = HISI_PCI_ADDRESS_MAX },
         { "destination", HISI_JSON_STRING, offsetof(hisi_peer_check_result, destination),
           HISI_JSON_REQUIRED | HISI_JSON_NULLABLE, .max = HISI_PCI_ADDRESS_MAX },
         { "accepted", HISI_JSON_BOOL, offsetof(hisi_peer_check_result, accepted),
@@ -506,8 +510,7 @@ static void check_result_done(void *p) {
         strv_free(r->reasons);
 }
 
-static int dispatch_check_results(const hisi_json_value *v, const hisi_json_field *f,
-                                  void *base) {
+static int dispatch_check_results(const hisi_json_value *v, const hisi_json_field *f, void *base) {
         hisi_peer_check_reply *c = base;
 
         return dispatch_array(v, check_result_fields, sizeof(hisi_peer_check_result),

@@ -29,6 +29,8 @@
 #define ACCMIG_ERROR_BIND_FAILED        ACCMIG_ERROR_PREFIX "BindFailed"
 #define ACCMIG_ERROR_INVALID_CONFIG     ACCMIG_ERROR_PREFIX "InvalidConfig"
 #define ACCMIG_ERROR_SHUTTING_DOWN      ACCMIG_ERROR_PREFIX "ShuttingDown"
+#define ACCMIG_ERROR_NOT_BOUND          ACCMIG_ERROR_PREFIX "NotBound"
+#define ACCMIG_ERROR_PEER_FAILED        ACCMIG_ERROR_PREFIX "PeerFailed"
 
 /* Flags of BindDevice/UnbindDevice/Bind/Unbind. */
 #define ACCMIG_BIND_FORCE     (UINT64_C(1) << 0) /* bind even what the policy's checks would refuse */

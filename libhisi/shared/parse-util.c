@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <string.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -82,5 +83,46 @@ int safe_atoi(const char *s, int *ret) {
                 return -ERANGE;
         if (ret)
                 *ret = neg ? (int)(-(int64_t)v) : (int)v;
+        return 0;
+}
+
+int parse_host_port(const char *s, char **ret_host, uint16_t *ret_port) {
+        const char *host = s, *end, *colon;
+        uint16_t port = 0;
+        char *h;
+
+        if (!s || !*s || !ret_host || !ret_port)
+                return -EINVAL;
+        if (*s == '[') {
+                host = s + 1;
+                end = strchr(host, ']');
+                if (!end || end == host)
+                        return -EINVAL;
+                if (end[1] == ':') {
+                        if (safe_atou16(end + 2, &port) < 0 || port == 0 || !isdigit(end[2]))
+                                return -EINVAL;
+                } else if (end[1] != 0)
+                        return -EINVAL;
+        } else {
+                colon = strchr(s, ':');
+                if (colon && strchr(colon + 1, ':'))
+                        end = s + strlen(s); /* a bare IPv6 literal: no port */
+                else if (colon) {
+                        end = colon;
+                        if (safe_atou16(colon + 1, &port) < 0 || port == 0 || !isdigit(colon[1]))
+                                return -EINVAL;
+                } else
+                        end = s + strlen(s);
+                if (end == s)
+                        return -EINVAL;
+        }
+        for (const char *p = host; p < end; p++)
+                if (isspace((unsigned char)*p) || (unsigned char)*p < 0x20)
+                        return -EINVAL;
+        h = strndup(host, (size_t)(end - host));
+        if (!h)
+                return -ENOMEM;
+        *ret_host = h;
+        *ret_port = port;
         return 0;
 }

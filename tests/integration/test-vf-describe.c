@@ -71,8 +71,9 @@ START_TEST(test_describe_profile) {
                 ck_assert_uint_eq(desc.qp_num, t->qp);
                 ck_assert_uint_eq(desc.unknown, 0);
         } else {
-                ck_assert_uint_eq(desc.unknown, HISI_COMPAT_UNKNOWN(HISI_COMPAT_QP_NUM) |
-                                                        HISI_COMPAT_UNKNOWN(HISI_COMPAT_QUEUE_ISOLATION));
+                ck_assert_uint_eq(desc.unknown,
+                                  HISI_COMPAT_UNKNOWN(HISI_COMPAT_QP_NUM) |
+                                          HISI_COMPAT_UNKNOWN(HISI_COMPAT_QUEUE_ISOLATION));
                 ck_assert_uint_eq(desc.qp_num, 0); /* unknown without stopping the VF */
                 ck_assert_uint_eq(desc.que_iso_cfg, 0);
         }

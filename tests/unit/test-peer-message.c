@@ -22,7 +22,9 @@ static void assert_says(const char *error, const char *words) {
 
 START_TEST(test_hello) {
         static char *const caps[] = { (char *)"check", (char *)"precopy", NULL };
-        hisi_peer_hello h = { .version = 3, .min_version = 1, .host = (char *)"host-a",
+        hisi_peer_hello h = { .version = 3,
+                              .min_version = 1,
+                              .host = (char *)"host-a",
                               .software = (char *)"hisi-accmigd 0.1.0",
                               .capabilities = (char **)caps };
         hisi_peer_hello back = {}, other = { .version = 2, .min_version = 2 },
@@ -70,8 +72,7 @@ START_TEST(test_hello_refused) {
         hisi_peer_hello h = {};
         _cleanup_free_ char *error = NULL;
 
-        ck_assert_int_eq(hisi_peer_hello_from_json(t->json, strlen(t->json), &h, &error),
-                         -EBADMSG);
+        ck_assert_int_eq(hisi_peer_hello_from_json(t->json, strlen(t->json), &h, &error), -EBADMSG);
         assert_says(error, t->says);
 }
 END_TEST
@@ -128,16 +129,23 @@ END_TEST
 static void fill_check(hisi_peer_check *c, hisi_peer_check_device *devs) {
         devs[0] = (hisi_peer_check_device){
                 .source = (char *)"0000:75:00.1",
-                .desc = { .kind = HISI_KIND_ZIP, .device_id = 0xa251, .qp_num = 64,
-                          .que_iso_cfg = 1, .stream = { 2, 1, 0 }, .mig_flags = 5,
+                .desc = { .kind = HISI_KIND_ZIP,
+                          .device_id = 0xa251,
+                          .qp_num = 64,
+                          .que_iso_cfg = 1,
+                          .stream = { 2, 1, 0 },
+                          .mig_flags = 5,
                           .state_size = 176 },
                 .qm_version = 0x30,
         };
         devs[1] = (hisi_peer_check_device){
                 .source = (char *)"0000:76:00.1",
                 .to = (char *)"0000:76:00.3",
-                .desc = { .kind = HISI_KIND_HPRE, .device_id = 0xa259, .stream = { 1, 0, 0 },
-                          .mig_flags = 1, .state_size = 176,
+                .desc = { .kind = HISI_KIND_HPRE,
+                          .device_id = 0xa259,
+                          .stream = { 1, 0, 0 },
+                          .mig_flags = 1,
+                          .state_size = 176,
                           .unknown = HISI_COMPAT_UNKNOWN(HISI_COMPAT_QP_NUM) |
                                      HISI_COMPAT_UNKNOWN(HISI_COMPAT_QUEUE_ISOLATION) },
         };
@@ -202,8 +210,7 @@ START_TEST(test_check_refused) {
         hisi_peer_check c = {};
         _cleanup_free_ char *error = NULL;
 
-        ck_assert_int_eq(hisi_peer_check_from_json(t->json, strlen(t->json), &c, &error),
-                         -EBADMSG);
+        ck_assert_int_eq(hisi_peer_check_from_json(t->json, strlen(t->json), &c, &error), -EBADMSG);
         assert_says(error, t->says);
 }
 END_TEST
@@ -233,9 +240,13 @@ START_TEST(test_check_reply) {
         static char *const reasons[] = { (char *)"qp count: source 64, destination 32", NULL };
         static char *const none[] = { NULL };
         hisi_peer_check_result res[2] = {
-                { .source = (char *)"0000:75:00.1", .destination = (char *)"0000:75:00.2",
-                  .accepted = true, .reasons = (char **)none },
-                { .source = (char *)"0000:76:00.1", .destination = NULL, .accepted = false,
+                { .source = (char *)"0000:75:00.1",
+                  .destination = (char *)"0000:75:00.2",
+                  .accepted = true,
+                  .reasons = (char **)none },
+                { .source = (char *)"0000:76:00.1",
+                  .destination = NULL,
+                  .accepted = false,
                   .reasons = (char **)reasons },
         };
         hisi_peer_check_reply c = { .id = 3, .devices = res, .n_devices = 2 }, back = {};

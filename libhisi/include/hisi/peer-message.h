@@ -13,6 +13,7 @@
 
 #include "hisi/compat.h"
 #include "hisi/pci-address.h"
+#include "hisi/peer-wire.h"
 
 #define HISI_PEER_PROTOCOL "hisi-accmig"
 
