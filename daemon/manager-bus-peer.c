@@ -44,8 +44,8 @@ static void strv_freep(char ***l) {
 
 /* An "as" into a NULL-terminated list of canonical VF addresses ("" kept as NULL when
  * allow_empty). Refusals name the argument. */
-static int read_addresses(sd_bus_message *message, const char *what, bool allow_empty,
-                          char ***ret, size_t *ret_n, sd_bus_error *error) {
+static int read_addresses(sd_bus_message *message, const char *what, bool allow_empty, char ***ret,
+                          size_t *ret_n, sd_bus_error *error) {
         _cleanup_(strv_freep) char **l = NULL;
         size_t n = 0;
         const char *s;
@@ -196,8 +196,8 @@ int manager_bus_method_check(sd_bus_message *message, void *userdata, sd_bus_err
         if (m->state == MANAGER_STOPPING)
                 return sd_bus_error_set(error, ACCMIG_ERROR_SHUTTING_DOWN,
                                         "The daemon is stopping.");
-        r = manager_check(m, vfs, n_vfs, to, host, port, on_check_done,
-                          sd_bus_message_ref(message), &text);
+        r = manager_check(m, vfs, n_vfs, to, host, port, on_check_done, sd_bus_message_ref(message),
+                          &text);
         if (r < 0) {
                 sd_bus_message_unref(message);
                 switch (-r) {

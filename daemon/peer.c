@@ -369,6 +369,14 @@ static void receive(Peer *p) {
 
                 if (n == -EAGAIN)
                         return;
+                if (n <= 0 && p->state == PEER_HELLO && !peer_transport_is_tls(p->transport) &&
+                    p->direction == PEER_OUTGOING) {
+                        /* A TLS server closes on our plain preamble; its log says so. */
+                        peer_close(p, -ECONNRESET,
+                                   "the peer closed the connection before its hello: it may "
+                                   "expect TLS (peer.tls.mode is \"none\" here)");
+                        return;
+                }
                 if (n < 0) {
                         peer_close(p, (int)n, error);
                         return;

@@ -42,9 +42,11 @@ int ctl_exit_code_for(const sd_bus_error *e) {
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_ACCESS_DENIED,
                                    "org.freedesktop.DBus.Error.AuthFailed"))
                 return EXIT_DENIED;
+        if (sd_bus_error_has_names(e, ACCMIG_ERROR_PEER_FAILED))
+                return EXIT_PEER;
         if (sd_bus_error_has_names(e, ACCMIG_ERROR_EXCLUDED, ACCMIG_ERROR_MANAGED_BY_LIBVIRT,
                                    ACCMIG_ERROR_HELD_BY_OTHER, ACCMIG_ERROR_BUSY,
-                                   ACCMIG_ERROR_SHUTTING_DOWN))
+                                   ACCMIG_ERROR_SHUTTING_DOWN, ACCMIG_ERROR_NOT_BOUND))
                 return EXIT_REFUSED;
         if (sd_bus_error_has_names(e, ACCMIG_ERROR_TIMEOUT, SD_BUS_ERROR_NO_REPLY,
                                    SD_BUS_ERROR_TIMEOUT))

@@ -25,10 +25,14 @@
 bool arg_json = false;
 bool arg_force = false;
 uint64_t arg_timeout_usec = 300 * 1000000ULL;
+const char *arg_to = NULL;
+char **arg_to_devices = NULL;
+size_t arg_n_to_devices = 0;
 
 static const CtlVerbGroup *const groups[] = {
         &ctl_devices_verbs,
         &ctl_bind_verbs,
+        &ctl_peer_verbs,
 };
 
 static const CtlVerb *find_verb(const char *name) {
@@ -60,19 +64,22 @@ static void help(void) {
                "  -j, --json           Print JSON\n"
                "  -f, --force          bind: even a VF the policy's checks refuse (excluded,\n"
                "                       managed by libvirt, held by another driver)\n"
-               "  -t, --timeout=SEC    How long bind and unbind may take (default 300)\n"
+               "  -t, --timeout=SEC    How long bind, unbind and check may take (default 300)\n"
+               "      --to=HOST[:PORT] check: the other host (its hisi-accmigd's peer port)\n"
+               "      --to-device=VF   check: the destination VF for the next VF, in order\n"
                "  -h, --help           Show this help\n"
                "      --version        Show the version\n"
                "\n"
                "Exit status: 0 done, 1 failed, 2 usage, 3 no such VF, 4 not permitted,\n"
-               "5 refused, 6 timed out, 7 daemon not running. See hisi-accmigctl(1).\n");
+               "5 refused, 6 timed out, 7 daemon not running, 8 would not fit (check),\n"
+               "9 other host unreachable or refused the link. See hisi-accmigctl(1).\n");
 }
 
 /* The verb's arguments as its table line says; EXIT_OK or EXIT_USAGE (said why). */
 static int check_args(const CtlVerb *verb, int argc, char **argv) {
         char a[HISI_PCI_ADDRESS_MAX];
 
-        if ((unsigned)argc != verb->n_args + 1) {
+        if (verb->more ? (unsigned)argc < verb->n_args + 1 : (unsigned)argc != verb->n_args + 1) {
                 if (verb->n_args == 0)
                         fprintf(stderr, "hisi-accmigctl: %s takes no argument\n", verb->name);
                 else if (verb->n_args == 1 && verb->vf)
@@ -82,19 +89,22 @@ static int check_args(const CtlVerb *verb, int argc, char **argv) {
                                 verb->args);
                 return EXIT_USAGE;
         }
-        if (verb->vf && hisi_pci_address_normalize(argv[1], a) < 0) {
-                fprintf(stderr,
-                        "hisi-accmigctl: %s: '%s' is not a PCI address such as "
-                        "0000:75:00.1\n",
-                        verb->name, argv[1]);
-                return EXIT_USAGE;
-        }
+        for (int i = 1; verb->vf && i < (verb->more ? argc : 2); i++)
+                if (hisi_pci_address_normalize(argv[i], a) < 0) {
+                        fprintf(stderr,
+                                "hisi-accmigctl: %s: '%s' is not a PCI address such as "
+                                "0000:75:00.1\n",
+                                verb->name, argv[i]);
+                        return EXIT_USAGE;
+                }
         return EXIT_OK;
 }
 
 static int parse_argv(int argc, char *argv[]) {
         enum {
                 ARG_VERSION = 0x100,
+                ARG_TO,
+                ARG_TO_DEVICE,
         };
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -102,6 +112,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "timeout", required_argument, NULL, 't' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "to", required_argument, NULL, ARG_TO },
+                { "to-device", required_argument, NULL, ARG_TO_DEVICE },
                 {},
         };
         int c;
@@ -135,6 +147,27 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_VERSION:
                         printf("hisi-accmigctl %s\n", HISI_VERSION);
                         return 0;
+                case ARG_TO:
+                        arg_to = optarg;
+                        break;
+                case ARG_TO_DEVICE: {
+                        char a[HISI_PCI_ADDRESS_MAX], **l;
+
+                        if (hisi_pci_address_normalize(optarg, a) < 0) {
+                                fprintf(stderr,
+                                        "hisi-accmigctl: --to-device: '%s' is not a PCI address "
+                                        "such as 0000:75:00.1\n",
+                                        optarg);
+                                return -EXIT_USAGE;
+                        }
+                        l = realloc(arg_to_devices, (arg_n_to_devices + 2) * sizeof(char *));
+                        if (!l)
+                                return -EXIT_FAILED;
+                        arg_to_devices = l;
+                        arg_to_devices[arg_n_to_devices++] = optarg;
+                        arg_to_devices[arg_n_to_devices] = NULL;
+                        break;
+                }
                 default:
                         return -EXIT_USAGE;
                 }
@@ -143,11 +176,13 @@ static int parse_argv(int argc, char *argv[]) {
 
 int main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char **to_devices = NULL;
         const CtlVerb *verb;
         int r;
 
         /* > 0: run a verb; 0: done (--help, --version); < 0: minus the exit code. */
         r = parse_argv(argc, argv);
+        to_devices = arg_to_devices; /* freed at the end */
         if (r <= 0)
                 return -r;
         if (optind >= argc) {

@@ -14,28 +14,35 @@
 /* Exit codes (hisi-accmigctl(1)). */
 enum {
         EXIT_OK = 0,
-        EXIT_FAILED = 1,      /* the daemon tried and failed (bind failed, bad config, …) */
-        EXIT_USAGE = 2,       /* a mistake on the command line */
-        EXIT_NO_DEVICE = 3,   /* no such VF on this host */
-        EXIT_DENIED = 4,      /* only root may do this */
-        EXIT_REFUSED = 5,     /* the policy's checks refused it (excluded, libvirt's, busy, …) */
-        EXIT_TIMEOUT = 6,     /* the operation did not finish in time */
-        EXIT_UNREACHABLE = 7, /* no daemon on the bus */
+        EXIT_FAILED = 1,       /* the daemon tried and failed (bind failed, bad config, …) */
+        EXIT_USAGE = 2,        /* a mistake on the command line */
+        EXIT_NO_DEVICE = 3,    /* no such VF on this host */
+        EXIT_DENIED = 4,       /* only root may do this */
+        EXIT_REFUSED = 5,      /* the policy's checks refused it (excluded, libvirt's, busy, …) */
+        EXIT_TIMEOUT = 6,      /* the operation did not finish in time */
+        EXIT_UNREACHABLE = 7,  /* no daemon on the bus */
+        EXIT_INCOMPATIBLE = 8, /* check: a VF's state would not fit on the other host */
+        EXIT_PEER = 9,         /* check: the other host could not be reached or refused us */
 };
 
 /* The options (ctl.c). */
 extern bool arg_json;
 extern bool arg_force;
 extern uint64_t arg_timeout_usec;
+extern const char *arg_to;    /* --to HOST[:PORT] */
+extern char **arg_to_devices; /* --to-device VF, in order; NULL-terminated */
+extern size_t arg_n_to_devices;
 
 typedef struct CtlVerb {
         const char *name;
         const char *args; /* its arguments for --help and the usage message: "VF", or "" */
         const char *help; /* one line for --help */
-        unsigned n_args;  /* exactly this many arguments after the verb */
-        bool vf;          /* the first argument is a VF's PCI address, checked before the call */
+        unsigned n_args;  /* exactly this many arguments after the verb (at least, when more) */
+        bool vf;          /* the first argument is a VF's PCI address, checked before the call
+                           * (every argument, when more) */
         /* argv[0] is the verb, argc is n_args + 1; an exit code. */
         int (*run)(sd_bus *bus, int argc, char **argv);
+        bool more; /* n_args or more arguments */
 } CtlVerb;
 
 typedef struct CtlVerbGroup {
@@ -46,3 +53,4 @@ typedef struct CtlVerbGroup {
 /* The groups, one file each, in the order of --help. */
 extern const CtlVerbGroup ctl_devices_verbs; /* ctl-devices.c: status, list, show */
 extern const CtlVerbGroup ctl_bind_verbs;    /* ctl-bind.c: bind, unbind, reload */
+extern const CtlVerbGroup ctl_peer_verbs;    /* ctl-peer.c: check */

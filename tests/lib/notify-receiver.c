@@ -456,6 +456,12 @@ int notify_receiver_fdstore_names(notify_receiver *r, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+void notify_receiver_fdstore_add(notify_receiver *r, int fd, const char *name) {
+        pthread_mutex_lock(&r->lock);
+        store_add(r, fd, name);
+        pthread_mutex_unlock(&r->lock);
+}
+
 void notify_receiver_fdstore_clear(notify_receiver *r) {
         pthread_mutex_lock(&r->lock);
         for (size_t i = 0; i < r->n_store; i++) {

@@ -66,6 +66,8 @@ size_t notify_receiver_fdstore_count(notify_receiver *r);
 int notify_receiver_fdstore_names(notify_receiver *r, char **ret);
 /* Close and forget every kept fd (the service stopped for good). */
 void notify_receiver_fdstore_clear(notify_receiver *r);
+/* Put fd in the store under name, as a socket unit's socket is passed (takes fd). */
+void notify_receiver_fdstore_add(notify_receiver *r, int fd, const char *name);
 
 /* The kept fds prepared for a service's start: copies numbered above where they will go. */
 typedef struct listen_fds {
