@@ -45,9 +45,8 @@ static json_object *verdicts_to_json(const char *peer, Verdict *v, size_t n, boo
 
                 json_object_object_add(d, "source", json_object_new_string(v[i].source));
                 json_object_object_add(d, "destination",
-                                       *v[i].destination
-                                               ? json_object_new_string(v[i].destination)
-                                               : NULL);
+                                       *v[i].destination ? json_object_new_string(v[i].destination)
+                                                         : NULL);
                 json_object_object_add(d, "accepted", json_object_new_boolean(v[i].accepted));
                 for (size_t k = 0; v[i].reasons && v[i].reasons[k]; k++)
                         json_object_array_add(r, json_object_new_string(v[i].reasons[k]));
@@ -151,8 +150,8 @@ static int verb_check(sd_bus *bus, int argc, char **argv) {
 
 static const CtlVerb verbs[] = {
         { "check", "VF... --to HOST[:PORT]",
-          "Would these VFs' state fit on another host? (root; nothing stops)", 1, true,
-          verb_check, .more = true },
+          "Would these VFs' state fit on another host? (root; nothing stops)", 1, true, verb_check,
+          .more = true },
 };
 
 const CtlVerbGroup ctl_peer_verbs = { verbs, ELEMENTSOF(verbs) };

@@ -52,7 +52,8 @@ static void remove_pki(void) {
 
 /* A port nobody listens on now. */
 static uint16_t free_port(void) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t len = sizeof(sa);
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -147,9 +148,9 @@ START_TEST(test_accepted) {
 
         host_start(&a, "6.16", 64, "host-a");
         host_start(&b, "6.16", 64, "host-b");
-        ck_assert_int_eq(dh_ctl(a.h, 0, &out, &err, "check", ZIP_VF, SEC_VF, HPRE_VF, "--to",
-                                b.to, NULL),
-                         0);
+        ck_assert_int_eq(
+                dh_ctl(a.h, 0, &out, &err, "check", ZIP_VF, SEC_VF, HPRE_VF, "--to", b.to, NULL),
+                0);
         assert_says(out, ZIP_VF "   0000:75:00.1   accepted");
         assert_says(out, SEC_VF "   0000:76:00.1   accepted");
         assert_says(out, HPRE_VF "   0000:77:00.1   accepted");
@@ -197,7 +198,8 @@ START_TEST(test_refused_reasons) {
         free(out);
         out = NULL;
         ck_assert_int_eq(check(&a, &old, &out, &err, SEC_VF, NULL), 8);
-        assert_says(out, "stream version: source sends V2 (1.0), destination kernel accepts only V1");
+        assert_says(out,
+                    "stream version: source sends V2 (1.0), destination kernel accepts only V1");
         host_stop(&old);
 
         sim = strdup("{\"pfs\": [{\"address\": \"0000:75:00.0\", \"kind\": \"zip\", \"vfs\": 6}]}");
@@ -213,8 +215,7 @@ END_TEST
 
 /* The daemon's log says words, at the latest within the harness's timeout. */
 static void assert_logs(host *x, const char *words) {
-        ck_assert_msg(dh_wait_log(x->h, words, NULL) == 0, "the daemon never logged \"%s\"",
-                      words);
+        ck_assert_msg(dh_wait_log(x->h, words, NULL) == 0, "the daemon never logged \"%s\"", words);
 }
 
 START_TEST(test_tls_refusals) {
@@ -248,7 +249,8 @@ START_TEST(test_tls_refusals) {
         free(err);
         err = NULL;
         ck_assert_int_eq(check(&old, &b, &out, &err, ZIP_VF, NULL), 9);
-        assert_says(err, "client certificate CN=host-old,O=hisi-accmigd test expired on 2026-01-02");
+        assert_says(err,
+                    "client certificate CN=host-old,O=hisi-accmigd test expired on 2026-01-02");
         assert_logs(&b, "expired on 2026-01-02");
         host_stop(&old);
         host_stop(&b);
@@ -276,7 +278,8 @@ END_TEST
 
 /* A connection of the test's own to x's peer port. */
 static int connect_to(host *x) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(x->port),
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_port = htons(x->port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -364,7 +367,8 @@ END_TEST
 
 START_TEST(test_socket_activation) {
         _cleanup_free_ char *out = NULL, *listening = NULL, *sim = sim_config("6.16", 64);
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         host a, b;
         int fd;
 
@@ -386,7 +390,8 @@ START_TEST(test_socket_activation) {
 END_TEST
 
 START_TEST(test_reload_keeps_good_certificates) {
-        _cleanup_free_ char *out = NULL, *config = NULL, *error = NULL, *sim = sim_config("6.16", 64);
+        _cleanup_free_ char *out = NULL, *config = NULL, *error = NULL,
+                            *sim = sim_config("6.16", 64);
         host a, b;
 
         host_start(&a, "6.16", 64, "host-a");
