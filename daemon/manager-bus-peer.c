@@ -66,7 +66,7 @@ static int read_addresses(sd_bus_message *message, const char *what, bool allow_
                 if (!nl)
                         return -ENOMEM;
                 l = nl;
-                l[n + 1] = NULL;
+                l[n] = l[n + 1] = NULL;
                 if (allow_empty && !*s) {
                         l[n++] = NULL;
                         continue;

@@ -173,6 +173,42 @@ START_TEST(test_accepted) {
                                 "76:00.2", NULL),
                          8);
         assert_says(out, "kind: source zip, destination sec");
+        /* Only root checks (it opens the VFs); malformed calls are refused by name. */
+        free(err);
+        err = NULL;
+        ck_assert_int_eq(dh_ctl(a.h, DH_NOBODY, NULL, &err, "check", ZIP_VF, "--to", b.to, NULL),
+                         4);
+        free(err);
+        err = NULL;
+        ck_assert_int_ne(dh_busctl(a.h, 0, NULL, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                                   ACCMIG_MANAGER_INTERFACE, "Check", "assa{sv}", "1", "nonsense",
+                                   b.to, "0", NULL),
+                         0);
+        assert_says(err, "vfs: \"nonsense\" is not a PCI address");
+        free(err);
+        err = NULL;
+        ck_assert_int_ne(dh_busctl(a.h, 0, NULL, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                                   ACCMIG_MANAGER_INTERFACE, "Check", "assa{sv}", "1", ZIP_VF, b.to,
+                                   "1", "speed", "s", "fast", NULL),
+                         0);
+        assert_says(err, "Unknown option \"speed\"");
+        free(err);
+        err = NULL;
+        ck_assert_int_ne(dh_busctl(a.h, 0, NULL, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                                   ACCMIG_MANAGER_INTERFACE, "Check", "assa{sv}", "1", ZIP_VF,
+                                   "host:99999", "0", NULL),
+                         0);
+        assert_says(err, "is not HOST or HOST:PORT");
+        free(err);
+        err = NULL;
+        ck_assert_int_eq(dh_ctl(a.h, 0, NULL, &err, "check", "0000:75:00.0", "--to", b.to, NULL),
+                         3);
+        assert_says(err, "is a PF");
+        /* The CLI's own usage errors. */
+        ck_assert_int_eq(dh_ctl(a.h, 0, NULL, NULL, "check", ZIP_VF, NULL), 2);
+        ck_assert_int_eq(dh_ctl(a.h, 0, NULL, NULL, "check", ZIP_VF, "--to", b.to, "--to-device",
+                                "75:00.1", "--to-device", "75:00.2", NULL),
+                         2);
         /* The source's VFs still run: nothing stopped. */
         free(out);
         out = NULL;

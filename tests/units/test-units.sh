@@ -28,6 +28,13 @@ grep -q "^ExecStart=$bin/daemon/hisi-accmigd\$" "$unit"
 echo "== systemd-analyze verify"
 systemd-analyze verify --man=no "$unit"
 
+echo "== systemd-analyze verify: the socket unit of the peer port"
+cp "$src/units/hisi-accmigd.socket" "$tmp/hisi-accmigd.socket"
+systemd-analyze verify --man=no "$tmp/hisi-accmigd.socket"
+grep -q '^FileDescriptorName=peer$' "$tmp/hisi-accmigd.socket"
+grep -q '"port": 16520' "$src/conf/hisi-accmigd.json"
+grep -q '^ListenStream=16520$' "$tmp/hisi-accmigd.socket"
+
 echo "== systemd-analyze security --offline=true --threshold=$threshold"
 if ! systemd-analyze security --offline=true --threshold="$threshold" --no-pager "$unit" \
     >"$tmp/security.txt" 2>&1; then
