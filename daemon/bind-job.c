@@ -1,45 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * One binding operation on one VF (see bind-job.h).
+ * One binding operation on one VF (see bind-job.h): libhisi's bind plan carried out from the
+ * event loop.
  *
- * The forward path, for a bind: write driver_override = hisi_acc_vfio_pci (a store: inline),
- * unbind the current driver (a child: sysfs-write.h) and wait until the link is gone, write
- * drivers_probe (a child) and wait until the link names hisi_acc_vfio_pci. An unbind clears the
- * override, unbinds, and probes so that the host driver takes the VF back. A step is checked
- * after its write returned and again on each uevent of the VF, since on a real kernel the link
- * has changed when the write returns and under an asynchronous sysfs (the simulated host) a
- * moment later.
- *
- * The undo path puts back the override the VF had and then its driver, the same way, under a
- * timer of its own (the forward timeout, at least a second), and the job's result stays the
- * forward failure with what the undo achieved appended.
+ * The plan asks for a write, a wait, or ends. A driver_override write only stores a value and is
+ * made inline; the others run a driver's code (remove, probe) and go to a child, whose end comes
+ * back as on_write_done(). After every write and on every uevent of the VF the job reads the
+ * driver link and hands it to the plan: on a real kernel the link has moved when the write
+ * returns, under an asynchronous host a moment later, and the plan takes either. The plan's
+ * deadlines are one timer; when it fires, a write still in flight is given up (its child is left
+ * to end by itself) and the plan turns to the undo or to its verdict.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "bind-job.h"
 #include "errno-name.h"
-#include "file-util.h"
+#include "hisi/bind-plan.h"
 #include "hisi/pci-address.h"
 #include "hisi/pci-bind.h"
-#include "sysfs-write.h"
+#include "string-table.h"
 #include "string-util.h"
-
-#define UNDO_MIN_USEC 1000000ULL
-#define RETAKES_MAX   2 /* a host driver that binds a new VF under our feet, taken back */
-
-typedef enum JobStep {
-        STEP_NEW,
-        STEP_RELEASE,      /* waiting for the bound driver to let the VF go */
-        STEP_PROBE,        /* waiting for the wanted driver to bind it */
-        STEP_UNDO_RELEASE, /* undo: waiting for a driver we do not want to let go */
-        STEP_UNDO_PROBE,   /* undo: waiting for the previous driver to come back */
-        STEP_DONE,
-} JobStep;
+#include "sysfs-write.h"
 
 struct BindJob {
         sd_event *event;
@@ -51,44 +37,38 @@ struct BindJob {
         bind_job_done_t done;
         void *userdata;
 
-        JobStep step;
-        char *want;          /* the driver the forward path waits for; NULL: unbound is enough */
-        char *prev_driver;   /* as the job found the VF, for the undo */
-        char *prev_override; /* likewise */
-        SysfsWrite *write;   /* a write in flight */
-        bool write_done;     /* the step's write has returned … */
-        int write_error;     /* … with this */
+        hisi_bind_plan *plan; /* once started */
+        bool finished;
+        SysfsWrite *write; /* a write in flight */
         sd_event_source *timer;
         sd_event_source *defer;
         int error;
         char *message;
-        unsigned retakes;
 };
 
-static const char *const type_names[_BIND_JOB_TYPE_MAX] = {
+static const char *const bind_job_type_table[_BIND_JOB_TYPE_MAX] = {
         [BIND_JOB_BIND] = "bind",
         [BIND_JOB_UNBIND] = "unbind",
 };
+DEFINE_STRING_TABLE_LOOKUP(bind_job_type, BindJobType);
 
-const char *bind_job_type_to_string(BindJobType t) {
-        if (t < 0 || t >= _BIND_JOB_TYPE_MAX)
-                return NULL;
-        return type_names[t];
+static hisi_bind_op type_to_op(BindJobType t) {
+        switch (t) {
+        case BIND_JOB_BIND:
+                return HISI_BIND_OP_BIND;
+        case BIND_JOB_UNBIND:
+                return HISI_BIND_OP_UNBIND;
+        case _BIND_JOB_TYPE_MAX:
+        case _BIND_JOB_TYPE_INVALID:
+                break;
+        }
+        assert(false);
+        return _HISI_BIND_OP_INVALID;
 }
 
 static const char *errname(int error) {
         const char *n = errno_to_name(error);
         return n ? n : "an unknown error";
-}
-
-/* "10 s", "1.5 s", "300 ms". */
-static void format_usec(char buf[static 32], uint64_t usec) {
-        if (usec < 1000000ULL)
-                snprintf(buf, 32, "%llu ms", (unsigned long long)(usec / 1000));
-        else if (usec % 1000000ULL == 0)
-                snprintf(buf, 32, "%llu s", (unsigned long long)(usec / 1000000ULL));
-        else
-                snprintf(buf, 32, "%.1f s", (double)usec / 1e6);
 }
 
 static void detach_write(BindJob *j) {
@@ -104,9 +84,7 @@ BindJob *bind_job_free(BindJob *j) {
         sd_event_source_disable_unref(j->timer);
         sd_event_source_disable_unref(j->defer);
         sd_event_unref(j->event);
-        free(j->want);
-        free(j->prev_driver);
-        free(j->prev_override);
+        hisi_bind_plan_free(j->plan);
         free(j->message);
         free(j);
         return NULL;
@@ -144,7 +122,7 @@ const char *bind_job_get_address(const BindJob *j) {
 }
 
 bool bind_job_is_started(const BindJob *j) {
-        return j && j->step != STEP_NEW;
+        return j && (j->plan || j->finished);
 }
 
 /* ---- Ending ---- */
@@ -154,62 +132,32 @@ static int on_defer(sd_event_source *s, void *userdata) {
 
         (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
         /* The callback may free the job. */
-        j->done(j, j->error, j->message ? j->message : "", j->userdata);
+        j->done(j, j->error, strempty(j->message), j->userdata);
         return 0;
 }
 
-/* The result, delivered from the event loop. message is taken. */
-static void finish(BindJob *j, int error, char *message) {
+/* The result, delivered from the event loop. */
+static void finish(BindJob *j, int error, const char *message) {
         int r;
 
-        if (j->step == STEP_DONE) {
-                free(message);
+        if (j->finished)
                 return;
-        }
-        j->step = STEP_DONE;
+        j->finished = true;
         detach_write(j);
         j->timer = sd_event_source_disable_unref(j->timer);
         free(j->message);
-        j->message = message;
+        j->message = message ? strdup(message) : NULL;
         j->error = error;
         r = sd_event_add_defer(j->event, &j->defer, on_defer, j);
         if (r < 0)
                 /* No way to defer: report now. Callers keep no state across their calls into the
                  * job that this would break (the manager frees the job in done). */
-                j->done(j, error, message ? message : "", j->userdata);
+                j->done(j, error, strempty(j->message), j->userdata);
 }
 
-static _printf_(3, 4) void finishf(BindJob *j, int error, const char *fmt, ...) {
-        char *m = NULL;
-        va_list ap;
+/* ---- Carrying out the plan ---- */
 
-        va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
-        va_end(ap);
-        finish(j, error, m);
-}
-
-/* ---- Steps ---- */
-
-static void advance(BindJob *j);
-
-static void on_write_done(int error, void *userdata) {
-        BindJob *j = userdata;
-
-        j->write = NULL;
-        j->write_done = true;
-        j->write_error = error;
-        advance(j);
-}
-
-static int start_write(BindJob *j, SysfsOp op) {
-        detach_write(j);
-        j->write_done = false;
-        j->write_error = 0;
-        return sysfs_write_start(j->event, j->ctx, op, j->address, on_write_done, j, &j->write);
-}
-
+static void on_write_done(int error, void *userdata);
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static int arm_timer(BindJob *j, uint64_t usec) {
@@ -218,382 +166,154 @@ static int arm_timer(BindJob *j, uint64_t usec) {
                                           j);
 }
 
-static int read_override(BindJob *j, char **ret) {
-        _cleanup_free_ char *p = NULL, *s = NULL;
-        int r;
-
-        r = hisi_ctx_pathf(j->ctx, &p, "/sys/bus/pci/devices/%s/driver_override", j->address);
-        if (r < 0)
-                return r;
-        r = read_one_line_file(p, &s);
-        if (r == -ENOENT)
-                return -EOPNOTSUPP;
-        if (r < 0)
-                return r;
-        if (s[0] == '\0' || streq(s, "(null)"))
-                s = mfree(s);
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
-static bool driver_loaded(BindJob *j, const char *driver) {
-        _cleanup_free_ char *p = NULL;
-        struct stat st;
-
-        if (hisi_ctx_pathf(j->ctx, &p, "/sys/bus/pci/drivers/%s", driver) < 0)
-                return false;
-        return stat(p, &st) >= 0 && S_ISDIR(st.st_mode);
-}
-
-/* Put the VF back as the job found it; the job's error and message stand. */
-static void undo(BindJob *j, int error, char *message) {
-        _cleanup_free_ char *cur = NULL;
-        int r;
-
-        detach_write(j);
-        free(j->message);
-        j->message = message;
-        j->error = error;
-
-        r = hisi_pci_write_override(j->ctx, j->address, j->prev_override);
-        if (r < 0) {
-                finishf(j, error, "%s; putting back its driver_override failed too (%s)",
-                        j->message ? j->message : "", errname(r));
-                return;
-        }
-        r = hisi_pci_read_driver(j->ctx, j->address, &cur);
-        if (r < 0) {
-                finishf(j, error, "%s; it went away meanwhile", j->message ? j->message : "");
-                return;
-        }
-        if (streq_ptr(cur, j->prev_driver)) {
-                if (cur)
-                        finishf(j, error, "%s; it is on %s as before", j->message ? j->message : "",
-                                cur);
-                else
-                        finishf(j, error, "%s; it is left without a driver, as before",
-                                j->message ? j->message : "");
-                return;
-        }
-        if (arm_timer(j, MAX(j->timeout_usec, UNDO_MIN_USEC)) < 0) {
-                finishf(j, error, "%s; cannot put it back (no timer)",
-                        j->message ? j->message : "");
-                return;
-        }
-        if (cur) {
-                j->step = STEP_UNDO_RELEASE;
-                r = start_write(j, SYSFS_OP_UNBIND);
-        } else {
-                j->step = STEP_UNDO_PROBE;
-                r = start_write(j, SYSFS_OP_PROBE);
-        }
-        if (r < 0)
-                finishf(j, error, "%s; cannot put it back (%s)", j->message ? j->message : "",
-                        errname(r));
-}
-
-static _printf_(3, 4) void failf(BindJob *j, int error, const char *fmt, ...) {
-        char *m = NULL;
+/* The plan could not be followed: it undoes what it did, or ends. */
+static _printf_(4, 5) void plan_fail(BindJob *j, hisi_bind_action *a, int error, const char *fmt,
+                                     ...) {
+        _cleanup_free_ char *reason = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
+        if (vasprintf(&reason, fmt, ap) < 0)
+                reason = NULL;
         va_end(ap);
-        undo(j, error, m);
+        detach_write(j);
+        if (hisi_bind_plan_fail(j->plan, error, reason ?: "out of memory", a) < 0)
+                *a = (hisi_bind_action){ .verb = HISI_BIND_DONE,
+                                         .error = error,
+                                         .message = "failed" };
 }
 
-static void succeed(BindJob *j, const char *cur) {
-        if (j->type == BIND_JOB_BIND)
-                finishf(j, 0, "bound to %s (was %s)", HISI_VFIO_DRIVER,
-                        j->prev_driver ? j->prev_driver : "unbound");
-        else
-                finishf(j, 0, "unbound from %s; now %s%s", HISI_VFIO_DRIVER,
-                        cur ? "on " : "without a driver", cur ? cur : "");
-}
-
-static void advance_forward(BindJob *j, const char *cur) {
-        switch (j->step) {
-        case STEP_RELEASE:
-                if (!cur) {
-                        if (j->type == BIND_JOB_UNBIND && !j->want) {
-                                succeed(j, NULL);
-                                return;
-                        }
-                        j->step = STEP_PROBE;
-                        if (start_write(j, SYSFS_OP_PROBE) < 0)
-                                failf(j, -EIO, "cannot start the probe of %s", j->address);
-                        return;
-                }
-                if (j->type == BIND_JOB_BIND && streq(cur, HISI_VFIO_DRIVER)) {
-                        succeed(j, cur);
-                        return;
-                }
-                if (j->write_done && j->write_error < 0) {
-                        failf(j, j->write_error, "%s refused to unbind %s (%s)", cur, j->address,
-                              errname(j->write_error));
-                        return;
-                }
-                return; /* not yet */
-        case STEP_PROBE:
-                if (cur && j->want && streq(cur, j->want)) {
-                        succeed(j, cur);
-                        return;
-                }
-                if (cur && j->type == BIND_JOB_UNBIND) {
-                        succeed(j, cur); /* off hisi_acc_vfio_pci, on whatever took it */
-                        return;
-                }
-                if (cur && j->retakes < RETAKES_MAX &&
-                    streq_ptr(cur, hisi_kind_host_driver(j->kind))) {
-                        /* The host driver's own probe of a VF that just appeared won the race
-                         * with ours (it binds a new VF by its IDs, before our override): take
-                         * it back, within the same deadline. Its driver is now what the undo
-                         * restores. */
-                        j->retakes++;
-                        free(j->prev_driver);
-                        j->prev_driver = strdup(cur);
-                        j->step = STEP_RELEASE;
-                        if (start_write(j, SYSFS_OP_UNBIND) < 0)
-                                failf(j, -EIO, "cannot start the unbind write for %s", j->address);
-                        return;
-                }
-                if (cur) {
-                        failf(j, -EBUSY, "%s bound %s instead of %s", cur, j->address,
-                              HISI_VFIO_DRIVER);
-                        return;
-                }
-                if (j->write_done && j->write_error < 0) {
-                        failf(j, j->write_error, "the probe of %s by %s failed (%s)", j->address,
-                              j->want ? j->want : "its driver", errname(j->write_error));
-                        return;
-                }
-                if (j->write_done && !j->want) {
-                        succeed(j, NULL);
-                        return;
-                }
-                return; /* not yet */
-        case STEP_NEW:
-        case STEP_UNDO_RELEASE:
-        case STEP_UNDO_PROBE:
-        case STEP_DONE:
-                break;
-        }
-}
-
-static void advance_undo(BindJob *j, const char *cur) {
-        const char *m = j->message ? j->message : "";
-
-        switch (j->step) {
-        case STEP_UNDO_RELEASE:
-                if (streq_ptr(cur, j->prev_driver)) {
-                        finishf(j, j->error, "%s; it is back on %s", m, cur ? cur : "no driver");
-                        return;
-                }
-                if (!cur) {
-                        if (!j->prev_driver) {
-                                finishf(j, j->error, "%s; it is left without a driver, as before",
-                                        m);
-                                return;
-                        }
-                        j->step = STEP_UNDO_PROBE;
-                        if (start_write(j, SYSFS_OP_PROBE) < 0)
-                                finishf(j, j->error, "%s; cannot probe it to put it back", m);
-                        return;
-                }
-                if (j->write_done && j->write_error < 0)
-                        finishf(j, j->error, "%s; it stays on %s (unbind: %s)", m, cur,
-                                errname(j->write_error));
-                return;
-        case STEP_UNDO_PROBE:
-                if (streq_ptr(cur, j->prev_driver)) {
-                        finishf(j, j->error, "%s; it is back on %s", m, cur ? cur : "no driver");
-                        return;
-                }
-                if (cur) {
-                        finishf(j, j->error, "%s; %s took it back, not %s", m, cur,
-                                j->prev_driver ? j->prev_driver : "no driver");
-                        return;
-                }
-                if (j->write_done && j->write_error < 0)
-                        finishf(j, j->error, "%s; it is left without a driver (probe: %s)", m,
-                                errname(j->write_error));
-                return;
-        case STEP_NEW:
-        case STEP_RELEASE:
-        case STEP_PROBE:
-        case STEP_DONE:
-                break;
-        }
-}
-
-static void advance(BindJob *j) {
+/* Look at the driver link and ask the plan what now; o carries the rest of what happened. */
+static void observe(BindJob *j, hisi_bind_observation *o, hisi_bind_action *a) {
         _cleanup_free_ char *cur = NULL;
         int r;
 
-        if (j->step == STEP_NEW || j->step == STEP_DONE || j->write)
-                return; /* a write in flight: its end comes back here */
         r = hisi_pci_read_driver(j->ctx, j->address, &cur);
-        if (r == -ENODEV) {
-                finishf(j, -ENODEV, "%s went away", j->address);
-                return;
+        o->read_error = MIN(r, 0);
+        o->driver = cur;
+        r = hisi_bind_plan_next(j->plan, o, a);
+        if (r < 0)
+                plan_fail(j, a, r, "the bind plan of %s refused a step (%s)", j->address,
+                          errname(r));
+}
+
+/* Carry out actions until the plan waits (for a write's child, a uevent, the timer) or ends. */
+static void perform(BindJob *j, hisi_bind_action a) {
+        for (;;) {
+                hisi_bind_observation o = {};
+                int r;
+
+                switch (a.verb) {
+                case HISI_BIND_DONE:
+                        finish(j, a.error, a.message);
+                        return;
+                case HISI_BIND_WAIT:
+                        return;
+                case HISI_BIND_WRITE:
+                        if (a.deadline_usec > 0) {
+                                r = arm_timer(j, a.deadline_usec);
+                                if (r < 0) {
+                                        plan_fail(j, &a, r, "cannot arm a timer (%s)", errname(r));
+                                        continue;
+                                }
+                        }
+                        if (a.attr == HISI_BIND_ATTR_DRIVER_OVERRIDE) {
+                                /* A store: no driver code runs, no child needed. */
+                                o.write_returned = true;
+                                o.write_error =
+                                        hisi_pci_bind_write(j->ctx, j->address, a.attr, a.value);
+                                break;
+                        }
+                        r = sysfs_write_start(j->event, j->ctx, j->address, a.attr, a.value,
+                                              on_write_done, j, &j->write);
+                        if (r < 0) {
+                                plan_fail(j, &a, r, "cannot start the %s write for %s (%s)",
+                                          hisi_bind_attr_to_string(a.attr), j->address, errname(r));
+                                continue;
+                        }
+                        return; /* its end comes back through on_write_done */
+                case _HISI_BIND_VERB_MAX:
+                case _HISI_BIND_VERB_INVALID:
+                        assert(false);
+                        return;
+                }
+                observe(j, &o, &a);
         }
-        if (r < 0) {
-                if (j->step == STEP_RELEASE || j->step == STEP_PROBE)
-                        failf(j, r, "cannot read the driver of %s (%s)", j->address, errname(r));
-                else
-                        finishf(j, j->error, "%s; cannot read its driver (%s)",
-                                j->message ? j->message : "", errname(r));
-                return;
-        }
-        if (j->step == STEP_RELEASE || j->step == STEP_PROBE)
-                advance_forward(j, cur);
-        else
-                advance_undo(j, cur);
+}
+
+static void on_write_done(int error, void *userdata) {
+        BindJob *j = userdata;
+        hisi_bind_observation o = { .write_returned = true, .write_error = error };
+        hisi_bind_action a;
+
+        j->write = NULL;
+        observe(j, &o, &a);
+        perform(j, a);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         BindJob *j = userdata;
-        _cleanup_free_ char *cur = NULL;
-        char t[32];
+        hisi_bind_observation o = { .timed_out = true };
+        hisi_bind_action a;
 
-        /* One last look: the uevent may be on its way while the link is already right. */
-        advance(j);
-        if (j->step == STEP_DONE)
-                return 0;
-        (void)hisi_pci_read_driver(j->ctx, j->address, &cur);
-        format_usec(t, j->timeout_usec);
-        switch (j->step) {
-        case STEP_RELEASE:
-                failf(j, -ETIMEDOUT, "%s did not release %s within %s", cur ? cur : "its driver",
-                      j->address, t);
-                break;
-        case STEP_PROBE:
-                failf(j, -ETIMEDOUT,
-                      "%s did not bind %s within %s (its probe failed or hangs; see the kernel "
-                      "log)",
-                      j->want ? j->want : "no driver", j->address, t);
-                break;
-        case STEP_UNDO_RELEASE:
-        case STEP_UNDO_PROBE:
-                finishf(j, j->error,
-                        "%s; putting it back on %s did not finish in time (it is on %s)",
-                        j->message ? j->message : "", j->prev_driver ? j->prev_driver : "no driver",
-                        cur ? cur : "no driver");
-                break;
-        case STEP_NEW:
-        case STEP_DONE:
-                break;
-        }
-        return 0;
-}
-
-static int start_bind(BindJob *j, char *cur) {
-        int r;
-
-        if (streq_ptr(cur, HISI_VFIO_DRIVER)) {
-                finishf(j, 0, "already bound to %s", HISI_VFIO_DRIVER);
-                return 0;
-        }
-        if (!driver_loaded(j, HISI_VFIO_DRIVER)) {
-                finishf(j, -ENOENT, "the %s driver is not loaded (modprobe %s); %s is unchanged",
-                        HISI_VFIO_DRIVER, HISI_VFIO_DRIVER, j->address);
-                return 0;
-        }
-        j->want = strdup(HISI_VFIO_DRIVER);
-        if (!j->want)
-                return -ENOMEM;
-        r = hisi_pci_write_override(j->ctx, j->address, HISI_VFIO_DRIVER);
-        if (r < 0) {
-                finishf(j, r, "cannot write driver_override of %s (%s); it is unchanged",
-                        j->address, errname(r));
-                return 0;
-        }
-        r = arm_timer(j, j->timeout_usec);
-        if (r < 0) {
-                (void)hisi_pci_write_override(j->ctx, j->address, j->prev_override);
-                return r;
-        }
-        j->step = cur ? STEP_RELEASE : STEP_PROBE;
-        r = start_write(j, cur ? SYSFS_OP_UNBIND : SYSFS_OP_PROBE);
-        if (r < 0)
-                failf(j, r, "cannot start the %s write for %s (%s)", cur ? "unbind" : "probe",
-                      j->address, errname(r));
-        return 0;
-}
-
-static int start_unbind(BindJob *j, char *cur) {
-        const char *host = hisi_kind_host_driver(j->kind);
-        int r;
-
-        if (!streq_ptr(cur, HISI_VFIO_DRIVER)) {
-                /* Not ours: drop our override if it is ours, and leave the rest. */
-                j->step = STEP_PROBE;
-                if (streq_ptr(j->prev_override, HISI_VFIO_DRIVER))
-                        (void)hisi_pci_write_override(j->ctx, j->address, NULL);
-                finishf(j, 0, "not bound to %s (%s); nothing to do", HISI_VFIO_DRIVER,
-                        cur ? cur : "no driver");
-                return 0;
-        }
-        if (host && driver_loaded(j, host)) {
-                j->want = strdup(host);
-                if (!j->want)
-                        return -ENOMEM;
-        }
-        r = hisi_pci_write_override(j->ctx, j->address, NULL);
-        if (r < 0) {
-                finishf(j, r, "cannot clear driver_override of %s (%s); it is unchanged",
-                        j->address, errname(r));
-                return 0;
-        }
-        r = arm_timer(j, j->timeout_usec);
-        if (r < 0) {
-                (void)hisi_pci_write_override(j->ctx, j->address, j->prev_override);
-                return r;
-        }
-        j->step = STEP_RELEASE;
-        r = start_write(j, SYSFS_OP_UNBIND);
-        if (r < 0)
-                failf(j, r, "cannot start the unbind write for %s (%s)", j->address, errname(r));
+        /* A write still in flight is given up: its child ends by itself. */
+        detach_write(j);
+        observe(j, &o, &a);
+        perform(j, a);
         return 0;
 }
 
 int bind_job_start(BindJob *j) {
-        _cleanup_free_ char *cur = NULL;
+        _cleanup_free_ char *cur = NULL, *override = NULL;
+        hisi_bind_facts facts = {};
+        hisi_bind_action a;
         int r;
 
-        if (!j || j->step != STEP_NEW)
+        if (!j || bind_job_is_started(j))
                 return -EINVAL;
+        /* The policy decided that the VF may be taken from whatever driver has it. */
+        r = hisi_bind_plan_new(type_to_op(j->type), j->kind, j->address,
+                               j->type == BIND_JOB_BIND ? HISI_BIND_FORCE : 0, NULL,
+                               j->timeout_usec, &j->plan);
+        if (r < 0)
+                return r;
         r = hisi_pci_read_driver(j->ctx, j->address, &cur);
-        if (r < 0)
-                return r;
-        r = read_override(j, &j->prev_override);
-        if (r < 0)
-                return r;
-        if (cur) {
-                j->prev_driver = strdup(cur);
-                if (!j->prev_driver)
-                        return -ENOMEM;
+        if (r >= 0)
+                r = hisi_pci_read_override(j->ctx, j->address, &override);
+        if (r >= 0) {
+                facts.driver = cur;
+                facts.override = override;
+                facts.target_loaded =
+                        hisi_pci_driver_loaded(j->ctx, hisi_bind_plan_target_driver(j->plan)) > 0;
+                r = hisi_bind_plan_start(j->plan, &facts, &a);
         }
-        switch (j->type) {
-        case BIND_JOB_BIND:
-                return start_bind(j, cur);
-        case BIND_JOB_UNBIND:
-                return start_unbind(j, cur);
-        case _BIND_JOB_TYPE_MAX:
-        case _BIND_JOB_TYPE_INVALID:
-                break;
+        /* The first deadline is armed before the first write, so that failing to arm it
+         * changes nothing. */
+        if (r >= 0 && a.verb == HISI_BIND_WRITE && a.deadline_usec > 0) {
+                r = arm_timer(j, a.deadline_usec);
+                a.deadline_usec = 0;
         }
-        return -EINVAL;
+        if (r < 0) {
+                j->plan = hisi_bind_plan_free(j->plan);
+                j->timer = sd_event_source_disable_unref(j->timer);
+                return r;
+        }
+        perform(j, a);
+        return 0;
 }
 
 void bind_job_kick(BindJob *j) {
-        if (j)
-                advance(j);
+        hisi_bind_observation o = {};
+        hisi_bind_action a;
+
+        /* Not started, ended, or a write in flight (its end comes back by itself). */
+        if (!j || !j->plan || j->finished || j->write)
+                return;
+        observe(j, &o, &a);
+        perform(j, a);
 }
 
 void bind_job_abort(BindJob *j, int error, const char *message) {
-        if (!j)
-                return;
-        finishf(j, error, "%s", message ? message : "");
+        if (j)
+                finish(j, error, message);
 }

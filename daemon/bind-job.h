@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * One binding operation on one VF, driven from the event loop: bind it to hisi_acc_vfio_pci, or
- * unbind it from there back to its host driver. The kernel's sequence (driver_override, unbind,
- * drivers_probe, facts page section 4) is walked one step at a time with libhisi's step
- * functions; a step is done when the driver link says so, which the job checks after each write
- * and whenever the manager hands it a uevent of its VF (bind_job_kick()). No step sleeps: a timer
- * bounds the whole operation, and a job that fails or times out puts the VF back as it found it
- * (its override and its driver) under a timer of its own.
+ * unbind it from there back to its host driver. The sequence and its undo are libhisi's bind
+ * plan (hisi/bind-plan.h), the same one hisi_pci_bind_vfio() carries out with blocking writes;
+ * the job carries it out without ever blocking: the writes that run driver code in a child
+ * (sysfs-write.h), a look at the driver link after each write and whenever the manager hands it
+ * a uevent of its VF (bind_job_kick()), and a timer for the plan's deadlines.
  *
  * The job reports once, through its done callback, always from the event loop (never from a
  * call into the job), with a sentence a person can act on.
@@ -27,7 +26,9 @@ typedef enum BindJobType {
         _BIND_JOB_TYPE_INVALID = -EINVAL,
 } BindJobType;
 
-const char *bind_job_type_to_string(BindJobType t); /* "bind", "unbind" */
+/* "bind", "unbind". */
+const char *bind_job_type_to_string(BindJobType t);
+BindJobType bind_job_type_from_string(const char *s);
 
 typedef struct BindJob BindJob;
 

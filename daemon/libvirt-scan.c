@@ -2,13 +2,11 @@
 /* libvirt's managed hostdevs, asked through a helper process (see libvirt-scan.h). */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "child-run.h"
 #include "hisi/json-util.h"
 #include "libvirt-scan.h"
 
@@ -21,15 +19,7 @@
 #define DOMAIN_NAME_MAX 1024
 
 struct LibvirtScan {
-        sd_event_source *child;
-        sd_event_source *io;
-        sd_event_source *timer;
-        pid_t pid;
-        int fd;
-        char *output;
-        size_t n_output;
-        bool eof, exited;
-        int status; /* the helper's exit status, or -1 when it was killed */
+        ChildRun *run;
         libvirt_scan_done_t done;
         void *userdata;
 };
@@ -147,104 +137,63 @@ const char *libvirt_scan_helper_path(void) {
         return e && e[0] == '/' ? e : HISI_LIBEXECDIR "/hisi-accmigd-libvirt";
 }
 
-static void scan_report(LibvirtScan *s, int error, const char *message, LibvirtHostdev *h,
-                        size_t n) {
-        libvirt_scan_done_t done = s->done;
-
-        s->done = NULL;
-        s->timer = sd_event_source_disable_unref(s->timer);
-        s->io = sd_event_source_disable_unref(s->io);
-        if (done)
-                done(error, message, h, n, s->userdata);
-        else
-                libvirt_hostdevs_free(h, n);
-}
-
-/* Both the end of the output and the helper's exit are in: decode. */
-static void scan_complete(LibvirtScan *s) {
+/* The helper has ended (and is reaped): decode what it said. */
+static void on_helper_done(ChildRun *c, const ChildRunResult *result, void *userdata) {
         _cleanup_free_ char *error = NULL, *m = NULL;
+        LibvirtScan *s = userdata;
+        libvirt_scan_done_t done = s->done;
         LibvirtHostdev *h = NULL;
         size_t n = 0;
         int r;
 
-        if (!s->eof || !s->exited || !s->done)
+        /* done may free the scan (and with it the ChildRun and result): nothing is used after
+         * it. */
+        switch (result->error) {
+        case 0:
+                break;
+        case -ETIMEDOUT:
+                done(-ETIMEDOUT, "libvirt did not answer in time", NULL, 0, s->userdata);
                 return;
-        r = libvirt_scan_parse(s->output, s->n_output, &h, &n, &error);
-        if (r >= 0 && s->status == 0) {
-                scan_report(s, 0, NULL, h, n);
+        case -EFBIG:
+                done(-EFBIG, "the helper's output is too large", NULL, 0, s->userdata);
+                return;
+        default:
+                done(result->error, "out of memory", NULL, 0, s->userdata);
+                return;
+        }
+
+        r = libvirt_scan_parse(result->output, result->n_output, &h, &n, &error);
+        if (r >= 0 && result->status == 0) {
+                done(0, NULL, h, n, s->userdata);
                 return;
         }
         if (r >= 0)
                 libvirt_hostdevs_free(h, n);
-        if (s->status == 127)
+        if (result->status == 127)
                 r = asprintf(&m, "cannot run %s", libvirt_scan_helper_path());
-        else if (error && s->n_output > 0)
+        else if (error && result->n_output > 0)
                 r = asprintf(&m, "%s", error);
         else
                 r = asprintf(&m, "%s failed (exit status %d)", libvirt_scan_helper_path(),
-                             s->status);
+                             result->status);
         if (r < 0)
                 m = NULL;
-        scan_report(s, -EIO, m ? m : "the libvirt helper failed", NULL, 0);
-}
-
-static int on_output(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
-        LibvirtScan *s = userdata;
-        char buf[4096];
-        ssize_t k;
-
-        k = read(fd, buf, sizeof(buf));
-        if (k < 0 && (errno == EAGAIN || errno == EINTR))
-                return 0;
-        if (k <= 0) {
-                s->eof = true;
-                s->io = sd_event_source_disable_unref(s->io);
-                scan_complete(s);
-                return 0;
-        }
-        if (s->n_output + (size_t)k > OUTPUT_MAX) {
-                (void)kill(s->pid, SIGKILL);
-                scan_report(s, -EFBIG, "the helper's output is too large", NULL, 0);
-                return 0;
-        }
-        {
-                char *p = realloc(s->output, s->n_output + (size_t)k + 1);
-                if (!p) {
-                        scan_report(s, -ENOMEM, "out of memory", NULL, 0);
-                        return 0;
-                }
-                s->output = p;
-        }
-        memcpy(s->output + s->n_output, buf, (size_t)k);
-        s->n_output += (size_t)k;
-        s->output[s->n_output] = '\0';
-        return 0;
-}
-
-static int on_helper_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
-        LibvirtScan *s = userdata;
-
-        s->exited = true;
-        s->pid = 0;
-        s->status = si->si_code == CLD_EXITED ? si->si_status : -1;
-        scan_complete(s);
-        return 0;
-}
-
-static int on_timeout(sd_event_source *src, uint64_t usec, void *userdata) {
-        LibvirtScan *s = userdata;
-
-        if (s->pid > 0)
-                (void)kill(s->pid, SIGKILL);
-        scan_report(s, -ETIMEDOUT, "libvirt did not answer in time", NULL, 0);
-        return 0;
+        done(-EIO, m ?: "the libvirt helper failed", NULL, 0, s->userdata);
 }
 
 int libvirt_scan_start(sd_event *event, const char *uri, uint64_t timeout_usec,
                        libvirt_scan_done_t done, void *userdata, LibvirtScan **ret) {
         _cleanup_(libvirt_scan_freep) LibvirtScan *s = NULL;
         const char *helper = libvirt_scan_helper_path();
-        int pipefd[2], r;
+        char *argv[] = { (char *)"hisi-accmigd-libvirt", (char *)"--uri", (char *)uri, NULL };
+        ChildRunOptions o = {
+                .path = helper,
+                .argv = argv,
+                .capture_max = OUTPUT_MAX,
+                .stderr_to_null = true,
+                .timeout_usec = timeout_usec,
+        };
+        int r;
 
         if (!event || !uri || !done || !ret)
                 return -EINVAL;
@@ -253,37 +202,7 @@ int libvirt_scan_start(sd_event *event, const char *uri, uint64_t timeout_usec,
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        s->fd = -EBADF;
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return negative_errno();
-        s->pid = fork();
-        if (s->pid < 0) {
-                safe_close(pipefd[0]);
-                safe_close(pipefd[1]);
-                return negative_errno();
-        }
-        if (s->pid == 0) {
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null >= 0) {
-                        (void)dup2(null, STDIN_FILENO);
-                        (void)dup2(null, STDERR_FILENO);
-                }
-                (void)dup2(pipefd[1], STDOUT_FILENO);
-                execl(helper, "hisi-accmigd-libvirt", "--uri", uri, (char *)NULL);
-                _exit(127);
-        }
-        safe_close(pipefd[1]);
-        s->fd = pipefd[0];
-        (void)fcntl(s->fd, F_SETFL, O_NONBLOCK);
-
-        r = sd_event_add_child(event, &s->child, s->pid, WEXITED, on_helper_exit, s);
-        if (r < 0)
-                return r;
-        r = sd_event_add_io(event, &s->io, s->fd, EPOLLIN, on_output, s);
-        if (r < 0)
-                return r;
-        r = sd_event_add_time_relative(event, &s->timer, CLOCK_MONOTONIC, timeout_usec, 0,
-                                       on_timeout, s);
+        r = child_run_start(event, &o, on_helper_done, s, &s->run);
         if (r < 0)
                 return r;
         s->done = done;
@@ -295,16 +214,8 @@ int libvirt_scan_start(sd_event *event, const char *uri, uint64_t timeout_usec,
 LibvirtScan *libvirt_scan_free(LibvirtScan *s) {
         if (!s)
                 return NULL;
-        s->timer = sd_event_source_disable_unref(s->timer);
-        s->io = sd_event_source_disable_unref(s->io);
-        s->child = sd_event_source_disable_unref(s->child);
-        if (s->pid > 0) {
-                /* Killed, it ends at once; reap it here, the event loop no longer watches. */
-                (void)kill(s->pid, SIGKILL);
-                (void)waitpid(s->pid, NULL, 0);
-        }
-        safe_close(s->fd);
-        free(s->output);
+        /* A helper still running is killed and reaped. */
+        child_run_free(s->run);
         free(s);
         return NULL;
 }

@@ -1,97 +1,84 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One sysfs write in a child process (see sysfs-write.h). */
+/*
+ * One sysfs write in a child process (see sysfs-write.h), on child-run.h. A detached write owns
+ * itself until its child ends: it is never killed, only no longer listened to.
+ */
 
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <string.h>
 
-#include "macro.h"
+#include "child-run.h"
+#include "hisi/pci-address.h"
 #include "hisi/pci-bind.h"
 #include "sysfs-write.h"
 
 struct SysfsWrite {
-        sd_event_source *child;
+        ChildRun *run;
+        hisi_ctx *ctx;
+        char address[HISI_PCI_ADDRESS_MAX];
+        hisi_bind_attr attr;
+        char *value;
         sysfs_write_done_t done; /* NULL once detached */
         void *userdata;
 };
 
-static const char *const op_names[_SYSFS_OP_MAX] = {
-        [SYSFS_OP_UNBIND] = "unbind",
-        [SYSFS_OP_PROBE] = "drivers_probe",
-};
-
-const char *sysfs_op_to_string(SysfsOp op) {
-        if (op < 0 || op >= _SYSFS_OP_MAX)
+static SysfsWrite *sysfs_write_free(SysfsWrite *w) {
+        if (!w)
                 return NULL;
-        return op_names[op];
-}
-
-static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
-        SysfsWrite *w = userdata;
-        int error = 0;
-
-        if (si->si_code == CLD_EXITED)
-                error = -si->si_status;
-        else
-                error = -EINTR; /* killed */
-        if (w->done)
-                w->done(error, w->userdata);
-        sd_event_source_disable_unref(w->child);
+        child_run_free(w->run);
+        free(w->value);
         free(w);
-        return 0;
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(SysfsWrite *, sysfs_write_free);
+
+/* In the child. */
+static int child_write(void *userdata) {
+        SysfsWrite *w = userdata;
+
+        return hisi_pci_bind_write(w->ctx, w->address, w->attr, w->value);
 }
 
-static _noreturn_ void child(hisi_ctx *ctx, SysfsOp op, const char *address) {
-        int r = -EINVAL;
+static void on_child_done(ChildRun *c, const ChildRunResult *result, void *userdata) {
+        SysfsWrite *w = userdata;
+        sysfs_write_done_t done = w->done;
+        void *done_userdata = w->userdata;
+        int error = child_run_result_to_errno(result);
 
-        switch (op) {
-        case SYSFS_OP_UNBIND:
-                r = hisi_pci_unbind_driver(ctx, address);
-                break;
-        case SYSFS_OP_PROBE:
-                r = hisi_pci_probe(ctx, address);
-                break;
-        case _SYSFS_OP_MAX:
-        case _SYSFS_OP_INVALID:
-                break;
-        }
-        /* An errno fits an exit status; anything odd becomes EIO. */
-        _exit(r >= 0 ? 0 : -r <= 255 ? -r : EIO);
+        sysfs_write_free(w);
+        if (done)
+                done(error, done_userdata);
 }
 
-int sysfs_write_start(sd_event *event, hisi_ctx *ctx, SysfsOp op, const char *address,
-                      sysfs_write_done_t done, void *userdata, SysfsWrite **ret) {
-        SysfsWrite *w;
-        pid_t pid;
+int sysfs_write_start(sd_event *event, hisi_ctx *ctx, const char *address, hisi_bind_attr attr,
+                      const char *value, sysfs_write_done_t done, void *userdata,
+                      SysfsWrite **ret) {
+        _cleanup_(sysfs_write_freep) SysfsWrite *w = NULL;
+        ChildRunOptions o = { .func = child_write };
         int r;
 
-        if (!event || !ctx || !address || !done || !ret || op < 0 || op >= _SYSFS_OP_MAX)
+        if (!event || !ctx || !address || !hisi_pci_address_valid(address) || !done || !ret ||
+            attr < 0 || attr >= _HISI_BIND_ATTR_MAX)
                 return -EINVAL;
-        pid = fork();
-        if (pid < 0)
-                return negative_errno();
-        if (pid == 0)
-                child(ctx, op, address);
-
-        /* Allocated after the fork, so that the child holds nothing of its own when it ends. */
         w = calloc(1, sizeof(*w));
-        if (!w) {
-                (void)waitpid(pid, NULL, 0);
+        if (!w)
                 return -ENOMEM;
+        w->ctx = ctx;
+        strcpy(w->address, address);
+        w->attr = attr;
+        if (value) {
+                w->value = strdup(value);
+                if (!w->value)
+                        return -ENOMEM;
         }
-
-        r = sd_event_add_child(event, &w->child, pid, WEXITED, on_child, w);
-        if (r < 0) {
-                /* Without a watch nobody would reap it: wait here; the write is short unless a
-                 * driver blocks, and then we have no better choice. */
-                (void)waitpid(pid, NULL, 0);
-                free(w);
+        o.func_userdata = w;
+        r = child_run_start(event, &o, on_child_done, w, &w->run);
+        if (r < 0)
                 return r;
-        }
         w->done = done;
         w->userdata = userdata;
-        *ret = w;
+        *ret = TAKE_PTR(w);
         return 0;
 }
 

@@ -1,22 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Binding a VF to hisi_acc_vfio_pci and back (see pci-bind.h), the kernel's way: driver_override,
- * unbind, drivers_probe, then wait for the driver link.
- *
- * Everything is checked before the first write, so that a refusal changes nothing. Once a write
- * has happened, any failure puts the VF back as it was: its previous driver_override (normally
- * none) and its previous driver. The undo gets its own time budget, the caller's timeout but at
- * least a second, so that a short timeout on an asynchronous host (the simulator) still leaves
- * nothing half-done; on a real kernel each step is synchronous and the undo immediate.
+ * Binding a VF to hisi_acc_vfio_pci and back (see pci-bind.h): the checks, then the bind plan
+ * (bind-plan.h) carried out with blocking writes, the driver link polled with a short backoff
+ * while the plan waits. The plan decides every write and the undo; this file only reads what
+ * the plan needs to know and makes the writes.
  */
 
-#include <fcntl.h>
+#include <assert.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "file-util.h"
+#include "hisi/bind-plan.h"
 #include "hisi/kind.h"
 #include "macro.h"
 #include "parse-util.h"
@@ -27,7 +24,6 @@
 
 #define POLL_FIRST_USEC  1000ULL
 #define POLL_MAX_USEC    50000ULL
-#define UNDO_MIN_USEC    1000000ULL
 #define OVERRIDE_MAX_LEN (HISI_ATTR_MAX - 2) /* the kernel refuses PAGE_SIZE - 1 and more */
 
 static uint64_t deadline_after(uint64_t usec) {
@@ -71,19 +67,6 @@ static int attr_missing(hisi_ctx *ctx, const char *address, int missing) {
         return r < 0 ? r : missing;
 }
 
-static int driver_loaded(hisi_ctx *ctx, const char *driver) {
-        _cleanup_free_ char *p = NULL;
-        struct stat st;
-        int r;
-
-        r = hisi_ctx_pathf(ctx, &p, "/sys/bus/pci/drivers/%s", driver);
-        if (r < 0)
-                return r;
-        if (stat(p, &st) < 0)
-                return negative_errno();
-        return S_ISDIR(st.st_mode) ? 0 : -ENOENT;
-}
-
 /* A HiSilicon accelerator VF, never a PF. */
 static int check_vf(hisi_ctx *ctx, const char *address, hisi_kind *ret_kind) {
         const char *attrs[] = { "vendor", "device" };
@@ -121,107 +104,89 @@ static int check_vf(hisi_ctx *ctx, const char *address, hisi_kind *ret_kind) {
         return 0;
 }
 
-static int has_override(hisi_ctx *ctx, const char *address) {
-        _cleanup_free_ char *p = NULL;
-        int r;
-
-        r = hisi_ctx_pathf(ctx, &p, "/sys/bus/pci/devices/%s/driver_override", address);
-        if (r < 0)
-                return r;
-        if (access(p, F_OK) < 0)
-                return errno == ENOENT ? -EOPNOTSUPP : negative_errno();
-        return 0;
-}
-
-/* The override now set, NULL when none ("(null)" in sysfs; "" or "\n" in a fake tree). */
-static int read_override(hisi_ctx *ctx, const char *address, char **ret) {
-        _cleanup_free_ char *p = NULL, *s = NULL;
-        int r;
-
-        r = hisi_ctx_pathf(ctx, &p, "/sys/bus/pci/devices/%s/driver_override", address);
-        if (r < 0)
-                return r;
-        r = read_one_line_file(p, &s);
-        if (r == -ENOENT)
-                return attr_missing(ctx, address, -EOPNOTSUPP);
-        if (r < 0)
-                return r;
-        if (s[0] == '\0' || streq(s, "(null)"))
-                s = (free(s), NULL);
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
 static int bind_driver(hisi_ctx *ctx, const char *address, const char *driver) {
         _cleanup_free_ char *p = NULL;
         int r;
 
+        if (!driver_name_valid(driver))
+                return -EINVAL;
         r = hisi_ctx_pathf(ctx, &p, "/sys/bus/pci/drivers/%s/bind", driver);
         if (r < 0)
                 return r;
-        return write_string_file(p, address);
+        r = write_string_file(p, address);
+        if (r == -ENOENT) /* no such driver (any more) */
+                return attr_missing(ctx, address, -ENOENT);
+        return r;
 }
 
-/* Poll the driver link until it names want (NULL: until unbound), with a short backoff. */
-static int wait_driver(hisi_ctx *ctx, const char *address, const char *want, uint64_t deadline) {
-        uint64_t delay = POLL_FIRST_USEC;
-
-        for (;;) {
-                _cleanup_free_ char *cur = NULL;
-                uint64_t now;
-                int r;
-
-                r = hisi_pci_read_driver(ctx, address, &cur);
-                if (r < 0)
-                        return r;
-                if (streq_ptr(cur, want))
-                        return 0;
-                now = now_usec(CLOCK_MONOTONIC);
-                if (now >= deadline)
-                        return -ETIMEDOUT;
-                sleep_usec(MIN(delay, deadline - now));
-                delay = MIN(delay * 2, POLL_MAX_USEC);
-        }
-}
-
-/* Put the VF back on driver (NULL: none) with override (NULL: none), as far as the host lets
- * us. Used to undo a half-done bind or unbind; its errors do not replace the original one. */
-static int restore(hisi_ctx *ctx, const char *address, const char *override, const char *driver,
-                   uint64_t timeout_usec) {
-        _cleanup_free_ char *cur = NULL;
-        uint64_t deadline = deadline_after(MAX(timeout_usec, UNDO_MIN_USEC));
+/*
+ * Carry out the plan with blocking writes, polling the driver link with a short backoff while
+ * the plan waits, until its verdict. The deadlines are the plan's.
+ */
+static int drive(hisi_ctx *ctx, const char *address, hisi_bind_plan *plan,
+                 const hisi_bind_facts *facts) {
+        uint64_t deadline = UINT64_MAX, delay = POLL_FIRST_USEC;
+        hisi_bind_action a;
         int r;
 
-        r = hisi_pci_write_override(ctx, address, override);
+        r = hisi_bind_plan_start(plan, facts, &a);
         if (r < 0)
                 return r;
-        r = hisi_pci_read_driver(ctx, address, &cur);
-        if (r < 0)
-                return r;
-        if (streq_ptr(cur, driver))
-                return 0;
-        if (cur) {
-                r = hisi_pci_unbind_driver(ctx, address);
-                if (r < 0)
-                        return r;
-                r = wait_driver(ctx, address, NULL, deadline);
+        for (;;) {
+                _cleanup_free_ char *cur = NULL;
+                hisi_bind_observation o = {};
+                uint64_t now;
+
+                switch (a.verb) {
+                case HISI_BIND_DONE:
+                        return a.error;
+                case HISI_BIND_WRITE:
+                        if (a.deadline_usec > 0) {
+                                deadline = deadline_after(a.deadline_usec);
+                                delay = POLL_FIRST_USEC;
+                        }
+                        o.write_returned = true;
+                        o.write_error = hisi_pci_bind_write(ctx, address, a.attr, a.value);
+                        break;
+                case HISI_BIND_WAIT:
+                        now = now_usec(CLOCK_MONOTONIC);
+                        if (now >= deadline) {
+                                o.timed_out = true;
+                                break;
+                        }
+                        sleep_usec(MIN(delay, deadline - now));
+                        delay = MIN(delay * 2, POLL_MAX_USEC);
+                        break;
+                case _HISI_BIND_VERB_MAX:
+                case _HISI_BIND_VERB_INVALID:
+                        assert(false);
+                        return -EINVAL;
+                }
+                r = hisi_pci_read_driver(ctx, address, &cur);
+                o.read_error = MIN(r, 0);
+                o.driver = cur;
+                r = hisi_bind_plan_next(plan, &o, &a);
                 if (r < 0)
                         return r;
         }
-        if (!driver)
-                return 0;
-        r = bind_driver(ctx, address, driver);
-        if (r < 0)
+}
+
+/* Whether the plan's target driver is loaded; an error only when the plan needs it. */
+static int target_loaded(hisi_ctx *ctx, const hisi_bind_plan *plan, bool required, bool *ret) {
+        int r = hisi_pci_driver_loaded(ctx, hisi_bind_plan_target_driver(plan));
+
+        if (r < 0 && required)
                 return r;
-        return wait_driver(ctx, address, driver, deadline);
+        *ret = r > 0;
+        return 0;
 }
 
 int hisi_pci_bind_vfio(hisi_ctx *ctx, const char *address, unsigned flags, uint64_t timeout_usec,
                        char **ret_prev_driver) {
-        _cleanup_free_ char *prev = NULL, *prev_override = NULL;
+        _cleanup_(hisi_bind_plan_freep) hisi_bind_plan *plan = NULL;
+        _cleanup_free_ char *cur = NULL, *override = NULL;
         char a[HISI_PCI_ADDRESS_MAX];
-        const char *host;
-        uint64_t deadline;
+        hisi_bind_facts facts = {};
         hisi_kind kind;
         int r;
 
@@ -231,63 +196,48 @@ int hisi_pci_bind_vfio(hisi_ctx *ctx, const char *address, unsigned flags, uint6
         if (r < 0)
                 return r;
 
-        /* Checks: nothing changes until all of them pass. */
+        /* What the plan needs to know; nothing changes until it starts. */
         r = check_vf(ctx, a, &kind);
         if (r < 0)
                 return r;
-        r = driver_loaded(ctx, HISI_VFIO_DRIVER);
-        if (r < 0)
-                return r == -ENOTDIR ? -ENOENT : r;
-        r = has_override(ctx, a);
+        r = hisi_bind_plan_new(HISI_BIND_OP_BIND, kind, a, flags, NULL, timeout_usec, &plan);
         if (r < 0)
                 return r;
-        r = hisi_pci_read_driver(ctx, a, &prev);
+        r = target_loaded(ctx, plan, true, &facts.target_loaded);
         if (r < 0)
                 return r;
-        if (streq_ptr(prev, HISI_VFIO_DRIVER))
-                goto done;
-        host = hisi_kind_host_driver(kind);
-        if (prev && !streq(prev, host) && !(flags & HISI_BIND_FORCE))
-                return -EBUSY;
-        r = read_override(ctx, a, &prev_override);
+        r = hisi_pci_read_override(ctx, a, &override); /* -EOPNOTSUPP: no driver_override */
         if (r < 0)
                 return r;
+        r = hisi_pci_read_driver(ctx, a, &cur);
+        if (r < 0)
+                return r;
+        facts.driver = cur;
+        facts.override = override;
 
-        /* The kernel's sequence. The unbind must have taken before the probe, or the probe
-         * would find the device still bound and leave it alone. */
-        deadline = deadline_after(timeout_usec);
-        r = hisi_pci_write_override(ctx, a, HISI_VFIO_DRIVER);
+        r = drive(ctx, a, plan, &facts);
         if (r < 0)
-                goto undo;
-        r = hisi_pci_unbind_driver(ctx, a);
-        if (r < 0)
-                goto undo;
-        r = wait_driver(ctx, a, NULL, deadline);
-        if (r < 0)
-                goto undo;
-        r = hisi_pci_probe(ctx, a);
-        if (r < 0)
-                goto undo;
-        r = wait_driver(ctx, a, HISI_VFIO_DRIVER, deadline);
-        if (r < 0)
-                goto undo;
+                return r;
+        if (ret_prev_driver) {
+                const char *prev = hisi_bind_plan_prev_driver(plan);
+                char *copy = NULL;
 
-done:
-        if (ret_prev_driver)
-                *ret_prev_driver = TAKE_PTR(prev);
+                if (prev) {
+                        copy = strdup(prev);
+                        if (!copy)
+                                return -ENOMEM;
+                }
+                *ret_prev_driver = copy;
+        }
         return 0;
-
-undo:
-        (void)restore(ctx, a, prev_override, prev, timeout_usec);
-        return r;
 }
 
 int hisi_pci_unbind_vfio(hisi_ctx *ctx, const char *address, const char *restore_driver,
                          uint64_t timeout_usec) {
-        _cleanup_free_ char *cur = NULL, *prev_override = NULL;
+        _cleanup_(hisi_bind_plan_freep) hisi_bind_plan *plan = NULL;
+        _cleanup_free_ char *cur = NULL, *override = NULL;
         char a[HISI_PCI_ADDRESS_MAX];
-        const char *want;
-        uint64_t deadline;
+        hisi_bind_facts facts = {};
         hisi_kind kind;
         int r;
 
@@ -300,57 +250,90 @@ int hisi_pci_unbind_vfio(hisi_ctx *ctx, const char *address, const char *restore
         r = check_vf(ctx, a, &kind);
         if (r < 0)
                 return r;
-        r = has_override(ctx, a);
+        r = hisi_pci_read_override(ctx, a, &override); /* -EOPNOTSUPP: no driver_override */
         if (r < 0)
                 return r;
-        if (restore_driver) {
-                r = driver_loaded(ctx, restore_driver);
-                if (r < 0)
-                        return r == -ENOTDIR ? -ENOENT : r;
-        }
+        r = hisi_bind_plan_new(HISI_BIND_OP_UNBIND, kind, a, 0, restore_driver, timeout_usec,
+                               &plan);
+        if (r < 0)
+                return r;
+        /* A restore driver must be there; the host driver only decides what the probe does. */
+        r = target_loaded(ctx, plan, restore_driver != NULL, &facts.target_loaded);
+        if (r < 0)
+                return r;
         r = hisi_pci_read_driver(ctx, a, &cur);
         if (r < 0)
                 return r;
-        r = read_override(ctx, a, &prev_override);
+        facts.driver = cur;
+        facts.override = override;
+
+        return drive(ctx, a, plan, &facts);
+}
+
+int hisi_pci_bind_write(hisi_ctx *ctx, const char *address, hisi_bind_attr attr,
+                        const char *value) {
+        char a[HISI_PCI_ADDRESS_MAX];
+        int r;
+
+        if (!ctx || !address)
+                return -EINVAL;
+        r = hisi_pci_address_normalize(address, a);
         if (r < 0)
                 return r;
-
-        if (!streq_ptr(cur, HISI_VFIO_DRIVER)) {
-                /* Not ours (any more): drop our override, if it is ours, and leave the rest. An
-                 * override naming another driver belongs to whoever set it. */
-                if (streq_ptr(prev_override, HISI_VFIO_DRIVER))
-                        return hisi_pci_write_override(ctx, a, NULL);
-                return 0;
+        switch (attr) {
+        case HISI_BIND_ATTR_DRIVER_OVERRIDE:
+                return hisi_pci_write_override(ctx, a, value);
+        case HISI_BIND_ATTR_UNBIND:
+                return hisi_pci_unbind_driver(ctx, a);
+        case HISI_BIND_ATTR_DRIVERS_PROBE:
+                return hisi_pci_probe(ctx, a);
+        case HISI_BIND_ATTR_DRIVER_BIND:
+                return bind_driver(ctx, a, value);
+        case _HISI_BIND_ATTR_MAX:
+        case _HISI_BIND_ATTR_INVALID:
+                break;
         }
+        return -EINVAL;
+}
 
-        /* Without a driver to restore, the probe binds the host driver if it is loaded. */
-        want = restore_driver;
-        if (!want && driver_loaded(ctx, hisi_kind_host_driver(kind)) >= 0)
-                want = hisi_kind_host_driver(kind);
+int hisi_pci_driver_loaded(hisi_ctx *ctx, const char *driver) {
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+        int r;
 
-        deadline = deadline_after(timeout_usec);
-        r = hisi_pci_write_override(ctx, a, NULL);
+        if (!ctx || !driver_name_valid(driver))
+                return -EINVAL;
+        r = hisi_ctx_pathf(ctx, &p, "/sys/bus/pci/drivers/%s", driver);
         if (r < 0)
-                goto undo;
-        r = hisi_pci_unbind_driver(ctx, a);
+                return r;
+        if (stat(p, &st) < 0)
+                return errno == ENOENT || errno == ENOTDIR ? 0 : negative_errno();
+        return S_ISDIR(st.st_mode);
+}
+
+int hisi_pci_read_override(hisi_ctx *ctx, const char *address, char **ret) {
+        _cleanup_free_ char *p = NULL, *s = NULL;
+        char a[HISI_PCI_ADDRESS_MAX];
+        int r;
+
+        if (!ctx || !address || !ret)
+                return -EINVAL;
+        r = hisi_pci_address_normalize(address, a);
         if (r < 0)
-                goto undo;
-        r = wait_driver(ctx, a, NULL, deadline);
+                return r;
+        r = hisi_ctx_pathf(ctx, &p, "/sys/bus/pci/devices/%s/driver_override", a);
         if (r < 0)
-                goto undo;
-        r = restore_driver ? bind_driver(ctx, a, restore_driver) : hisi_pci_probe(ctx, a);
+                return r;
+        r = read_one_line_file(p, &s);
+        if (r == -ENOENT)
+                return attr_missing(ctx, a, -EOPNOTSUPP);
         if (r < 0)
-                goto undo;
-        if (want) {
-                r = wait_driver(ctx, a, want, deadline);
-                if (r < 0)
-                        goto undo;
-        }
+                return r;
+        /* "(null)" in sysfs; "" or "\n" in a fake tree. */
+        if (s[0] == '\0' || streq(s, "(null)"))
+                s = mfree(s);
+        *ret = TAKE_PTR(s);
         return 0;
-
-undo:
-        (void)restore(ctx, a, prev_override, HISI_VFIO_DRIVER, timeout_usec);
-        return r;
 }
 
 int hisi_pci_write_override(hisi_ctx *ctx, const char *address, const char *driver) {

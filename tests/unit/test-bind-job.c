@@ -5,7 +5,9 @@
  * (tests/lib/fake-sysfs.c). The test plays udev's part: a timer hands the job a "uevent" now and
  * then, as the manager does on each uevent of the VF. Covered: a bind and an unbind that work,
  * idempotence, the vfio driver not loaded, a probe that fails (the job times out and puts the VF
- * back), a VF that goes away, and the job's refusals of bad arguments.
+ * back), an unbind of a VF not on vfio, a VF taken from another driver, a host driver that
+ * refuses the VF back (the job puts it back on vfio), a VF that goes away, and the job's
+ * refusals of bad arguments. The sequence itself is the bind plan's, tested in test-bind-plan.
  */
 
 #include <check.h>
@@ -19,10 +21,12 @@
 #include "fake-sysfs.h"
 #include "macro.h"
 #include "hisi/pci-bind.h"
+#include "test-main.h"
 
 #define PF   "0000:75:00.0"
 #define VF0  "0000:75:00.1" /* on hisi_zip */
 #define VF1  "0000:75:00.2" /* unbound */
+#define VF2  "0000:75:00.3" /* on vfio-pci, where a test adds it */
 #define VFIO "hisi_acc_vfio_pci"
 #define LONG (10 * 1000000ULL)
 
@@ -176,6 +180,74 @@ START_TEST(test_probe_fails) {
 }
 END_TEST
 
+START_TEST(test_unbind_not_ours) {
+        _cleanup_free_ char *o = NULL;
+        result r;
+
+        /* A stale override of ours goes; nothing else happens. */
+        ck_assert_int_eq(fake_sysfs_add_driver(fake, VFIO), 0);
+        ck_assert_int_eq(fake_sysfs_start_kernel(fake, NULL), 0);
+        ck_assert_int_eq(hisi_pci_write_override(ctx, VF0, VFIO), 0);
+        run(BIND_JOB_UNBIND, VF0, LONG, &r);
+        ck_assert_int_eq(r.error, 0);
+        ck_assert_str_eq(r.message, "not bound to hisi_acc_vfio_pci (hisi_zip); nothing to do");
+        free(r.message);
+        ck_assert_int_eq(hisi_pci_read_override(ctx, VF0, &o), 0);
+        ck_assert_ptr_null(o);
+        assert_driver(VF0, "hisi_zip");
+
+        run(BIND_JOB_UNBIND, VF1, LONG, &r);
+        ck_assert_int_eq(r.error, 0);
+        ck_assert_str_eq(r.message, "not bound to hisi_acc_vfio_pci (no driver); nothing to do");
+        free(r.message);
+}
+END_TEST
+
+START_TEST(test_bind_from_other_driver) {
+        result r;
+
+        /* The policy decided already: the job takes a VF from any driver. */
+        ck_assert_int_eq(fake_sysfs_add_vf(fake, PF, 2, VF2, "vfio-pci", 12), 0);
+        ck_assert_int_eq(fake_sysfs_add_driver(fake, VFIO), 0);
+        ck_assert_int_eq(fake_sysfs_start_kernel(fake, NULL), 0);
+        run(BIND_JOB_BIND, VF2, LONG, &r);
+        ck_assert_int_eq(r.error, 0);
+        ck_assert_str_eq(r.message, "bound to hisi_acc_vfio_pci (was vfio-pci)");
+        free(r.message);
+        assert_driver(VF2, VFIO);
+
+        /* Back to the host driver, which the probe finds once the override is gone. */
+        run(BIND_JOB_UNBIND, VF2, LONG, &r);
+        ck_assert_int_eq(r.error, 0);
+        ck_assert_str_eq(r.message, "unbound from hisi_acc_vfio_pci; now on hisi_zip");
+        free(r.message);
+        assert_driver(VF2, "hisi_zip");
+}
+END_TEST
+
+START_TEST(test_unbind_host_refuses) {
+        _cleanup_free_ char *o = NULL;
+        result r;
+
+        /* The host driver's probe fails: the unbind times out, and the VF goes back to vfio
+         * (its driver bound by name, in a child), override and all. */
+        ck_assert_int_eq(fake_sysfs_add_driver(fake, VFIO), 0);
+        ck_assert_int_eq(fake_sysfs_start_kernel(fake, "hisi_zip"), 0);
+        run(BIND_JOB_BIND, VF0, LONG, &r);
+        ck_assert_int_eq(r.error, 0);
+        free(r.message);
+        run(BIND_JOB_UNBIND, VF0, 300 * 1000ULL, &r);
+        ck_assert_int_eq(r.error, -ETIMEDOUT);
+        ck_assert_str_eq(r.message,
+                         "hisi_zip did not bind 0000:75:00.1 within 300 ms (its probe failed or "
+                         "hangs; see the kernel log); it is back on hisi_acc_vfio_pci");
+        free(r.message);
+        assert_driver(VF0, VFIO);
+        ck_assert_int_eq(hisi_pci_read_override(ctx, VF0, &o), 0);
+        ck_assert_str_eq(o, VFIO);
+}
+END_TEST
+
 START_TEST(test_abort) {
         _cleanup_(bind_job_freep) BindJob *j = NULL;
         result r = {};
@@ -224,7 +296,7 @@ START_TEST(test_arguments) {
 }
 END_TEST
 
-int main(void) {
+static Suite *bind_job_suite(void) {
         Suite *s = suite_create("bind-job");
         TCase *tc = tcase_create("job");
 
@@ -233,13 +305,13 @@ int main(void) {
         tcase_add_test(tc, test_bind_unbind);
         tcase_add_test(tc, test_vfio_not_loaded);
         tcase_add_test(tc, test_probe_fails);
+        tcase_add_test(tc, test_unbind_not_ours);
+        tcase_add_test(tc, test_bind_from_other_driver);
+        tcase_add_test(tc, test_unbind_host_refuses);
         tcase_add_test(tc, test_abort);
         tcase_add_test(tc, test_arguments);
         suite_add_tcase(s, tc);
-
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(bind_job_suite)

@@ -3,19 +3,27 @@
  * Unit tests for the libvirt scan (daemon/libvirt-scan.c): the helper's output is decoded
  * strictly (addresses made canonical, unknown keys and bad addresses refused, the helper's own
  * error passed on), and the real helper program answers a libvirt test-driver URI with the
- * managed hostdevs of its domains and a URI nobody serves with an error.
+ * managed hostdevs of its domains and a URI nobody serves with an error. The scan runs the
+ * helper under the event loop: its answer comes back decoded; a helper that hangs is killed at
+ * the deadline and reaped, one that cannot run, fails or says too much is reported so, and a
+ * scan stopped early leaves no process and no fd behind.
  */
 
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <systemd/sd-event.h>
 #include <unistd.h>
 
 #include "file-util.h"
 #include "libvirt-scan.h"
 #include "macro.h"
+#include "test-main.h"
 
 static int parse(const char *text, LibvirtHostdev **h, size_t *n, char **error) {
         return libvirt_scan_parse(text, strlen(text), h, n, error);
@@ -128,18 +136,225 @@ START_TEST(test_helper) {
 }
 END_TEST
 
-int main(void) {
+/* ---- The scan itself: the helper in a child under the event loop ---- */
+
+typedef struct scan_result {
+        bool done;
+        int error;
+        char *message;
+        LibvirtHostdev *hostdevs;
+        size_t n;
+} scan_result;
+
+static sd_event *event;
+static LibvirtScan *scan;
+
+static void scan_setup(void) {
+        sigset_t mask;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        ck_assert_int_eq(sigprocmask(SIG_BLOCK, &mask, NULL), 0);
+        ck_assert_int_eq(setenv(LIBVIRT_HELPER_ENV, HISI_TEST_LIBVIRT_HELPER, 1), 0);
+}
+
+static unsigned count_fds(void) {
+        DIR *d = opendir("/proc/self/fd");
+        unsigned n = 0;
+
+        ck_assert_ptr_nonnull(d);
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n;
+}
+
+/* As the manager does: the scan is freed from its own callback. */
+static void on_scan(int error, const char *message, LibvirtHostdev *hostdevs, size_t n,
+                    void *userdata) {
+        scan_result *r = userdata;
+
+        r->done = true;
+        r->error = error;
+        r->message = message ? strdup(message) : NULL;
+        r->hostdevs = hostdevs;
+        r->n = n;
+        scan = libvirt_scan_free(scan);
+        (void)sd_event_exit(event, 0);
+}
+
+static void scan_run(const char *uri, uint64_t timeout, scan_result *r) {
+        *r = (scan_result){};
+        ck_assert_int_ge(sd_event_new(&event), 0);
+        ck_assert_int_eq(libvirt_scan_start(event, uri, timeout, on_scan, r, &scan), 0);
+        ck_assert_int_ge(sd_event_loop(event), 0);
+        event = sd_event_unref(event);
+        ck_assert(r->done);
+        ck_assert_ptr_null(scan);
+}
+
+/* A stand-in for the helper: a shell script in dir. */
+static char *write_helper(const char *dir, const char *script) {
+        char *path = NULL;
+
+        ck_assert_int_ge(asprintf_safe(&path, "%s/helper", dir), 0);
+        ck_assert_int_eq(write_file(path, script, strlen(script), 0755), 0);
+        ck_assert_int_eq(setenv(LIBVIRT_HELPER_ENV, path, 1), 0);
+        return path;
+}
+
+START_TEST(test_scan) {
+        char dir[] = "/tmp/hisi-lv.XXXXXX";
+        _cleanup_free_ char *path = NULL, *uri = NULL;
+        unsigned fds = count_fds();
+        scan_result r;
+        static const char xml[] =
+                "<node>\n"
+                "  <domain type='test'><name>b</name><memory>1024</memory>"
+                "<os><type>hvm</type></os><devices>\n"
+                "    <hostdev mode='subsystem' type='pci' managed='yes'><source>"
+                "<address domain='0x0000' bus='0x75' slot='0x00' function='0x1'/></source>"
+                "</hostdev>\n"
+                "  </devices></domain>\n"
+                "</node>\n";
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_ge(asprintf_safe(&path, "%s/host.xml", dir), 0);
+        ck_assert_int_eq(write_file(path, xml, strlen(xml), 0644), 0);
+        ck_assert_int_ge(asprintf_safe(&uri, "test://%s", path), 0);
+        scan_run(uri, 30 * 1000000ULL, &r);
+        ck_assert_msg(r.error == 0, "%s", r.message);
+        ck_assert_uint_eq(r.n, 1);
+        ck_assert_str_eq(r.hostdevs[0].address, "0000:75:00.1");
+        ck_assert_str_eq(r.hostdevs[0].domain, "b");
+        libvirt_hostdevs_free(r.hostdevs, r.n);
+        free(r.message);
+        unlink(path);
+        rmdir(dir);
+
+        /* Nobody serves it: the helper's own sentence. */
+        scan_run("test:///nonexistent/host.xml", 30 * 1000000ULL, &r);
+        ck_assert_int_eq(r.error, -EIO);
+        ck_assert_ptr_nonnull(
+                strstr(r.message, "cannot connect to libvirt at test:///nonexistent"));
+        ck_assert_ptr_null(r.hostdevs);
+        free(r.message);
+        ck_assert_uint_eq(count_fds(), fds);
+}
+END_TEST
+
+START_TEST(test_scan_timeout) {
+        char dir[] = "/tmp/hisi-lv.XXXXXX";
+        _cleanup_free_ char *helper = NULL;
+        unsigned fds = count_fds();
+        scan_result r;
+
+        /* A libvirt that hangs: the helper is killed at the deadline and reaped. */
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        helper = write_helper(dir, "#!/bin/sh\nexec sleep 60\n");
+        scan_run("test:///default", 100 * 1000ULL, &r);
+        ck_assert_int_eq(r.error, -ETIMEDOUT);
+        ck_assert_str_eq(r.message, "libvirt did not answer in time");
+        free(r.message);
+        ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+        ck_assert_int_eq(errno, ECHILD);
+        ck_assert_uint_eq(count_fds(), fds);
+        unlink(helper);
+        rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_scan_failures) {
+        char dir[] = "/tmp/hisi-lv.XXXXXX";
+        _cleanup_free_ char *helper = NULL, *want = NULL;
+        scan_result r;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        /* It cannot be run. */
+        helper = write_helper(dir, "#!/nonexistent/interpreter\n");
+        ck_assert_int_ge(asprintf_safe(&want, "cannot run %s", helper), 0);
+        scan_run("test:///default", 30 * 1000000ULL, &r);
+        ck_assert_int_eq(r.error, -EIO);
+        ck_assert_str_eq(r.message, want);
+        free(r.message);
+        unlink(helper);
+        helper = mfree(helper);
+        want = mfree(want);
+
+        /* It fails with nothing to say. */
+        helper = write_helper(dir, "#!/bin/sh\nexit 3\n");
+        ck_assert_int_ge(asprintf_safe(&want, "%s failed (exit status 3)", helper), 0);
+        scan_run("test:///default", 30 * 1000000ULL, &r);
+        ck_assert_int_eq(r.error, -EIO);
+        ck_assert_str_eq(r.message, want);
+        free(r.message);
+        unlink(helper);
+        helper = mfree(helper);
+
+        /* It says too much. */
+        helper = write_helper(dir, "#!/bin/sh\nexec yes\n");
+        scan_run("test:///default", 30 * 1000000ULL, &r);
+        ck_assert_int_eq(r.error, -EFBIG);
+        ck_assert_str_eq(r.message, "the helper's output is too large");
+        free(r.message);
+        unlink(helper);
+        helper = mfree(helper);
+
+        /* Not there at all: the scan does not start. */
+        ck_assert_int_eq(setenv(LIBVIRT_HELPER_ENV, "/nonexistent/helper", 1), 0);
+        ck_assert_int_ge(sd_event_new(&event), 0);
+        ck_assert_int_eq(libvirt_scan_start(event, "test:///default", 1000, on_scan, &r, &scan),
+                         -ENOENT);
+        ck_assert_ptr_null(scan);
+        ck_assert_int_eq(libvirt_scan_start(event, NULL, 1000, on_scan, &r, &scan), -EINVAL);
+        event = sd_event_unref(event);
+        rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_scan_free) {
+        char dir[] = "/tmp/hisi-lv.XXXXXX";
+        _cleanup_free_ char *helper = NULL;
+        unsigned fds = count_fds();
+        scan_result r = {};
+
+        /* Stopped while the helper runs: killed and reaped, no callback. */
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        helper = write_helper(dir, "#!/bin/sh\nexec sleep 60\n");
+        ck_assert_int_ge(sd_event_new(&event), 0);
+        ck_assert_int_eq(
+                libvirt_scan_start(event, "test:///default", 30 * 1000000ULL, on_scan, &r, &scan),
+                0);
+        scan = libvirt_scan_free(scan);
+        ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+        ck_assert_int_eq(errno, ECHILD);
+        ck_assert_int_ge(sd_event_run(event, 0), 0);
+        ck_assert(!r.done);
+        event = sd_event_unref(event);
+        ck_assert_uint_eq(count_fds(), fds);
+        unlink(helper);
+        rmdir(dir);
+}
+END_TEST
+
+static Suite *libvirt_scan_suite(void) {
         Suite *s = suite_create("libvirt-scan");
-        TCase *tc = tcase_create("scan");
+        TCase *tc = tcase_create("parse");
 
         tcase_add_test(tc, test_parse);
         tcase_add_loop_test(tc, test_refused, 0, (int)ELEMENTSOF(bad));
         tcase_add_test(tc, test_helper);
         suite_add_tcase(s, tc);
 
-        SRunner *sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        tc = tcase_create("scan");
+        tcase_add_checked_fixture(tc, scan_setup, NULL);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_scan);
+        tcase_add_test(tc, test_scan_timeout);
+        tcase_add_test(tc, test_scan_failures);
+        tcase_add_test(tc, test_scan_free);
+        suite_add_tcase(s, tc);
+        return s;
 }
+
+TEST_MAIN(libvirt_scan_suite)

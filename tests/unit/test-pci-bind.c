@@ -17,6 +17,7 @@
 #include "hisi/pci-bind.h"
 #include "pci-core.h"
 #include "hisi/pci-device.h"
+#include "test-main.h"
 
 #define PF    "0000:75:00.0"
 #define VF0   "0000:75:00.1" /* on hisi_zip */
@@ -356,6 +357,70 @@ START_TEST(test_step_driver) {
 }
 END_TEST
 
+START_TEST(test_step_bind_write) {
+        char *o = (char *)"untouched";
+
+        /* Each write a bind plan asks for, without a kernel: the files change, nothing moves. */
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, VF0, HISI_BIND_ATTR_DRIVER_OVERRIDE, VFIO), 0);
+        assert_file("sys/bus/pci/devices/" VF0 "/driver_override", VFIO);
+        ck_assert_int_eq(hisi_pci_read_override(ctx, VF0, &o), 0);
+        ck_assert_str_eq(o, VFIO);
+        free(o);
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, VF0, HISI_BIND_ATTR_DRIVER_OVERRIDE, NULL), 0);
+        ck_assert_int_eq(hisi_pci_read_override(ctx, VF0, &o), 0);
+        ck_assert_ptr_null(o);
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, VF0, HISI_BIND_ATTR_UNBIND, NULL), 0);
+        assert_file("sys/bus/pci/drivers/hisi_zip/unbind", VF0);
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, "75:00.2", HISI_BIND_ATTR_DRIVERS_PROBE, NULL),
+                         0);
+        assert_file("sys/bus/pci/drivers_probe", VF1);
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, VF1, HISI_BIND_ATTR_DRIVER_BIND, "hisi_zip"), 0);
+        assert_file("sys/bus/pci/drivers/hisi_zip/bind", VF1);
+        assert_driver(VF1, NULL);
+
+        /* A driver that is not loaded, or not a name; no such write; bad arguments. */
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, VF1, HISI_BIND_ATTR_DRIVER_BIND, "mlx5_core"),
+                         -ENOENT);
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, VF1, HISI_BIND_ATTR_DRIVER_BIND, "../hisi_zip"),
+                         -EINVAL);
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, VF1, HISI_BIND_ATTR_DRIVER_BIND, NULL), -EINVAL);
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, VF1, _HISI_BIND_ATTR_MAX, NULL), -EINVAL);
+        ck_assert_int_eq(hisi_pci_bind_write(NULL, VF1, HISI_BIND_ATTR_UNBIND, NULL), -EINVAL);
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, "75:00", HISI_BIND_ATTR_UNBIND, NULL), -EINVAL);
+        ck_assert_int_eq(hisi_pci_bind_write(ctx, "0000:75:01.0", HISI_BIND_ATTR_UNBIND, NULL),
+                         -ENODEV);
+}
+END_TEST
+
+START_TEST(test_step_read_override) {
+        char *o = (char *)"untouched";
+
+        ck_assert_int_eq(hisi_pci_read_override(ctx, VF1, &o), 0);
+        ck_assert_ptr_null(o); /* "(null)" */
+        o = (char *)"untouched";
+        ck_assert_int_eq(hisi_pci_read_override(NULL, VF1, &o), -EINVAL);
+        ck_assert_int_eq(hisi_pci_read_override(ctx, VF1, NULL), -EINVAL);
+        ck_assert_int_eq(hisi_pci_read_override(ctx, "x", &o), -EINVAL);
+        ck_assert_int_eq(hisi_pci_read_override(ctx, "0000:75:01.0", &o), -ENODEV);
+        ck_assert_int_eq(fake_sysfs_remove_attr(fake, VF1, "driver_override"), 0);
+        ck_assert_int_eq(hisi_pci_read_override(ctx, VF1, &o), -EOPNOTSUPP);
+        ck_assert_str_eq(o, "untouched");
+}
+END_TEST
+
+START_TEST(test_step_driver_loaded) {
+        ck_assert_int_eq(hisi_pci_driver_loaded(ctx, "hisi_zip"), 1);
+        ck_assert_int_eq(hisi_pci_driver_loaded(ctx, VFIO), 0);
+        ck_assert_int_eq(fake_sysfs_add_driver(fake, VFIO), 0);
+        ck_assert_int_eq(hisi_pci_driver_loaded(ctx, VFIO), 1);
+        ck_assert_int_eq(hisi_pci_driver_loaded(ctx, "mlx5_core"), 0);
+        ck_assert_int_eq(hisi_pci_driver_loaded(ctx, "../drivers"), -EINVAL);
+        ck_assert_int_eq(hisi_pci_driver_loaded(ctx, ""), -EINVAL);
+        ck_assert_int_eq(hisi_pci_driver_loaded(ctx, NULL), -EINVAL);
+        ck_assert_int_eq(hisi_pci_driver_loaded(NULL, "hisi_zip"), -EINVAL);
+}
+END_TEST
+
 /* ---- sim/pci-core, driven directly ---- */
 
 START_TEST(test_core_override_parse) {
@@ -672,11 +737,9 @@ START_TEST(test_core_new_errors) {
 }
 END_TEST
 
-int main(void) {
+static Suite *pci_bind_suite(void) {
         Suite *s = suite_create("pci-bind");
         TCase *tc;
-        SRunner *sr;
-        int failed;
 
         tc = tcase_create("bind");
         tcase_add_checked_fixture(tc, setup, teardown);
@@ -704,6 +767,9 @@ int main(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_step_override);
         tcase_add_test(tc, test_step_driver);
+        tcase_add_test(tc, test_step_bind_write);
+        tcase_add_test(tc, test_step_read_override);
+        tcase_add_test(tc, test_step_driver_loaded);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("pci-core");
@@ -720,9 +786,7 @@ int main(void) {
         tcase_add_test(tc, test_core_refusals);
         suite_add_tcase(s, tc);
 
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return s;
 }
+
+TEST_MAIN(pci_bind_suite)
