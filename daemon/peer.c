@@ -78,6 +78,9 @@ const char *peer_dn(const Peer *p) {
 unsigned peer_version(const Peer *p) {
         return p->version;
 }
+bool peer_connected(const Peer *p) {
+        return p->direction == PEER_INCOMING || p->transport;
+}
 void *peer_userdata(const Peer *p) {
         return p->userdata;
 }

@@ -91,5 +91,6 @@ const char *peer_name(const Peer *p);      /* "host-b:16520", "[::1]:41234" */
 const char *peer_host_name(const Peer *p); /* what the peer's hello says, or NULL */
 const char *peer_dn(const Peer *p);        /* its certificate's DN, or NULL (plain) */
 unsigned peer_version(const Peer *p);      /* the protocol version agreed */
+bool peer_connected(const Peer *p);        /* the TCP connection was made (outgoing) */
 void *peer_userdata(const Peer *p);
 void peer_set_userdata(Peer *p, void *userdata);

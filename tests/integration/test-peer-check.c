@@ -173,6 +173,18 @@ START_TEST(test_accepted) {
                                 "76:00.2", NULL),
                          8);
         assert_says(out, "kind: source zip, destination sec");
+        /* By name: resolved in a child, never in the daemon's loop. */
+        {
+                char to[64];
+                snprintf(to, sizeof(to), "localhost:%u", b.port);
+                ck_assert_int_eq(dh_ctl(a.h, 0, NULL, NULL, "check", ZIP_VF, "--to", to, NULL), 0);
+                free(err);
+                err = NULL;
+                ck_assert_int_eq(dh_ctl(a.h, 0, NULL, &err, "check", ZIP_VF, "--to",
+                                        "no-such-host.invalid", NULL),
+                                 9);
+                assert_says(err, "cannot resolve no-such-host.invalid");
+        }
         /* Only root checks (it opens the VFs); malformed calls are refused by name. */
         free(err);
         err = NULL;
