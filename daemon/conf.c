@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "file-util.h"
 #include "hisi/json-dispatch.h"
+#include "strv.h"
 #include "log.h"
 #include "string-table.h"
 #include "string-util.h"
@@ -101,9 +102,7 @@ void config_done(Config *c) {
         free(c->peer.client_cert);
         free(c->peer.client_key);
         free(c->peer.ca_crl);
-        for (size_t i = 0; c->peer.allowed_dn && c->peer.allowed_dn[i]; i++)
-                free(c->peer.allowed_dn[i]);
-        free(c->peer.allowed_dn);
+        strv_free(c->peer.allowed_dn);
         *c = (Config){};
 }
 
@@ -353,47 +352,8 @@ static const hisi_json_field libvirt_fields[] = {
         {},
 };
 
-/* The longest distinguished name pattern, and how many. */
-#define DN_MAX      1024
-#define DN_LIST_MAX 256
-
-/* peer.tls.allowed_dn: distinguished names (fnmatch() patterns) allowed to connect. */
-static int dispatch_dn_list(const hisi_json_value *v, const hisi_json_field *f, void *base) {
-        char ***target = hisi_json_field_target(f, base);
-        char **l;
-        size_t n;
-        int r;
-
-        r = hisi_json_expect_array(v, 0, DN_LIST_MAX);
-        if (r < 0)
-                return r;
-        n = hisi_json_length(v);
-        l = calloc(n + 1, sizeof(char *));
-        if (!l)
-                return hisi_json_error(v, -ENOMEM, "out of memory");
-        for (size_t i = 0; i < n; i++) {
-                hisi_json_value e;
-                const char *s;
-
-                hisi_json_element(v, i, &e);
-                r = hisi_json_string(&e, DN_MAX, &s);
-                if (r >= 0 && !*s)
-                        r = hisi_json_reject(&e, "expected a distinguished name");
-                if (r >= 0 && !(l[i] = strdup(s)))
-                        r = hisi_json_error(&e, -ENOMEM, "out of memory");
-                if (r < 0) {
-                        for (size_t j = 0; j < i; j++)
-                                free(l[j]);
-                        free(l);
-                        return r;
-                }
-        }
-        for (size_t i = 0; *target && (*target)[i]; i++)
-                free((*target)[i]);
-        free(*target);
-        *target = l;
-        return 0;
-}
+/* The longest distinguished name pattern. */
+#define DN_MAX 1024
 
 static const hisi_json_field tls_fields[] = {
         { "mode", HISI_JSON_ENUM, offsetof(Config, peer.tls_mode),
@@ -410,8 +370,8 @@ static const hisi_json_field tls_fields[] = {
         { "client_key", HISI_JSON_CUSTOM, offsetof(Config, peer.client_key),
           .dispatch = dispatch_path },
         { "ca_crl", HISI_JSON_CUSTOM, offsetof(Config, peer.ca_crl), .dispatch = dispatch_path },
-        { "allowed_dn", HISI_JSON_CUSTOM, offsetof(Config, peer.allowed_dn),
-          .dispatch = dispatch_dn_list },
+        { "allowed_dn", HISI_JSON_CUSTOM, offsetof(Config, peer.allowed_dn), .max = DN_MAX,
+          .dispatch = hisi_json_dispatch_strv },
         {},
 };
 

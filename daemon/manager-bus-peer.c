@@ -20,6 +20,7 @@
 #include "parse-util.h"
 #include "peer-link.h"
 #include "string-util.h"
+#include "strv.h"
 
 int manager_bus_property_peer_listen(sd_bus *bus, const char *path, const char *interface,
                                      const char *property, sd_bus_message *reply, void *userdata,
@@ -36,17 +37,11 @@ int manager_bus_property_peer_error(sd_bus *bus, const char *path, const char *i
         return sd_bus_message_append(reply, "s", strempty(m->peer_error));
 }
 
-static void strv_freep(char ***l) {
-        for (size_t i = 0; *l && (*l)[i]; i++)
-                free((*l)[i]);
-        free(*l);
-}
-
 /* An "as" into a NULL-terminated list of canonical VF addresses ("" kept as NULL when
  * allow_empty). Refusals name the argument. */
 static int read_addresses(sd_bus_message *message, const char *what, bool allow_empty, char ***ret,
                           size_t *ret_n, sd_bus_error *error) {
-        _cleanup_(strv_freep) char **l = NULL;
+        _cleanup_strv_free_ char **l = NULL;
         size_t n = 0;
         const char *s;
         int r;
@@ -110,7 +105,7 @@ static int read_options(sd_bus_message *message, char ***ret_to, size_t *ret_n,
                 if (r < 0)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "Option to-devices must be of type as.");
-                strv_freep(ret_to);
+                *ret_to = strv_free(*ret_to);
                 r = read_addresses(message, "to-devices", true, ret_to, ret_n, error);
                 if (r < 0)
                         return r;
@@ -163,7 +158,7 @@ done:
 }
 
 int manager_bus_method_check(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_(strv_freep) char **vfs = NULL, **to = NULL;
+        _cleanup_strv_free_ char **vfs = NULL, **to = NULL;
         _cleanup_free_ char *host = NULL, *text = NULL;
         size_t n_vfs = 0, n_to = 0;
         Manager *m = userdata;

@@ -20,6 +20,7 @@
 #include "peer-link.h"
 #include "peer-server.h"
 #include "string-util.h"
+#include "strv.h"
 
 struct ManagerCheck {
         Manager *manager;
@@ -118,8 +119,7 @@ static bool is_taken(const char *address, char *const *taken, size_t n_taken) {
 
 static int add_reason(hisi_peer_check_result *ret, const char *fmt, ...) _printf_(2, 3);
 static int add_reason(hisi_peer_check_result *ret, const char *fmt, ...) {
-        size_t n = 0;
-        char **l, *s;
+        char *s;
         va_list ap;
         int r;
 
@@ -128,17 +128,7 @@ static int add_reason(hisi_peer_check_result *ret, const char *fmt, ...) {
         va_end(ap);
         if (r < 0)
                 return -ENOMEM;
-        while (ret->reasons && ret->reasons[n])
-                n++;
-        l = realloc(ret->reasons, (n + 2) * sizeof(char *));
-        if (!l) {
-                free(s);
-                return -ENOMEM;
-        }
-        l[n] = s;
-        l[n + 1] = NULL;
-        ret->reasons = l;
-        return 0;
+        return strv_consume(&ret->reasons, s);
 }
 
 /* The compatibility check's reasons, as the result's. */
@@ -150,9 +140,7 @@ static int add_verdict(hisi_peer_check_result *ret, const hisi_compat_verdict *v
 }
 
 static void clear_reasons(hisi_peer_check_result *ret) {
-        for (size_t i = 0; ret->reasons && ret->reasons[i]; i++)
-                free(ret->reasons[i]);
-        ret->reasons = mfree(ret->reasons);
+        ret->reasons = strv_free(ret->reasons);
 }
 
 /*

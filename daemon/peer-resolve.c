@@ -127,7 +127,7 @@ static void on_child(ChildRun *c, const ChildRunResult *res, void *userdata) {
         }
         if (r->error < 0)
                 (void)asprintf_safe(&r->text, "cannot resolve %s: %s", r->host,
-                                    r->error == -ETIMEDOUT ? "the resolver did not answer in time"
+                                    r->error == -ETIMEDOUT   ? "the resolver did not answer in time"
                                     : line && line[0] == '!' ? line + 1
                                                              : "no address");
         r->child = child_run_free(r->child);

@@ -225,14 +225,15 @@ int peer_transport_handshake(PeerTransport *t, char **ret_error) {
         return 1;
 }
 
-ssize_t peer_transport_read(PeerTransport *t, void *buf, size_t n, char **ret_error) {
+/* One read or write: bytes moved, 0 at the peer's orderly close (read), -EAGAIN, or an error. */
+static ssize_t transport_io(PeerTransport *t, bool write, void *buf, size_t n, char **ret_error) {
         ssize_t k;
 
         assert(t && t->handshake_done);
         if (!t->session) {
-                k = read(t->fd, buf, n);
+                k = write ? send(t->fd, buf, n, MSG_NOSIGNAL) : read(t->fd, buf, n);
                 if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-                        t->events = EPOLLIN;
+                        t->events = write ? EPOLLOUT : EPOLLIN;
                         return -EAGAIN;
                 }
                 if (k < 0)
@@ -240,7 +241,7 @@ ssize_t peer_transport_read(PeerTransport *t, void *buf, size_t n, char **ret_er
                                    strerror(errno));
                 return k;
         }
-        k = gnutls_record_recv(t->session, buf, n);
+        k = write ? gnutls_record_send(t->session, buf, n) : gnutls_record_recv(t->session, buf, n);
         if (k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED) {
                 wait_for(t);
                 return -EAGAIN;
@@ -250,27 +251,10 @@ ssize_t peer_transport_read(PeerTransport *t, void *buf, size_t n, char **ret_er
         return k;
 }
 
-ssize_t peer_transport_write(PeerTransport *t, const void *buf, size_t n, char **ret_error) {
-        ssize_t k;
+ssize_t peer_transport_read(PeerTransport *t, void *buf, size_t n, char **ret_error) {
+        return transport_io(t, false, buf, n, ret_error);
+}
 
-        assert(t && t->handshake_done);
-        if (!t->session) {
-                k = send(t->fd, buf, n, MSG_NOSIGNAL);
-                if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-                        t->events = EPOLLOUT;
-                        return -EAGAIN;
-                }
-                if (k < 0)
-                        return say(ret_error, -ECONNRESET, "the connection failed: %s",
-                                   strerror(errno));
-                return k;
-        }
-        k = gnutls_record_send(t->session, buf, n);
-        if (k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED) {
-                wait_for(t);
-                return -EAGAIN;
-        }
-        if (k < 0)
-                return tls_error(t, (int)k, ret_error);
-        return k;
+ssize_t peer_transport_write(PeerTransport *t, const void *buf, size_t n, char **ret_error) {
+        return transport_io(t, true, (void *)buf, n, ret_error);
 }

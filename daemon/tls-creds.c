@@ -15,6 +15,7 @@
 
 #include "file-util.h"
 #include "string-util.h"
+#include "strv.h"
 #include "tls-creds.h"
 
 struct TlsCreds {
@@ -24,33 +25,6 @@ struct TlsCreds {
         char *crl_path; /* NULL: no CRL */
         char **allowed_dn;
 };
-
-static char **strv_copy(char *const *l) {
-        size_t n = 0;
-        char **c;
-
-        while (l && l[n])
-                n++;
-        c = calloc(n + 1, sizeof(char *));
-        if (!c)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                c[i] = strdup(l[i]);
-                if (!c[i]) {
-                        for (size_t j = 0; j < i; j++)
-                                free(c[j]);
-                        free(c);
-                        return NULL;
-                }
-        }
-        return c;
-}
-
-static void strv_free(char **l) {
-        for (size_t i = 0; l && l[i]; i++)
-                free(l[i]);
-        free(l);
-}
 
 TlsCreds *tls_creds_ref(TlsCreds *c) {
         if (c)

@@ -10,6 +10,7 @@
 #include <json-c/json_object_iterator.h>
 
 #include "hisi/json-dispatch.h"
+#include "strv.h"
 
 /* The integer types: their width and sign, and so their whole range. */
 static const struct {
@@ -191,4 +192,36 @@ int hisi_json_dispatch_text(const char *text, size_t len, const char *origin,
         hisi_json_root(ctx, &root);
         r = hisi_json_dispatch(&root, fields, flags, base);
         return hisi_json_ctx_finish(ctx, r, ret_error);
+}
+
+int hisi_json_dispatch_strv(const hisi_json_value *v, const hisi_json_field *f, void *base) {
+        char ***target = hisi_json_field_target(f, base);
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n;
+        int r;
+
+        r = hisi_json_expect_array(v, 0, HISI_JSON_STRV_MAX);
+        if (r < 0)
+                return r;
+        n = hisi_json_length(v);
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return hisi_json_error(v, -ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+                hisi_json_value e;
+                const char *s;
+
+                hisi_json_element(v, i, &e);
+                r = hisi_json_string(&e, f->max ? f->max : SIZE_MAX, &s);
+                if (r < 0)
+                        return r;
+                if (!*s)
+                        return hisi_json_reject(&e, "expected a non-empty string");
+                l[i] = strdup(s);
+                if (!l[i])
+                        return hisi_json_error(&e, -ENOMEM, "out of memory");
+        }
+        strv_free(*target);
+        *target = TAKE_PTR(l);
+        return 0;
 }

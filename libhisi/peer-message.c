@@ -18,14 +18,9 @@
 #include "json-cleanup.h"
 #include "macro.h"
 #include "string-util.h"
+#include "strv.h"
 
 #define VERSION_MAX 65535
-
-static void strv_free(char **l) {
-        for (size_t i = 0; l && l[i]; i++)
-                free(l[i]);
-        free(l);
-}
 
 /* json-c's text of o: a new string. */
 static int to_text(json_object *o, char **ret) {
@@ -69,38 +64,6 @@ static json_object *new_strv(char *const *l) {
                         return NULL;
                 }
         return a;
-}
-
-/* A CUSTOM field: an array of strings, each at most HISI_PEER_NAME_MAX bytes, into char **. */
-static int dispatch_strv(const hisi_json_value *v, const hisi_json_field *f, void *base) {
-        char ***target = hisi_json_field_target(f, base);
-        char **l;
-        size_t n;
-        int r;
-
-        r = hisi_json_expect_array(v, 0, f->max ? f->max : 64);
-        if (r < 0)
-                return r;
-        n = hisi_json_length(v);
-        l = calloc(n + 1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                hisi_json_value e;
-                const char *s;
-
-                hisi_json_element(v, i, &e);
-                r = hisi_json_string(&e, HISI_PEER_TEXT_MAX, &s);
-                if (r >= 0 && !(l[i] = strdup(s)))
-                        r = -ENOMEM;
-                if (r < 0) {
-                        strv_free(l);
-                        return r;
-                }
-        }
-        strv_free(*target);
-        *target = l;
-        return 0;
 }
 
 /* The length of s cut to HISI_PEER_TEXT_MAX bytes without splitting a UTF-8 sequence. */
@@ -174,7 +137,7 @@ static const hisi_json_field hello_fields[] = {
         { "software", HISI_JSON_STRING, offsetof(hello_wire, h.software),
           .max = HISI_PEER_NAME_MAX },
         { "capabilities", HISI_JSON_CUSTOM, offsetof(hello_wire, h.capabilities),
-          .dispatch = dispatch_strv },
+          .max = HISI_PEER_NAME_MAX, .dispatch = hisi_json_dispatch_strv },
         {},
 };
 
@@ -227,10 +190,7 @@ void hisi_peer_hello_done(hisi_peer_hello *h) {
 }
 
 bool hisi_peer_hello_has(const hisi_peer_hello *h, const char *capability) {
-        for (size_t i = 0; h && h->capabilities && h->capabilities[i]; i++)
-                if (streq(h->capabilities[i], capability))
-                        return true;
-        return false;
+        return h && strv_contains(h->capabilities, capability);
 }
 
 int hisi_peer_version_agree(const hisi_peer_hello *a, const hisi_peer_hello *b) {
@@ -498,7 +458,7 @@ static const hisi_json_field check_result_fields[] = {
         { "accepted", HISI_JSON_BOOL, offsetof(hisi_peer_check_result, accepted),
           HISI_JSON_REQUIRED },
         { "reasons", HISI_JSON_CUSTOM, offsetof(hisi_peer_check_result, reasons),
-          HISI_JSON_REQUIRED, .max = 16, .dispatch = dispatch_strv },
+          HISI_JSON_REQUIRED, .max = HISI_PEER_TEXT_MAX, .dispatch = hisi_json_dispatch_strv },
         {},
 };
 

@@ -23,6 +23,7 @@
 #include "macro.h"
 #include "peer-server.h"
 #include "test-main.h"
+#include "test-pki.h"
 
 static char pki[] = "/tmp/test-peer-check.XXXXXX";
 
@@ -31,23 +32,13 @@ static char pki[] = "/tmp/test-peer-check.XXXXXX";
 #define HPRE_VF "0000:77:00.1"
 
 static void make_pki(void) {
-        _cleanup_free_ char *cmd = NULL;
-
-        ck_assert_ptr_nonnull(mkdtemp(pki));
-        ck_assert_int_eq(asprintf_safe(&cmd,
-                                       "sh %s/lib/make-certs.sh %s host-a host-b --expired "
-                                       "host-old --normal --other-ca host-evil --normal --name "
-                                       "other.example host-renamed",
-                                       HISI_TEST_SRCDIR, pki),
+        ck_assert_int_eq(test_pki_make(pki, "host-a host-b --expired host-old --normal --other-ca "
+                                            "host-evil --normal --name other.example host-renamed"),
                          0);
-        ck_assert_int_eq(system(cmd), 0);
 }
 
 static void remove_pki(void) {
-        _cleanup_free_ char *cmd = NULL;
-
-        if (asprintf_safe(&cmd, "rm -rf %s", pki) == 0)
-                (void)system(cmd);
+        test_pki_remove(pki);
 }
 
 /* A port nobody listens on now. */

@@ -19,27 +19,20 @@
 #include "macro.h"
 #include "peer-transport.h"
 #include "test-main.h"
+#include "test-pki.h"
 #include "tls-creds.h"
 
 static char pki[] = "/tmp/test-peer-tls.XXXXXX";
 
 static void make_pki(void) {
-        _cleanup_free_ char *cmd = NULL;
-
-        ck_assert_ptr_nonnull(mkdtemp(pki));
-        ck_assert_int_eq(asprintf_safe(&cmd,
-                                       "sh %s/lib/make-certs.sh %s host-a host-b --expired "
-                                       "host-old --normal --other-ca host-evil",
-                                       HISI_TEST_SRCDIR, pki),
-                         0);
-        ck_assert_int_eq(system(cmd), 0);
+        ck_assert_int_eq(
+                test_pki_make(pki,
+                              "host-a host-b --expired host-old --normal --other-ca host-evil"),
+                0);
 }
 
 static void remove_pki(void) {
-        _cleanup_free_ char *cmd = NULL;
-
-        if (asprintf_safe(&cmd, "rm -rf %s", pki) == 0)
-                (void)system(cmd);
+        test_pki_remove(pki);
 }
 
 /* The files of one host's directory. */

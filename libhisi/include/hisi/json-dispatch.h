@@ -95,6 +95,15 @@ static inline void *hisi_json_field_target(const hisi_json_field *f, void *base)
 int hisi_json_dispatch(const hisi_json_value *v, const hisi_json_field *fields, unsigned flags,
                        void *base);
 
+/* The most strings hisi_json_dispatch_strv() takes. */
+#define HISI_JSON_STRV_MAX 256u
+
+/*
+ * A CUSTOM dispatcher for an array of non-empty strings (each at most field->max bytes, 0: any;
+ * at most HISI_JSON_STRV_MAX of them) into a NULL-terminated char ** (the old list freed).
+ */
+int hisi_json_dispatch_strv(const hisi_json_value *v, const hisi_json_field *field, void *base);
+
 /* Parse text, whose top level must be an object, and dispatch it into base: the first error
  * (syntax, shape or a field's) comes back as one message in *ret_error. */
 int hisi_json_dispatch_text(const char *text, size_t len, const char *origin,
