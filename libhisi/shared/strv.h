@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* NULL-terminated string lists (char **), as systemd's strv: each string and the list malloc()ed. */
+/* NULL-terminated string lists (char **), as systemd's strv: each string and the list malloc()ed.
+ */
 #pragma once
 
 #include <stdbool.h>

@@ -146,6 +146,7 @@ START_TEST(test_accepted) {
         assert_says(out, SEC_VF "   0000:76:00.1   accepted");
         assert_says(out, HPRE_VF "   0000:77:00.1   accepted");
         /* Two VFs of one kind get two VFs there; --json for scripts. */
+        json = mfree(json);
         ck_assert_int_eq(dh_ctl(a.h, 0, &json, NULL, "--json", "check", ZIP_VF, "0000:75:00.2",
                                 "--to", b.to, NULL),
                          0);
@@ -153,13 +154,12 @@ START_TEST(test_accepted) {
         assert_says(json, "\"destination\":\"0000:75:00.2\"");
         assert_says(json, "\"accepted\":true");
         /* The destination VF asked for. */
-        free(out);
+        out = mfree(out);
         ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "check", ZIP_VF, "--to", b.to, "--to-device",
                                 "75:00.2", NULL),
                          0);
         assert_says(out, "0000:75:00.2   accepted");
-        free(out);
-        out = NULL;
+        out = mfree(out);
         ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "check", ZIP_VF, "--to", b.to, "--to-device",
                                 "76:00.2", NULL),
                          8);
@@ -169,41 +169,35 @@ START_TEST(test_accepted) {
                 char to[64];
                 snprintf(to, sizeof(to), "localhost:%u", b.port);
                 ck_assert_int_eq(dh_ctl(a.h, 0, NULL, NULL, "check", ZIP_VF, "--to", to, NULL), 0);
-                free(err);
-                err = NULL;
+                err = mfree(err);
                 ck_assert_int_eq(dh_ctl(a.h, 0, NULL, &err, "check", ZIP_VF, "--to",
                                         "no-such-host.invalid", NULL),
                                  9);
                 assert_says(err, "cannot resolve no-such-host.invalid");
         }
         /* Only root checks (it opens the VFs); malformed calls are refused by name. */
-        free(err);
-        err = NULL;
+        err = mfree(err);
         ck_assert_int_eq(dh_ctl(a.h, DH_NOBODY, NULL, &err, "check", ZIP_VF, "--to", b.to, NULL),
                          4);
-        free(err);
-        err = NULL;
+        err = mfree(err);
         ck_assert_int_ne(dh_busctl(a.h, 0, NULL, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
                                    ACCMIG_MANAGER_INTERFACE, "Check", "assa{sv}", "1", "nonsense",
                                    b.to, "0", NULL),
                          0);
         assert_says(err, "vfs: \"nonsense\" is not a PCI address");
-        free(err);
-        err = NULL;
+        err = mfree(err);
         ck_assert_int_ne(dh_busctl(a.h, 0, NULL, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
                                    ACCMIG_MANAGER_INTERFACE, "Check", "assa{sv}", "1", ZIP_VF, b.to,
                                    "1", "speed", "s", "fast", NULL),
                          0);
         assert_says(err, "Unknown option \"speed\"");
-        free(err);
-        err = NULL;
+        err = mfree(err);
         ck_assert_int_ne(dh_busctl(a.h, 0, NULL, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
                                    ACCMIG_MANAGER_INTERFACE, "Check", "assa{sv}", "1", ZIP_VF,
                                    "host:99999", "0", NULL),
                          0);
         assert_says(err, "is not HOST or HOST:PORT");
-        free(err);
-        err = NULL;
+        err = mfree(err);
         ck_assert_int_eq(dh_ctl(a.h, 0, NULL, &err, "check", "0000:75:00.0", "--to", b.to, NULL),
                          3);
         assert_says(err, "is a PF");
@@ -213,8 +207,7 @@ START_TEST(test_accepted) {
                                 "75:00.1", "--to-device", "75:00.2", NULL),
                          2);
         /* The source's VFs still run: nothing stopped. */
-        free(out);
-        out = NULL;
+        out = mfree(out);
         ck_assert_int_eq(dh_sim_field(a.h, ZIP_VF, "state", &out), 0);
         ck_assert_str_eq(out, "RUNNING");
         host_stop(&a);
@@ -228,14 +221,16 @@ START_TEST(test_refused_reasons) {
 
         host_start(&a, "6.16", 64, "host-a");
         host_start(&small, "6.16", 32, "host-b");
+        out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(check(&a, &small, &out, &err, ZIP_VF, NULL), 8);
         assert_says(out, "refused");
         assert_says(out, "qp count: source 64, destination 32");
         host_stop(&small);
 
         host_start(&old, "6.2", 64, "host-b");
-        free(out);
-        out = NULL;
+        out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(check(&a, &old, &out, &err, SEC_VF, NULL), 8);
         assert_says(out,
                     "stream version: source sends V2 (1.0), destination kernel accepts only V1");
@@ -243,8 +238,8 @@ START_TEST(test_refused_reasons) {
 
         sim = strdup("{\"pfs\": [{\"address\": \"0000:75:00.0\", \"kind\": \"zip\", \"vfs\": 6}]}");
         host_start_full(&zip_only, sim, "host-b", NULL, NULL, -1);
-        free(out);
-        out = NULL;
+        out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(check(&a, &zip_only, &out, &err, HPRE_VF, NULL), 8);
         assert_says(out, "no free hpre VF bound to hisi_acc_vfio_pci on");
         host_stop(&zip_only);
@@ -266,6 +261,8 @@ START_TEST(test_tls_refusals) {
 
         /* The server's certificate is from another CA. */
         host_start_full(&evil, sim, "host-evil", NULL, NULL, -1);
+        out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(check(&a, &evil, &out, &err, ZIP_VF, NULL), 9);
         snprintf(want, sizeof(want), "is not signed by %s/host-a/ca-cert.pem", pki);
         assert_says(err, want);
@@ -275,8 +272,8 @@ START_TEST(test_tls_refusals) {
 
         /* A server certificate for another host name. */
         host_start_full(&renamed, sim, "host-renamed", NULL, NULL, -1);
-        free(err);
-        err = NULL;
+        out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(check(&a, &renamed, &out, &err, ZIP_VF, NULL), 9);
         assert_says(err, "certificate is for other.example, not 127.0.0.1");
         host_stop(&renamed);
@@ -285,8 +282,8 @@ START_TEST(test_tls_refusals) {
         host_stop(&a);
         host_start_full(&old, sim, "host-old", NULL, NULL, -1);
         host_start(&b, "6.16", 64, "host-b");
-        free(err);
-        err = NULL;
+        out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(check(&old, &b, &out, &err, ZIP_VF, NULL), 9);
         assert_says(err,
                     "client certificate CN=host-old,O=hisi-accmigd test expired on 2026-01-02");
@@ -304,6 +301,8 @@ START_TEST(test_allowed_dn) {
         host_start_full(&b, sim, "host-b",
                         ", \"allowed_dn\": [\"CN=host-z,O=*\", \"CN=host-c,O=hisi-accmigd test\"]",
                         NULL, -1);
+        out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(check(&a, &b, &out, &err, ZIP_VF, NULL), 9);
         assert_says(err, "client certificate DN \"CN=host-a,O=hisi-accmigd test\" is not in "
                          "peer.tls.allowed_dn");
@@ -344,6 +343,7 @@ START_TEST(test_bad_clients) {
          * silent connection after timeouts.peer_io_ms. */
         stalled = connect_to(&b);
         ck_assert_int_eq(write(stalled, "\x16\x03\x01\x00\x40\x01\x00\x00", 8), 8);
+        out = mfree(out);
         ck_assert_int_eq(dh_ctl(b.h, 0, &out, NULL, "status", NULL), 0);
         assert_says(out, "running");
         assert_logs(&b, "silent for 3000 ms while handshake");
@@ -368,6 +368,8 @@ START_TEST(test_mode_none) {
         host_start_full(&a, sim, "host-a", ", \"mode\": \"none\"", NULL, -1);
         host_start_full(&b, sim, "host-b", ", \"mode\": \"none\"", NULL, -1);
         assert_logs(&a, "plain text, no authentication");
+        out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(check(&a, &b, &out, &err, ZIP_VF, NULL), 0);
         assert_says(out, "accepted");
         assert_logs(&b, "plain text, no authentication (peer.tls.mode \"none\")");
@@ -375,8 +377,8 @@ START_TEST(test_mode_none) {
 
         /* A TLS daemon and a plain one do not talk; each side says why. */
         host_start(&b, "6.16", 64, "host-b");
-        free(err);
-        err = NULL;
+        out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(check(&a, &b, &out, &err, ZIP_VF, NULL), 9);
         assert_says(err, "it may expect TLS (peer.tls.mode is \"none\" here)");
         assert_logs(&b, "plain text on a TLS port");
@@ -395,6 +397,8 @@ START_TEST(test_busy) {
                         -1);
         held = connect_to(&b);
         ck_assert_int_eq(write(held, "\x16\x03\x01\x00\x40\x01\x00\x00", 8), 8);
+        out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(check(&a, &b, &out, &err, ZIP_VF, NULL), 9);
         assert_says(err, "(busy)");
         assert_says(err, "limits.max_peer_connections");
@@ -422,6 +426,7 @@ START_TEST(test_socket_activation) {
                                          "PeerListen", &listening),
                          0);
         assert_says(listening, b.to);
+        out = mfree(out);
         ck_assert_int_eq(check(&a, &b, &out, NULL, ZIP_VF, NULL), 0);
         host_stop(&b);
         host_stop(&a);
@@ -449,6 +454,7 @@ START_TEST(test_reload_keeps_good_certificates) {
                          0);
         assert_says(error, "certificates not reloaded, the old ones are in use");
         assert_says(error, "nowhere/ca-cert.pem");
+        out = mfree(out);
         ck_assert_int_eq(check(&a, &b, &out, NULL, ZIP_VF, NULL), 0);
         host_stop(&b);
         host_stop(&a);

@@ -13,8 +13,8 @@ int test_pki_make(char *template, const char *args) {
 
         if (!mkdtemp(template))
                 return negative_errno();
-        if (asprintf_safe(&cmd, "sh %s/lib/make-certs.sh %s %s", HISI_TEST_SRCDIR, template,
-                          args) < 0)
+        if (asprintf_safe(&cmd, "sh %s/lib/make-certs.sh %s %s", HISI_TEST_SRCDIR, template, args) <
+            0)
                 return -ENOMEM;
         return system(cmd) == 0 ? 0 : -EIO;
 }
