@@ -88,3 +88,58 @@ int hisi_peer_check_reply_to_json(const hisi_peer_check_reply *c, char **ret);
 int hisi_peer_check_reply_from_json(const char *json, size_t len, hisi_peer_check_reply *ret,
                                     char **ret_error);
 void hisi_peer_check_reply_done(hisi_peer_check_reply *c);
+
+/* ---- Migration (docs/peer-protocol.md, "A migration") ---- */
+
+/* A migration's id: letters, digits and '-', at most this long. */
+#define HISI_PEER_MIGRATION_ID_MAX 64u
+
+/* migrate: the source asks the destination to take these VFs. */
+typedef struct hisi_peer_migrate {
+        char *migration;       /* its id, the same on both hosts */
+        hisi_peer_check check; /* the devices, as a check describes them (check.id unused) */
+        bool precopy;          /* the source will send PRE_COPY bytes before it stops */
+        bool manual_commit;    /* the destination loads, and runs only on "commit" */
+} hisi_peer_migrate;
+
+int hisi_peer_migrate_to_json(const hisi_peer_migrate *m, char **ret);
+int hisi_peer_migrate_from_json(const char *json, size_t len, hisi_peer_migrate *ret,
+                                char **ret_error);
+void hisi_peer_migrate_done(hisi_peer_migrate *m);
+
+/* migrate-reply: the destination's verdict per VF; it took (reserved) the VFs it named only when
+ * every VF was accepted. */
+typedef struct hisi_peer_migrate_reply {
+        char *migration;
+        hisi_peer_check_reply reply;
+} hisi_peer_migrate_reply;
+
+int hisi_peer_migrate_reply_to_json(const hisi_peer_migrate_reply *m, char **ret);
+int hisi_peer_migrate_reply_from_json(const char *json, size_t len, hisi_peer_migrate_reply *ret,
+                                      char **ret_error);
+void hisi_peer_migrate_reply_done(hisi_peer_migrate_reply *m);
+
+/*
+ * The steps of a migration, one shape for all:
+ *   precopy-done  S->D  device's initial (PRE_COPY) bytes are all sent: bytes
+ *   precopy-ack   D->S  the destination wrote them and its kernel took the match header
+ *   commit        S->D  every END is sent: load every VF and, if all verified, run them
+ *   load          S->D  every END is sent: load every VF, run none yet (manual commit)
+ *   loaded        D->S  every VF loaded and verified (manual commit)
+ *   committed     D->S  every VF runs on the destination
+ *   failed        D->S  the destination ran none and reset them: reasons
+ *   outcome       S->D  what became of the migration? (after the link broke)
+ *   outcome-reply D->S  outcome: "committed", "rolled-back", "unknown"
+ */
+typedef struct hisi_peer_step {
+        char *type;
+        char *migration;
+        int64_t device; /* -1 when the step is not about one device */
+        uint64_t bytes;
+        char **reasons; /* failed: one per VF or cause */
+        char *outcome;  /* outcome-reply */
+} hisi_peer_step;
+
+int hisi_peer_step_to_json(const hisi_peer_step *s, char **ret);
+int hisi_peer_step_from_json(const char *json, size_t len, hisi_peer_step *ret, char **ret_error);
+void hisi_peer_step_done(hisi_peer_step *s);
