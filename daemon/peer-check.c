@@ -10,36 +10,25 @@
 #include "file-util.h"
 #include "log.h"
 #include "peer-check.h"
-#include "peer-resolve.h"
+#include "peer-dial.h"
 #include "peer.h"
 #include "string-util.h"
 
 struct PeerCheck {
-        PeerLink *link;
-        PeerResolve *resolve;
-        char *host;
-        Peer *peer;
-        char *target; /* "host:port" */
+        PeerDial *dial;
         hisi_peer_check check;
         peer_check_done_t cb;
         void *userdata;
         hisi_peer_check_reply reply;
         bool have_reply;
-        PeerAddress addrs[PEER_RESOLVE_MAX]; /* the host's, tried in order until one answers */
-        size_t n_addrs, next_addr;
 };
-
-static int connect_next(PeerCheck *pc);
 
 PeerCheck *peer_check_free(PeerCheck *pc) {
         if (!pc)
                 return NULL;
-        peer_resolve_free(pc->resolve);
-        peer_free(pc->peer);
-        free(pc->host);
+        peer_dial_free(pc->dial);
         hisi_peer_check_done(&pc->check);
         hisi_peer_check_reply_done(&pc->reply);
-        free(pc->target);
         return mfree(pc);
 }
 
@@ -97,21 +86,14 @@ static int on_message(Peer *p, const char *json, size_t len, void *userdata) {
 
 static void on_closed(Peer *p, int error, const char *reason, void *userdata) {
         PeerCheck *pc = userdata;
-        _cleanup_free_ char *text = NULL;
 
-        /* Nothing listens at this address of the host: its next one, if it has one. */
-        if (!peer_connected(p) && pc->next_addr < pc->n_addrs) {
-                pc->peer = peer_free(pc->peer);
-                if (connect_next(pc) >= 0)
-                        return;
-        }
         if (pc->have_reply) {
                 pc->cb(pc, 0, NULL, &pc->reply, pc->userdata); /* may free pc */
                 return;
         }
-        (void)asprintf_safe(&text, "%s: %s", pc->target,
-                            reason ?: "the peer closed the connection before it answered");
-        pc->cb(pc, error < 0 ? error : -ECONNRESET, text, NULL, pc->userdata); /* may free pc */
+        pc->cb(pc, error < 0 ? error : -ECONNRESET,
+               reason ?: "the peer closed the connection before it answered", NULL,
+               pc->userdata); /* may free pc */
 }
 
 static const PeerCallbacks check_callbacks = {
@@ -120,54 +102,9 @@ static const PeerCallbacks check_callbacks = {
         .closed = on_closed,
 };
 
-static int connect_next(PeerCheck *pc) {
-        const Config *c = peer_link_config(pc->link);
-        PeerOptions o = {
-                .creds = peer_link_creds(pc->link),
-                .host_name = peer_link_host_name(pc->link),
-                .io_timeout_usec = c->timeouts.peer_io_usec,
-                .connect_timeout_usec = c->timeouts.peer_connect_usec,
-        };
-        int q = -EHOSTUNREACH;
-
-        while (pc->next_addr < pc->n_addrs) {
-                const PeerAddress *a = &pc->addrs[pc->next_addr++];
-
-                q = peer_connect(peer_link_event(pc->link), (const struct sockaddr *)&a->sa, a->len,
-                                 pc->host, &o, &check_callbacks, pc, &pc->peer);
-                if (q >= 0)
-                        return 0;
-        }
-        return q;
-}
-
-static void on_resolved(PeerResolve *r, int error, const char *text, const PeerAddress *addrs,
-                        size_t n, void *userdata) {
-        PeerCheck *pc = userdata;
-        _cleanup_free_ char *msg = NULL;
-        int q;
-
-        if (error < 0) {
-                /* text lives in r: say it before r goes. */
-                (void)asprintf_safe(&msg, "%s", text ?: "cannot resolve");
-                pc->resolve = peer_resolve_free(pc->resolve);
-                pc->cb(pc, error, msg, NULL, pc->userdata); /* may free pc */
-                return;
-        }
-        pc->n_addrs = MIN(n, (size_t)PEER_RESOLVE_MAX);
-        memcpy(pc->addrs, addrs, pc->n_addrs * sizeof(*addrs));
-        pc->resolve = peer_resolve_free(pc->resolve);
-        q = connect_next(pc);
-        if (q < 0) {
-                (void)asprintf_safe(&msg, "%s: cannot connect: %s", pc->target, strerror(-q));
-                pc->cb(pc, q, msg, NULL, pc->userdata); /* may free pc */
-        }
-}
-
 int peer_check_start(PeerLink *l, const char *host, uint16_t port, hisi_peer_check *check,
                      peer_check_done_t cb, void *userdata, PeerCheck **ret) {
         _cleanup_(peer_check_freep) PeerCheck *pc = NULL;
-        const Config *c = peer_link_config(l);
         static unsigned long next_id = 1;
         int r;
 
@@ -176,21 +113,12 @@ int peer_check_start(PeerLink *l, const char *host, uint16_t port, hisi_peer_che
         pc = calloc(1, sizeof(*pc));
         if (!pc)
                 return -ENOMEM;
-        pc->link = l;
         pc->cb = cb;
         pc->userdata = userdata;
         pc->check = *check;
         *check = (hisi_peer_check){};
         pc->check.id = next_id++;
-        if (port == 0)
-                port = c->peer.port;
-        if (asprintf_safe(&pc->target, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port) < 0)
-                return -ENOMEM;
-        pc->host = strdup(host);
-        if (!pc->host)
-                return -ENOMEM;
-        r = peer_resolve_start(peer_link_event(l), host, port, c->timeouts.peer_connect_usec,
-                               on_resolved, pc, &pc->resolve);
+        r = peer_dial(l, host, port, &check_callbacks, pc, &pc->dial);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(pc);

@@ -113,12 +113,13 @@ int peer_dispatch_check_devices(const hisi_json_value *v, const hisi_json_field 
         hisi_peer_check *c = hisi_json_field_target(f, base);
 
         return peer_json_dispatch_array(v, check_device_fields, sizeof(hisi_peer_check_device),
-                              (void **)&c->devices, &c->n_devices, check_device_done_v);
+                                        (void **)&c->devices, &c->n_devices, check_device_done_v);
 }
 
 static const hisi_json_field check_fields[] = {
         { "id", HISI_JSON_UINT64, offsetof(hisi_peer_check, id), HISI_JSON_REQUIRED },
-        { "devices", HISI_JSON_CUSTOM, 0, HISI_JSON_REQUIRED, .dispatch = peer_dispatch_check_devices },
+        { "devices", HISI_JSON_CUSTOM, 0, HISI_JSON_REQUIRED,
+          .dispatch = peer_dispatch_check_devices },
         {},
 };
 
@@ -138,7 +139,8 @@ static json_object *check_device_to_json(const hisi_peer_check_device *d) {
             peer_json_add(o, "stream", TAKE_PTR(stream)) < 0 ||
             peer_json_add_uint(o, "migration_flags", d->desc.mig_flags) < 0 ||
             peer_json_add_uint(o, "state_size", d->desc.state_size) < 0 ||
-            (d->desc.unknown && peer_json_add(o, "unknown", unknown_to_json(d->desc.unknown)) < 0)) {
+            (d->desc.unknown &&
+             peer_json_add(o, "unknown", unknown_to_json(d->desc.unknown)) < 0)) {
                 json_object_put(stream);
                 json_object_put(o);
                 return NULL;
@@ -227,12 +229,13 @@ int peer_dispatch_check_results(const hisi_json_value *v, const hisi_json_field 
         hisi_peer_check_reply *c = hisi_json_field_target(f, base);
 
         return peer_json_dispatch_array(v, check_result_fields, sizeof(hisi_peer_check_result),
-                              (void **)&c->devices, &c->n_devices, check_result_done);
+                                        (void **)&c->devices, &c->n_devices, check_result_done);
 }
 
 static const hisi_json_field check_reply_fields[] = {
         { "id", HISI_JSON_UINT64, offsetof(hisi_peer_check_reply, id), HISI_JSON_REQUIRED },
-        { "devices", HISI_JSON_CUSTOM, 0, HISI_JSON_REQUIRED, .dispatch = peer_dispatch_check_results },
+        { "devices", HISI_JSON_CUSTOM, 0, HISI_JSON_REQUIRED,
+          .dispatch = peer_dispatch_check_results },
         {},
 };
 

@@ -28,8 +28,8 @@ size_t peer_text_cut(const char *s);
 
 /* Decode json through fields (unknown members skipped): 0, -ENOMEM, or -EBADMSG and a
  * sentence in *ret_error naming what (the message type) and where. */
-int peer_json_decode(const char *json, size_t len, const char *what,
-                     const hisi_json_field *fields, void *base, char **ret_error);
+int peer_json_decode(const char *json, size_t len, const char *what, const hisi_json_field *fields,
+                     void *base, char **ret_error);
 
 /* An array of 1..HISI_WIRE_DEVICES_MAX objects, each through fields into an element of size
  * bytes of a new array (*ret, *ret_n); done frees what an element holds. */

@@ -17,7 +17,6 @@
 #include "string-util.h"
 #include "strv.h"
 
-
 /* json-c's text of o: a new string. */
 int peer_json_text(json_object *o, char **ret) {
         const char *s;
@@ -76,7 +75,7 @@ size_t peer_text_cut(const char *s) {
 
 /* Decode json through fields into base; -EBADMSG and a sentence when refused. */
 int peer_json_decode(const char *json, size_t len, const char *what, const hisi_json_field *fields,
-                  void *base, char **ret_error) {
+                     void *base, char **ret_error) {
         int r;
 
         if (!json || !base || !ret_error)
@@ -89,7 +88,7 @@ int peer_json_decode(const char *json, size_t len, const char *what, const hisi_
 /* An array of 1..HISI_WIRE_DEVICES_MAX objects, each through fields into an element of size
  * bytes of a new array; *ret_n its length. */
 int peer_json_dispatch_array(const hisi_json_value *v, const hisi_json_field *fields, size_t size,
-                          void **ret, size_t *ret_n, void (*done)(void *)) {
+                             void **ret, size_t *ret_n, void (*done)(void *)) {
         uint8_t *a;
         size_t n;
         int r;
@@ -117,4 +116,3 @@ int peer_json_dispatch_array(const hisi_json_value *v, const hisi_json_field *fi
         *ret_n = n;
         return 0;
 }
-

@@ -87,9 +87,9 @@ int hisi_peer_migrate_to_json(const hisi_peer_migrate *m, char **ret) {
             peer_json_add_string(o, "migration", m->migration) < 0 ||
             peer_json_add(o, "devices", peer_check_devices_to_json(&m->check)) < 0 ||
             peer_json_add(o, "precopy", json_object_new_boolean(m->precopy)) < 0 ||
-            peer_json_add_string(o, "commit",
-                                 commit_mode_to_string(m->manual_commit ? COMMIT_MANUAL
-                                                                        : COMMIT_AUTO)) < 0)
+            peer_json_add_string(
+                    o, "commit",
+                    commit_mode_to_string(m->manual_commit ? COMMIT_MANUAL : COMMIT_AUTO)) < 0)
                 return -ENOMEM;
         return peer_json_text(o, ret);
 }
@@ -121,8 +121,8 @@ void hisi_peer_migrate_done(hisi_peer_migrate *m) {
 static const hisi_json_field migrate_reply_fields[] = {
         { "migration", HISI_JSON_CUSTOM, offsetof(hisi_peer_migrate_reply, migration),
           HISI_JSON_REQUIRED, .dispatch = dispatch_migration_id },
-        { "devices", HISI_JSON_CUSTOM, offsetof(hisi_peer_migrate_reply, reply),
-          HISI_JSON_REQUIRED, .dispatch = peer_dispatch_check_results },
+        { "devices", HISI_JSON_CUSTOM, offsetof(hisi_peer_migrate_reply, reply), HISI_JSON_REQUIRED,
+          .dispatch = peer_dispatch_check_results },
         {},
 };
 
@@ -208,8 +208,8 @@ static const hisi_json_field step_fields[] = {
         { "device", HISI_JSON_INT64, offsetof(hisi_peer_step, device), .min = 0,
           .max = HISI_WIRE_DEVICES_MAX - 1 },
         { "bytes", HISI_JSON_UINT64, offsetof(hisi_peer_step, bytes), .max = HISI_WIRE_STATE_MAX },
-        { "reasons", HISI_JSON_CUSTOM, offsetof(hisi_peer_step, reasons),
-          .max = HISI_PEER_TEXT_MAX, .dispatch = hisi_json_dispatch_strv },
+        { "reasons", HISI_JSON_CUSTOM, offsetof(hisi_peer_step, reasons), .max = HISI_PEER_TEXT_MAX,
+          .dispatch = hisi_json_dispatch_strv },
         { "outcome", HISI_JSON_CUSTOM, offsetof(hisi_peer_step, outcome),
           .dispatch = dispatch_outcome },
         {},
@@ -232,8 +232,7 @@ int hisi_peer_step_to_json(const hisi_peer_step *s, char **ret) {
         return peer_json_text(o, ret);
 }
 
-int hisi_peer_step_from_json(const char *json, size_t len, hisi_peer_step *ret,
-                             char **ret_error) {
+int hisi_peer_step_from_json(const char *json, size_t len, hisi_peer_step *ret, char **ret_error) {
         hisi_peer_step s = { .device = -1 };
         int r = peer_json_decode(json, len, "migration step", step_fields, &s, ret_error);
 
