@@ -67,6 +67,7 @@ Device *device_free(Device *d) {
         free(d->object_path);
         free(d->policy_reason_text);
         free(d->libvirt_domain);
+        hisi_migdev_close(d->migdev);
         free(d->migration_state);
         free(d);
         return NULL;

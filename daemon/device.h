@@ -17,6 +17,7 @@
 
 #include "bind-policy.h"
 #include "device-binding.h"
+#include "hisi/migdev.h"
 #include "hisi/pci-device.h"
 #include "log.h"
 
@@ -70,7 +71,8 @@ typedef struct Device {
         DeviceControlMode control_mode;
         uint64_t migration_flags;
         char *migration_state; /* NULL until opened */
-        Migration *migration;  /* the VF's migration; NULL (none yet) */
+        Migration *migration;  /* the migration that has it (source or destination), or NULL */
+        hisi_migdev *migdev;   /* its migration device while the daemon holds it (device-hold.c) */
 } Device;
 
 /* Takes the facts (they are left empty). */
@@ -103,6 +105,13 @@ unsigned device_set_libvirt_domain(Device *d, const char *domain);
 
 /* The facts the binding policy reads. */
 void device_bind_facts(const Device *d, BindFacts *ret);
+
+/* device-hold.c: open the VF's migration device once and keep it (control mode "owned");
+ * release it (the kernel resets the VF); read its state and flags into the properties
+ * (returns the DEVICE_PROP_ bits that changed). */
+int device_hold(Device *d, hisi_migdev **ret);
+void device_release(Device *d);
+unsigned device_refresh_migration(Device *d);
 
 /* Add the structured log fields (HISI_VF=, HISI_PF=, HISI_KIND=) to f. */
 void device_log_fields(const Device *d, LogFields *f);

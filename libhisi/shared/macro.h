@@ -93,3 +93,17 @@ static inline int negative_errno(void) {
 #define STRLEN(s)       (sizeof(s) - 1)
 #define streq(a, b)     (strcmp((a), (b)) == 0)
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
+
+/* x equals one of the values that follow. */
+#define IN_SET(x, ...)                                                                             \
+        ({                                                                                         \
+                const __typeof__(x) _x_ = (x);                                                     \
+                const __typeof__(x) _set_[] = { __VA_ARGS__ };                                     \
+                _Bool _found_ = 0;                                                                 \
+                for (size_t _i_ = 0; _i_ < ELEMENTSOF(_set_); _i_++)                               \
+                        if (_set_[_i_] == _x_) {                                                   \
+                                _found_ = 1;                                                       \
+                                break;                                                             \
+                        }                                                                          \
+                _found_;                                                                           \
+        })

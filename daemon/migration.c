@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What both roles of a migration share (see migration.h). */
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "file-util.h"
+#include "log.h"
+#include "manager.h"
+#include "migration-bus.h"
+#include "migration.h"
+#include "peer-dial.h"
+#include "peer.h"
+#include "string-table.h"
+#include "string-util.h"
+#include "time-util.h"
+
+static const char *const migration_role_table[_MIGRATION_ROLE_MAX] = {
+        [MIGRATION_SOURCE] = "source",
+        [MIGRATION_DESTINATION] = "destination",
+};
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(migration_role, MigrationRole);
+
+static const char *const migration_phase_table[_MIGRATION_PHASE_MAX] = {
+        [MIGRATION_CONNECTING] = "connecting",   [MIGRATION_NEGOTIATING] = "negotiating",
+        [MIGRATION_PRECOPY] = "precopy",         [MIGRATION_READY] = "ready",
+        [MIGRATION_SWITCHOVER] = "switchover",   [MIGRATION_LOADING] = "loading",
+        [MIGRATION_LOADED] = "loaded",           [MIGRATION_COMMITTING] = "committing",
+        [MIGRATION_COMMITTED] = "committed",     [MIGRATION_ROLLED_BACK] = "rolled-back",
+        [MIGRATION_IN_DOUBT] = "in-doubt",
+};
+DEFINE_STRING_TABLE_LOOKUP(migration_phase, MigrationPhase);
+
+Migration *migration_ref(Migration *m) {
+        if (m)
+                m->n_ref++;
+        return m;
+}
+
+static void migration_free(Migration *m) {
+        for (size_t i = 0; i < m->n_devices; i++) {
+                MigrationDevice *d = &m->devices[i];
+
+                hisi_migstream_close(d->stream);
+                free(d->source);
+                free(d->destination);
+                free(d->phase);
+                free(d->error);
+        }
+        free(m->devices);
+        peer_dial_free(m->dial);
+        peer_free(m->peer);
+        hisi_wire_encoder_free(m->encoder);
+        sd_event_source_disable_unref(m->timer);
+        sd_event_source_disable_unref(m->retry);
+        free(m->id);
+        free(m->object_path);
+        free(m->peer_name);
+        free(m->error);
+        free(m);
+}
+
+Migration *migration_unref(Migration *m) {
+        if (m && --m->n_ref == 0)
+                migration_free(m);
+        return NULL;
+}
+
+/* 16 hex digits: unique enough between two hosts, short enough for a person. */
+static int new_id(char **ret) {
+        uint64_t v;
+
+        if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+                v = now_usec(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 32);
+        return asprintf_safe(ret, "%016" PRIx64, v);
+}
+
+int migration_new(Manager *manager, MigrationRole role, const char *id, size_t n,
+                  Migration **ret) {
+        _cleanup_(migration_unrefp) Migration *m = NULL;
+        int r;
+
+        assert(manager && ret && n > 0 && n <= HISI_WIRE_DEVICES_MAX);
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->n_ref = 1;
+        m->manager = manager;
+        m->role = role;
+        m->phase = role == MIGRATION_SOURCE ? MIGRATION_CONNECTING : MIGRATION_NEGOTIATING;
+        m->started_usec = now_usec(CLOCK_REALTIME);
+        r = id ? ((m->id = strdup(id)) ? 0 : -ENOMEM) : new_id(&m->id);
+        if (r < 0)
+                return r;
+        if (manager_find_migration(manager, m->id))
+                return -EEXIST;
+        if (asprintf_safe(&m->object_path, ACCMIG_MIGRATION_PATH_PREFIX "/%s", m->id) < 0)
+                return -ENOMEM;
+        m->devices = calloc(n, sizeof(*m->devices));
+        if (!m->devices)
+                return -ENOMEM;
+        m->n_devices = n;
+        for (size_t i = 0; i < n; i++) {
+                m->devices[i].migration = m;
+                m->devices[i].index = (uint32_t)i;
+        }
+        manager_add_migration(manager, m);
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+void migration_set_phase(Migration *m, MigrationPhase phase) {
+        if (m->phase == phase)
+                return;
+        log_debug("Migration %s: %s -> %s", m->id, migration_phase_to_string(m->phase),
+                  migration_phase_to_string(phase));
+        m->phase = phase;
+        migration_bus_send_changed(m, MIGRATION_PROP_PHASE);
+}
+
+void migration_device_set_phase(MigrationDevice *d, const char *phase) {
+        if (streq_ptr(d->phase, phase))
+                return;
+        free(d->phase);
+        d->phase = strdup(phase);
+        migration_bus_send_changed(d->migration, MIGRATION_PROP_DEVICES);
+}
+
+Peer *migration_peer(Migration *m) {
+        return m->dial ? peer_dial_peer(m->dial) : m->peer;
+}
+
+bool migration_is_finished(const Migration *m) {
+        return IN_SET(m->phase, MIGRATION_COMMITTED, MIGRATION_ROLLED_BACK);
+}
+
+void migration_set_error(Migration *m, const char *fmt, ...) {
+        _cleanup_free_ char *cause = NULL;
+        va_list ap;
+
+        if (m->error)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&cause, fmt, ap) < 0)
+                cause = NULL;
+        va_end(ap);
+        (void)asprintf_safe(&m->error, "%s, %s: %s", migration_role_to_string(m->role),
+                            migration_phase_to_string(m->phase), strna(cause));
+        migration_bus_send_changed(m, MIGRATION_PROP_ERROR);
+}
+
+void migration_unreserve(Migration *m) {
+        for (size_t i = 0; i < m->n_devices; i++) {
+                MigrationDevice *d = &m->devices[i];
+
+                if (d->device && d->device->migration == m) {
+                        d->device->migration = NULL;
+                        manager_device_changed(m->manager, d->device, DEVICE_PROP_MIGRATION);
+                }
+                d->device = NULL;
+        }
+}
+
+void migration_finish(Migration *m, MigrationPhase phase) {
+        assert(IN_SET(phase, MIGRATION_COMMITTED, MIGRATION_ROLLED_BACK));
+        m->timer = sd_event_source_disable_unref(m->timer);
+        m->retry = sd_event_source_disable_unref(m->retry);
+        for (size_t i = 0; i < m->n_devices; i++)
+                m->devices[i].stream = hisi_migstream_close(m->devices[i].stream);
+        m->finished_usec = now_usec(CLOCK_REALTIME);
+        migration_unreserve(m);
+        migration_set_phase(m, phase);
+        migration_bus_send_changed(m, MIGRATION_PROP_FINISHED | MIGRATION_PROP_DEVICES);
+        if (phase == MIGRATION_COMMITTED)
+                log_info("Migration %s (%s, %s): committed, %zu VF%s.", m->id,
+                         migration_role_to_string(m->role), strna(m->peer_name), m->n_devices,
+                         m->n_devices == 1 ? "" : "s");
+        else
+                log_warning("Migration %s (%s, %s): rolled back: %s", m->id,
+                            migration_role_to_string(m->role), strna(m->peer_name),
+                            strna(m->error));
+        /* The connection goes from the event loop, never from inside its own callbacks. */
+        if (migration_peer(m))
+                peer_close(migration_peer(m), 0, NULL);
+        manager_migration_finished(m->manager, m);
+}
+
+int migration_cancel(Migration *m, const char *why) {
+        if (migration_is_finished(m) ||
+            IN_SET(m->phase, MIGRATION_COMMITTING, MIGRATION_IN_DOUBT))
+                return -EBUSY;
+        if (m->role == MIGRATION_SOURCE)
+                migration_source_cancel(m, why);
+        else
+                migration_destination_cancel(m, why);
+        return 0;
+}
