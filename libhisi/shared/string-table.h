@@ -34,7 +34,7 @@ static inline int string_table_lookup(const char *const *table, size_t n, const 
         }
 
 #define _DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, scope)                                 \
-        scope type name##_from_string(const char *s) {                                            \
+        scope type name##_from_string(const char *s) {                                             \
                 return (type)string_table_lookup(name##_table, ELEMENTSOF(name##_table), s);       \
         }
 

@@ -35,6 +35,7 @@
 #define EXIT_USAGE         2
 #define ACCMIG_EXIT_CONFIG 78 /* EX_CONFIG */
 #define PRELOAD            "libumockdev-preload.so.0"
+#define SYSFS_PRELOAD      "libhisi-accsim-preload.so"
 
 static const char *arg_dir = NULL;
 static const char *arg_config = NULL;
@@ -113,6 +114,7 @@ static bool preload_active(void) {
         return p && strstr(p, "libumockdev-preload");
 }
 
+/* umockdev's preload first in LD_PRELOAD, unless it is there already. */
 static int set_preload(void) {
         const char *old = getenv("LD_PRELOAD");
         _cleanup_free_ char *v = NULL;
@@ -122,6 +124,90 @@ static int set_preload(void) {
         if (asprintf_safe(&v, old && old[0] ? PRELOAD ":%s" : PRELOAD, old) < 0)
                 return -ENOMEM;
         return setenv("LD_PRELOAD", v, 1) < 0 ? negative_errno() : 0;
+}
+
+/* Our preload library (libhisi/sim-preload): $HISI_ACCSIM_PRELOAD, else beside this program
+ * (the build tree), else where it is installed. */
+static int find_sysfs_preload(char **ret) {
+        _cleanup_free_ char *self = NULL, *beside = NULL;
+        const char *env = getenv("HISI_ACCSIM_PRELOAD");
+        char *slash;
+
+        if (env && env[0]) {
+                *ret = strdup(env);
+                return *ret ? 0 : -ENOMEM;
+        }
+        self = realpath("/proc/self/exe", NULL);
+        if (self && (slash = strrchr(self, '/'))) {
+                *slash = '\0';
+                if (asprintf_safe(&beside, "%s/" SYSFS_PRELOAD, self) < 0)
+                        return -ENOMEM;
+                if (access(beside, R_OK) == 0) {
+                        *ret = TAKE_PTR(beside);
+                        return 0;
+                }
+        }
+        if (asprintf_safe(ret, "%s/" SYSFS_PRELOAD, HISI_ACCSIM_PRELOAD_DIR) < 0)
+                return -ENOMEM;
+        return access(*ret, R_OK) == 0 ? 0 : -ENOENT;
+}
+
+/* For exec: our preload, then umockdev's, so that a write to a PCI core attribute reaches the
+ * host before umockdev sends it into the testbed. */
+static int set_exec_preload(void) {
+        const char *old = getenv("LD_PRELOAD");
+        _cleanup_free_ char *ours = NULL, *v = NULL;
+        int r;
+
+        r = find_sysfs_preload(&ours);
+        if (r < 0) {
+                fprintf(stderr,
+                        "hisi-accsim: cannot find " SYSFS_PRELOAD " (set "
+                        "HISI_ACCSIM_PRELOAD): %s\n",
+                        strerror(-r));
+                return r;
+        }
+        if (old && strstr(old, SYSFS_PRELOAD))
+                return 0;
+        if (old && strstr(old, "libumockdev-preload"))
+                r = asprintf_safe(&v, "%s:%s", ours, old);
+        else if (old && old[0])
+                r = asprintf_safe(&v, "%s:" PRELOAD ":%s", ours, old);
+        else
+                r = asprintf_safe(&v, "%s:" PRELOAD, ours);
+        if (r < 0)
+                return -ENOMEM;
+        return setenv("LD_PRELOAD", v, 1) < 0 ? negative_errno() : 0;
+}
+
+/* The host itself runs under umockdev's preload alone: our preload would hand the host's own
+ * writes to the tree back to a host. */
+static int clear_exec_env(void) {
+        const char *old = getenv("LD_PRELOAD");
+        _cleanup_free_ char *v = NULL;
+        size_t n = 0;
+
+        (void)unsetenv(SIM_SOCKET_ENV);
+        if (!old || !strstr(old, SYSFS_PRELOAD))
+                return 0;
+        v = calloc(1, strlen(old) + 1);
+        if (!v)
+                return -ENOMEM;
+        /* Keep every entry but ours (entries are separated by colons or spaces). */
+        for (const char *p = old; *p;) {
+                size_t len = strcspn(p, ": ");
+                if (len > 0 && !memmem(p, len, SYSFS_PRELOAD, strlen(SYSFS_PRELOAD))) {
+                        if (n > 0)
+                                v[n++] = ':';
+                        memcpy(v + n, p, len);
+                        n += len;
+                }
+                p += len;
+                p += strspn(p, ": ");
+        }
+        v[n] = '\0';
+        return (n > 0 ? setenv("LD_PRELOAD", v, 1) : unsetenv("LD_PRELOAD")) < 0 ? negative_errno()
+                                                                                 : 0;
 }
 
 static int load_config(sim_config *ret) {
@@ -261,6 +347,8 @@ static int cmd_start(char *argv0) {
                         return ACCMIG_EXIT_CONFIG;
         }
 
+        if (clear_exec_env() < 0)
+                return EXIT_FAILURE;
         if (arg_foreground) {
                 if (!preload_active()) {
                         /* uevents reach only clients under the same preload: re-exec under it. */
@@ -334,7 +422,7 @@ static int cmd_exec(char **argv) {
                 return EXIT_FAILURE;
         }
         if (setenv("UMOCKDEV_DIR", root, 1) < 0 || setenv(SIM_SOCKET_ENV, sock, 1) < 0 ||
-            set_preload() < 0)
+            set_exec_preload() < 0)
                 return EXIT_FAILURE;
         execvp(argv[0], argv);
         fprintf(stderr, "hisi-accsim: cannot execute %s: %m\n", argv[0]);

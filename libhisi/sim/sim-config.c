@@ -70,7 +70,9 @@ static int default_pf_list(sim_pf_config **ret, size_t *ret_n) {
 }
 
 int sim_config_default(sim_config *ret) {
-        sim_config c = { .profile = DEFAULT_PROFILE, .seed = DEFAULT_SEED };
+        sim_config c = { .profile = DEFAULT_PROFILE,
+                         .reset_fix = sim_profile_reset_fix(DEFAULT_PROFILE),
+                         .seed = DEFAULT_SEED };
         int r;
 
         if (!ret)
@@ -393,7 +395,7 @@ static int decode_faults(const hisi_json_value *root, json_object **ret) {
 }
 
 static int decode_config(const hisi_json_value *root, sim_config *ret) {
-        static const char *const keys[] = { "profile", "seed", "pfs", "faults", NULL };
+        static const char *const keys[] = { "profile", "reset_fix", "seed", "pfs", "faults", NULL };
         _cleanup_(sim_config_done)
                 sim_config c = { .profile = DEFAULT_PROFILE, .seed = DEFAULT_SEED };
         hisi_json_value array;
@@ -407,6 +409,10 @@ static int decode_config(const hisi_json_value *root, sim_config *ret) {
                 return r;
         if (r > 0)
                 c.profile = profile;
+        c.reset_fix = sim_profile_reset_fix(c.profile);
+        r = hisi_json_get_bool(root, "reset_fix", &c.reset_fix);
+        if (r < 0)
+                return r;
         r = hisi_json_get_uint(root, "seed", 0, UINT64_MAX, &c.seed);
         if (r < 0)
                 return r;
