@@ -47,18 +47,18 @@
 #include "sim-proto.h"
 
 /* A store gets at most a page (kernfs cuts a longer write to one). */
-#define STORE_MAX     4096
-#define FD_TRACK_MAX  4096
-#define MEMFD_PREFIX  "hisi-accsim-sysfs:"
-#define MEMFD_NAME    "/memfd:" MEMFD_PREFIX
-#define DELETED       " (deleted)"
-#define EXPORT        __attribute__((visibility("default")))
+#define STORE_MAX    4096
+#define FD_TRACK_MAX 4096
+#define MEMFD_PREFIX "hisi-accsim-sysfs:"
+#define MEMFD_NAME   "/memfd:" MEMFD_PREFIX
+#define DELETED      " (deleted)"
+#define EXPORT       __attribute__((visibility("default")))
 
 /* An open sysfs attribute: shared by the fds that dup() made of one open. */
 typedef struct tracked {
         unsigned n_ref;
-        char *path;  /* below the testbed root: "/sys/..." */
-        dev_t dev;   /* the memfd, so that a reused fd number is not taken for it */
+        char *path; /* below the testbed root: "/sys/..." */
+        dev_t dev;  /* the memfd, so that a reused fd number is not taken for it */
         ino_t ino;
         off_t carried; /* the memfd's bytes before this were carried already */
 } tracked;
@@ -245,9 +245,8 @@ static int carry_pending_locked(int fd, tracked *t) {
         off_t end = lseek(fd, 0, SEEK_CUR);
 
         while (end > t->carried) {
-                size_t want = (size_t)(end - t->carried) < sizeof(buf)
-                                      ? (size_t)(end - t->carried)
-                                      : sizeof(buf);
+                size_t want = (size_t)(end - t->carried) < sizeof(buf) ? (size_t)(end - t->carried)
+                                                                       : sizeof(buf);
                 ssize_t n = pread(fd, buf, want, t->carried), k;
 
                 if (n <= 0)
@@ -277,8 +276,9 @@ static int carry_pending(int fd) {
 /* Data that can no longer be reported through a call: say so, as the kernel log would. */
 static void warn_refused(int fd, int r) {
         if (r < 0)
-                fprintf(stderr, "hisi-accsim: a buffered write to a sysfs attribute (fd %d) was "
-                                "refused: %s\n",
+                fprintf(stderr,
+                        "hisi-accsim: a buffered write to a sysfs attribute (fd %d) was "
+                        "refused: %s\n",
                         fd, strerror(-r));
 }
 

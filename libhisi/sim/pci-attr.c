@@ -103,7 +103,6 @@ int hisi_sim_pci_override_parse(const char *value, size_t len, char **ret) {
         return 0;
 }
 
-
 static unsigned digit_value(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';

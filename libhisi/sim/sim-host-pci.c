@@ -119,8 +119,7 @@ void sim_host_release_driver(sim_host *h, const char *address) {
         (void)host_emit_uevent(h->root, address, "unbind", driver, h);
 }
 
-static int host_set_num_vfs(const char *root, const char *pf_address, unsigned n,
-                            void *userdata) {
+static int host_set_num_vfs(const char *root, const char *pf_address, unsigned n, void *userdata) {
         sim_host *h = userdata;
         sim_host_pf *pf = sim_host_find_pf(h, pf_address);
 
