@@ -39,6 +39,7 @@
 
 static const char *arg_dir = NULL;
 static const char *arg_config = NULL;
+static int arg_reset_fix = -1; /* -1: the config's */
 static bool arg_foreground = false;
 static bool arg_json = false;
 static int arg_ready_fd = -1;
@@ -50,7 +51,8 @@ static void help(void) {
                "(umockdev), and their VFIO migration devices behaving as hisi_acc_vfio_pci does.\n"
                "\n"
                "Commands:\n"
-               "  start [--config FILE] [--foreground]   Run a host in DIR\n"
+               "  start [--config FILE] [--reset-fix yes|no] [--foreground]\n"
+               "                                         Run a host in DIR\n"
                "  stop                                   End the host in DIR\n"
                "  exec -- COMMAND [ARGS...]              Run COMMAND so that it sees the host\n"
                "  ctl [--json] list                      Every PF and VF\n"
@@ -69,6 +71,9 @@ static void help(void) {
                "Options:\n"
                "  -d, --dir=DIR        The host's directory\n"
                "  -c, --config=FILE    Host description (JSON); default: one PF per kind, 4 VFs\n"
+               "  -r, --reset-fix=BOOL start: whether a reset returns a VF to RUNNING (the 2026\n"
+               "                       fix; default: the config's \"reset_fix\", or the "
+               "profile's)\n"
                "  -f, --foreground     start: stay in the foreground (prints \"ready\")\n"
                "  -j, --json           ctl: print JSON\n"
                "  -h, --help           Show this help\n"
@@ -215,10 +220,14 @@ static int load_config(sim_config *ret) {
         int r;
 
         if (!arg_config)
-                return sim_config_default(ret);
-        r = sim_config_load(arg_config, ret, &error);
-        if (r < 0)
-                fprintf(stderr, "hisi-accsim: %s\n", error ? error : strerror(-r));
+                r = sim_config_default(ret);
+        else {
+                r = sim_config_load(arg_config, ret, &error);
+                if (r < 0)
+                        fprintf(stderr, "hisi-accsim: %s\n", error ? error : strerror(-r));
+        }
+        if (r >= 0 && arg_reset_fix >= 0)
+                ret->reset_fix = arg_reset_fix;
         return r;
 }
 
@@ -301,8 +310,12 @@ static int run_host(void) {
         if (r < 0)
                 goto fail;
 
-        printf("hisi-accsim: ready: %zu PFs, %zu VFs, kernel profile %s, in %s\n", config.n_pfs,
-               n_vfs, sim_profile_to_string(config.profile), arg_dir);
+        printf("hisi-accsim: ready: %zu PFs, %zu VFs, kernel profile %s%s, in %s\n", config.n_pfs,
+               n_vfs, sim_profile_to_string(config.profile),
+               !sim_profile_has_precopy(config.profile) ? ""
+               : config.reset_fix                       ? " with the reset fix"
+                                                        : " without the reset fix",
+               arg_dir);
         fflush(stdout);
         if (arg_ready_fd >= 0) {
                 (void)loop_write(arg_ready_fd, "ready\n", 6);
@@ -322,6 +335,31 @@ fail:
         fprintf(stderr, "hisi-accsim: cannot start the host in %s: %s\n", arg_dir, strerror(-r));
         sd_event_unref(event);
         return EXIT_FAILURE;
+}
+
+/* The arguments of the foreground host this start runs: args has room for 12. */
+static char **start_argv(char *argv0, char *ready_fd, char **args) {
+        size_t n = 0;
+
+        args[n++] = argv0;
+        args[n++] = (char *)"start";
+        args[n++] = (char *)"--foreground";
+        if (ready_fd) {
+                args[n++] = (char *)"--ready-fd";
+                args[n++] = ready_fd;
+        }
+        args[n++] = (char *)"--dir";
+        args[n++] = (char *)arg_dir;
+        if (arg_config) {
+                args[n++] = (char *)"--config";
+                args[n++] = (char *)arg_config;
+        }
+        if (arg_reset_fix >= 0) {
+                args[n++] = (char *)"--reset-fix";
+                args[n++] = (char *)(arg_reset_fix ? "yes" : "no");
+        }
+        args[n] = NULL;
+        return args;
 }
 
 static int cmd_start(char *argv0) {
@@ -354,10 +392,7 @@ static int cmd_start(char *argv0) {
                         /* uevents reach only clients under the same preload: re-exec under it. */
                         if (set_preload() < 0)
                                 return EXIT_FAILURE;
-                        execv("/proc/self/exe",
-                              (char *[]){ argv0, "start", "--foreground", "--dir", (char *)arg_dir,
-                                          arg_config ? "--config" : NULL, (char *)arg_config,
-                                          NULL });
+                        execv("/proc/self/exe", start_argv(argv0, NULL, (char *[12]){}));
                         fprintf(stderr, "hisi-accsim: cannot re-execute itself: %m\n");
                         return EXIT_FAILURE;
                 }
@@ -385,10 +420,7 @@ static int cmd_start(char *argv0) {
                 fcntl(pipefd[1], F_SETFD, 0);
                 if (asprintf_safe(&ready_arg, "%d", pipefd[1]) < 0 || set_preload() < 0)
                         _exit(EXIT_FAILURE);
-                execv("/proc/self/exe",
-                      (char *[]){ argv0, "start", "--foreground", "--ready-fd", ready_arg, "--dir",
-                                  (char *)arg_dir, arg_config ? "--config" : NULL,
-                                  (char *)arg_config, NULL });
+                execv("/proc/self/exe", start_argv(argv0, ready_arg, (char *[12]){}));
                 _exit(EXIT_FAILURE);
         }
         close(pipefd[1]);
@@ -604,6 +636,7 @@ int main(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "dir", required_argument, NULL, 'd' },
                 { "config", required_argument, NULL, 'c' },
+                { "reset-fix", required_argument, NULL, 'r' },
                 { "foreground", no_argument, NULL, 'f' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
@@ -630,13 +663,21 @@ int main(int argc, char *argv[]) {
          * `exec -- CMD --its-options` and ctl's arguments are left alone. */
         argc--;
         argv++;
-        while ((c = getopt_long(argc, argv, "+d:c:fjh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+d:c:r:fjh", options, NULL)) >= 0)
                 switch (c) {
                 case 'd':
                         arg_dir = optarg;
                         break;
                 case 'c':
                         arg_config = optarg;
+                        break;
+                case 'r':
+                        if (streq(optarg, "yes"))
+                                arg_reset_fix = 1;
+                        else if (streq(optarg, "no"))
+                                arg_reset_fix = 0;
+                        else
+                                return usage_error("--reset-fix takes yes or no");
                         break;
                 case 'f':
                         arg_foreground = true;
