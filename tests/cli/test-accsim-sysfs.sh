@@ -5,9 +5,9 @@
 # write() (sh, dd) and through stdio (bash's echo and printf, coreutils), and the tree looks like
 # a host's where tools look (/sys/module, driver_override "(null)"). Each result is checked
 # through the simulator's own view (`hisi-accsim ctl`), not only through sysfs.
-# Usage: test-accsim-sysfs.sh PATH-TO-hisi-accsim
+# Usage: test-accsim-sysfs.sh PATH-TO-hisi-accsim PATH-TO-hisi-migtool
 set -u
-accsim=$1
+accsim=$1 migtool=$2
 passed=0 failed=0
 
 # The simulator runs under umockdev's preload, which ASan must not insist on coming first.
@@ -187,6 +187,10 @@ echo "$drv" > "$syspath/driver_override" || exit 1
 echo "$dev" > /sys/bus/pci/drivers_probe || exit 1
 [ -L "$syspath/driver" ] && echo bound $(basename $(readlink $syspath/driver))'
 expect_drivers "0000:76:00.3 on hisi_acc_vfio_pci" hisi_acc_vfio_pci 0000:76:00.3
+
+# --- hisi-migtool reset prints the state it reads back (its own open made it RUNNING) ---
+run "hisi-migtool reset prints the state after the reset" 0 '^RUNNING$' sh \
+    "$migtool --backend sim reset 0000:76:00.3"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
