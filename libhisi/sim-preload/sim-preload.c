@@ -330,12 +330,35 @@ static void adopt(int fd, int flags) {
         free(path);
 }
 
+/* Whether path (relative to dirfd) names something in the testbed's /sys: "/sys/..." is
+ * umockdev's to redirect there; a relative path is if its directory is. */
+static bool in_testbed_sys(int dirfd, const char *path) {
+        char link[64], dir[PATH_MAX];
+        size_t n_root = strlen(root);
+        ssize_t n;
+
+        if (path[0] == '/')
+                return strncmp(path, "/sys/", 5) == 0 || (strncmp(path, root, n_root) == 0 &&
+                                                          strncmp(path + n_root, "/sys/", 5) == 0);
+        if (dirfd == AT_FDCWD)
+                snprintf(link, sizeof(link), "/proc/self/cwd");
+        else
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+        n = readlink(link, dir, sizeof(dir) - 1);
+        if (n <= 0)
+                return false;
+        dir[n] = '\0';
+        return strncmp(dir, root, n_root) == 0 &&
+               (strcmp(dir + n_root, "/sys") == 0 || strncmp(dir + n_root, "/sys/", 5) == 0);
+}
+
 /* The flags the real open gets: a sysfs attribute is neither truncated, created nor appended
- * to, and the testbed's file must not be either. */
-static int open_flags(const char *path, int flags, bool *ret_adopt) {
+ * to, and the testbed's file must not be either. Any other file is opened as asked. */
+static int open_flags(int dirfd, const char *path, int flags, bool *ret_adopt) {
         int acc = flags & O_ACCMODE;
 
-        *ret_adopt = active() && acc == O_WRONLY && attribute_name(path);
+        *ret_adopt =
+                active() && acc == O_WRONLY && attribute_name(path) && in_testbed_sys(dirfd, path);
         return *ret_adopt ? flags & ~(O_TRUNC | O_CREAT | O_APPEND) : flags;
 }
 
@@ -361,7 +384,7 @@ EXPORT int open(const char *path, int flags, ...) {
         va_start(ap, flags);
         mode = mode_arg(flags, ap);
         va_end(ap);
-        f = open_flags(path, flags, &a);
+        f = open_flags(AT_FDCWD, path, flags, &a);
         return opened(NEXT(open)(path, f, mode), flags, a);
 }
 
@@ -374,7 +397,7 @@ EXPORT int open64(const char *path, int flags, ...) {
         va_start(ap, flags);
         mode = mode_arg(flags, ap);
         va_end(ap);
-        f = open_flags(path, flags, &a);
+        f = open_flags(AT_FDCWD, path, flags, &a);
         return opened(NEXT(open64)(path, f, mode), flags, a);
 }
 
@@ -387,7 +410,7 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...) {
         va_start(ap, flags);
         mode = mode_arg(flags, ap);
         va_end(ap);
-        f = open_flags(path, flags, &a);
+        f = open_flags(dirfd, path, flags, &a);
         return opened(NEXT(openat)(dirfd, path, f, mode), flags, a);
 }
 
@@ -400,7 +423,7 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
         va_start(ap, flags);
         mode = mode_arg(flags, ap);
         va_end(ap);
-        f = open_flags(path, flags, &a);
+        f = open_flags(dirfd, path, flags, &a);
         return opened(NEXT(openat64)(dirfd, path, f, mode), flags, a);
 }
 
@@ -458,13 +481,15 @@ static bool write_only_mode(const char *mode) {
 }
 
 EXPORT FILE *fopen(const char *path, const char *mode) {
-        if (active() && write_only_mode(mode) && attribute_name(path))
+        if (active() && write_only_mode(mode) && attribute_name(path) &&
+            in_testbed_sys(AT_FDCWD, path))
                 return fopen_attribute(path, mode, false);
         return NEXT(fopen)(path, mode);
 }
 
 EXPORT FILE *fopen64(const char *path, const char *mode) {
-        if (active() && write_only_mode(mode) && attribute_name(path))
+        if (active() && write_only_mode(mode) && attribute_name(path) &&
+            in_testbed_sys(AT_FDCWD, path))
                 return fopen_attribute(path, mode, true);
         return NEXT(fopen64)(path, mode);
 }

@@ -432,6 +432,41 @@ START_TEST(test_sriov_numvfs) {
 }
 END_TEST
 
+/* A listener that reads nothing for a while (its socket holds ten uevents) misses none and
+ * ends nothing: the host keeps them for it, as a kernel does in the receive buffer. */
+START_TEST(test_slow_listener) {
+        _cleanup_free_ char *line = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        sim_harness *h = NULL;
+        unsigned removed = 0, added = 0;
+        pid_t pid;
+
+        ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
+        ck_assert_int_eq(
+                sim_harness_spawn(
+                        h, (char *const[]){ HISI_TEST_BINDIR "/tests/lib/sim-uevent-watch", NULL },
+                        &pid, &fd),
+                0);
+        ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+        ck_assert_str_eq(line, "ready");
+        ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+        /* 4 VFs unbound and removed, 4 added and bound: 16 uevents while it sleeps. */
+        write_numvfs(h, "0", 0, "0\n");
+        write_numvfs(h, "4", 0, "4\n");
+        ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 4);
+        ck_assert_int_eq(kill(pid, SIGCONT), 0);
+        while (removed < 4 || added < 4) {
+                line = mfree(line);
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                removed += strneq(line, "remove 0000:76:00.", strlen("remove 0000:76:00."));
+                added += strneq(line, "add 0000:76:00.", strlen("add 0000:76:00."));
+        }
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        sim_harness_stop(h);
+}
+END_TEST
+
 START_TEST(test_faults_from_config) {
         _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
         hisi_mig_path path = {};
@@ -540,6 +575,7 @@ static Suite *sim_host_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_bind_uevents);
         tcase_add_test(tc, test_sriov_numvfs);
+        tcase_add_test(tc, test_slow_listener);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("state");

@@ -108,20 +108,22 @@ START_TEST(test_parse_ulong) {
                 int ret;
                 uint64_t v;
         } cases[] = {
-                { "4", 10, 0, 4 },         { "4\n", 10, 0, 4 },     { "+4", 10, 0, 4 },
-                { "0x1f", 100, 0, 31 },    { "0X1F\n", 100, 0, 31 }, { "010", 100, 0, 8 },
-                { "0", 0, 0, 0 },          { "0x", 10, -EINVAL, 0 },      { "11", 10, -ERANGE, 0 },
-                { "", 10, -EINVAL, 0 },    { "\n", 10, -EINVAL, 0 }, { " 4", 10, -EINVAL, 0 },
-                { "4 ", 10, -EINVAL, 0 },  { "4\n\n", 10, -EINVAL, 0 }, { "-1", 10, -EINVAL, 0 },
-                { "08", 10, -EINVAL, 0 },  { "four", 10, -EINVAL, 0 },
-                { "99999999999999999999", UINT64_MAX, -ERANGE, 0 },
+                { "4", 10, 0, 4 },          { "4\n", 10, 0, 4 },
+                { "+4", 10, 0, 4 },         { "0x1f", 100, 0, 31 },
+                { "0X1F\n", 100, 0, 31 },   { "010", 100, 0, 8 },
+                { "0", 0, 0, 0 },           { "0x", 10, -EINVAL, 0 },
+                { "11", 10, -ERANGE, 0 },   { "", 10, -EINVAL, 0 },
+                { "\n", 10, -EINVAL, 0 },   { " 4", 10, -EINVAL, 0 },
+                { "4 ", 10, -EINVAL, 0 },   { "4\n\n", 10, -EINVAL, 0 },
+                { "-1", 10, -EINVAL, 0 },   { "08", 10, -EINVAL, 0 },
+                { "four", 10, -EINVAL, 0 }, { "99999999999999999999", UINT64_MAX, -ERANGE, 0 },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 uint64_t v = 12345;
 
-                ck_assert_msg(hisi_sim_pci_parse_ulong(cases[i].s, strlen(cases[i].s),
-                                                       cases[i].max, &v) == cases[i].ret,
+                ck_assert_msg(hisi_sim_pci_parse_ulong(cases[i].s, strlen(cases[i].s), cases[i].max,
+                                                       &v) == cases[i].ret,
                               "\"%s\"", cases[i].s);
                 ck_assert_uint_eq(v, cases[i].ret < 0 ? 12345 : cases[i].v);
         }
@@ -210,8 +212,7 @@ START_TEST(test_no_ops) {
 
         /* A tree without the ops does not model these writes. */
         ck_assert_int_eq(hisi_sim_pci_new(fake_sysfs_root(fake), &plain, NULL, &p), 0);
-        ck_assert_int_eq(hisi_sim_pci_write(p, HISI_SIM_PCI_SRIOV_NUMVFS, PF, "0", 1),
-                         -EOPNOTSUPP);
+        ck_assert_int_eq(hisi_sim_pci_write(p, HISI_SIM_PCI_SRIOV_NUMVFS, PF, "0", 1), -EOPNOTSUPP);
         ck_assert_int_eq(hisi_sim_pci_write(p, HISI_SIM_PCI_REMOVE, VF0, "1", 1), -EOPNOTSUPP);
         ck_assert_int_eq(hisi_sim_pci_write(p, HISI_SIM_PCI_RESET, VF0, "1", 1), -EOPNOTSUPP);
         /* driver_override is still checked; the file keeps what was written. */
@@ -223,9 +224,9 @@ START_TEST(test_attr_paths) {
         hisi_sim_pci_attr attr;
         char *name = NULL;
 
-        ck_assert_int_eq(hisi_sim_pci_attr_from_path("/sys/bus/pci/devices/" VF0 "/remove", &attr,
-                                                     &name),
-                         0);
+        ck_assert_int_eq(
+                hisi_sim_pci_attr_from_path("/sys/bus/pci/devices/" VF0 "/remove", &attr, &name),
+                0);
         ck_assert_int_eq(attr, HISI_SIM_PCI_REMOVE);
         ck_assert_str_eq(name, VF0);
         name = mfree(name);
