@@ -161,7 +161,7 @@ int config_default(Config *ret) {
                 },
                 .limits = {
                         .max_devices = 4096,
-                        .max_concurrent_binds = 1,
+                        .max_concurrent_binds = 8,
                         .max_migrations = 8,
                         .max_peer_connections = 16,
                 },

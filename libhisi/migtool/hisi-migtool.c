@@ -57,7 +57,7 @@ static void help(void) {
                "                       RESUMING -> STOP); with --run, then RUNNING\n"
                "  precopy-info VF      Enter PRE_COPY, report initial and dirty bytes, go back\n"
                "                       to RUNNING\n"
-               "  reset VF             VFIO_DEVICE_RESET: the VF back to RUNNING\n"
+               "  reset VF             VFIO_DEVICE_RESET; print the state it left\n"
                "  bind VF              Bind the VF to hisi_acc_vfio_pci (driver_override)\n"
                "  unbind VF            Give the VF back to its host driver\n"
                "\n"
@@ -435,6 +435,7 @@ static int cmd_precopy_info(hisi_ctx *ctx, const char *vf) {
 
 static int cmd_reset(hisi_ctx *ctx, const char *vf) {
         _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        hisi_mig_state state;
         int r;
 
         if (open_dev(ctx, vf, &d) != 0)
@@ -442,7 +443,12 @@ static int cmd_reset(hisi_ctx *ctx, const char *vf) {
         r = hisi_migdev_reset(d);
         if (r < 0)
                 return fail(r, "%s: VFIO_DEVICE_RESET failed", vf);
-        print_path(vf, NULL, HISI_MIG_STATE_RUNNING);
+        /* What the reset left: RUNNING where reset_done resets the migration state (6.1, or
+         * with upstream 8be14dd48dfe), the state as it was on 6.2 to 6.19 as released. */
+        r = hisi_migdev_get_state(d, &state);
+        if (r < 0)
+                return fail(r, "%s: cannot read the state after the reset", vf);
+        print_path(vf, NULL, state);
         return EXIT_SUCCESS;
 }
 

@@ -40,7 +40,15 @@ typedef enum sim_op {
         SIM_OP_PREAD,        /* payload: sim_region_io; reply: result (-ESPIPE) */
         SIM_OP_PWRITE,       /* payload: sim_region_io then the bytes; reply: result (-ESPIPE) */
         SIM_OP_PRECOPY_INFO, /* payload: the caller's vfio_precopy_info; reply: result, struct */
+        /* on a new connection, one per write (the preload library of `hisi-accsim exec`) */
+        SIM_OP_SYSFS_WRITE = 32, /* payload: the file's path below the testbed root ("/sys/..."),
+                                  * NUL-terminated, then the bytes written; reply: result = 0,
+                                  * the kernel's negative errno, or SIM_SYSFS_PASS */
 } sim_op;
+
+/* SIM_OP_SYSFS_WRITE: not an attribute the simulated kernel acts on; the client stores the
+ * bytes in the file itself. */
+#define SIM_SYSFS_PASS 1
 
 typedef struct sim_msg {
         uint32_t op;

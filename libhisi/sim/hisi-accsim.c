@@ -30,14 +30,17 @@
 #include "sim-ctl.h"
 #include "sim-host.h"
 #include "sim-proto.h"
+#include "sim-uevent-queue.h"
 #include "version.h"
 
 #define EXIT_USAGE         2
 #define ACCMIG_EXIT_CONFIG 78 /* EX_CONFIG */
 #define PRELOAD            "libumockdev-preload.so.0"
+#define SYSFS_PRELOAD      "libhisi-accsim-preload.so"
 
 static const char *arg_dir = NULL;
 static const char *arg_config = NULL;
+static int arg_reset_fix = -1; /* -1: the config's */
 static bool arg_foreground = false;
 static bool arg_json = false;
 static int arg_ready_fd = -1;
@@ -49,7 +52,8 @@ static void help(void) {
                "(umockdev), and their VFIO migration devices behaving as hisi_acc_vfio_pci does.\n"
                "\n"
                "Commands:\n"
-               "  start [--config FILE] [--foreground]   Run a host in DIR\n"
+               "  start [--config FILE] [--reset-fix yes|no] [--foreground]\n"
+               "                                         Run a host in DIR\n"
                "  stop                                   End the host in DIR\n"
                "  exec -- COMMAND [ARGS...]              Run COMMAND so that it sees the host\n"
                "  ctl [--json] list                      Every PF and VF\n"
@@ -68,6 +72,9 @@ static void help(void) {
                "Options:\n"
                "  -d, --dir=DIR        The host's directory\n"
                "  -c, --config=FILE    Host description (JSON); default: one PF per kind, 4 VFs\n"
+               "  -r, --reset-fix=BOOL start: whether a reset returns a VF to RUNNING (the 2026\n"
+               "                       fix; default: the config's \"reset_fix\", or the "
+               "profile's)\n"
                "  -f, --foreground     start: stay in the foreground (prints \"ready\")\n"
                "  -j, --json           ctl: print JSON\n"
                "  -h, --help           Show this help\n"
@@ -113,6 +120,7 @@ static bool preload_active(void) {
         return p && strstr(p, "libumockdev-preload");
 }
 
+/* umockdev's preload first in LD_PRELOAD, unless it is there already. */
 static int set_preload(void) {
         const char *old = getenv("LD_PRELOAD");
         _cleanup_free_ char *v = NULL;
@@ -124,15 +132,103 @@ static int set_preload(void) {
         return setenv("LD_PRELOAD", v, 1) < 0 ? negative_errno() : 0;
 }
 
+/* Our preload library (libhisi/sim-preload): $HISI_ACCSIM_PRELOAD, else beside this program
+ * (the build tree), else where it is installed. */
+static int find_sysfs_preload(char **ret) {
+        _cleanup_free_ char *self = NULL, *beside = NULL;
+        const char *env = getenv("HISI_ACCSIM_PRELOAD");
+        char *slash;
+
+        if (env && env[0]) {
+                *ret = strdup(env);
+                return *ret ? 0 : -ENOMEM;
+        }
+        self = realpath("/proc/self/exe", NULL);
+        if (self && (slash = strrchr(self, '/'))) {
+                *slash = '\0';
+                if (asprintf_safe(&beside, "%s/" SYSFS_PRELOAD, self) < 0)
+                        return -ENOMEM;
+                if (access(beside, R_OK) == 0) {
+                        *ret = TAKE_PTR(beside);
+                        return 0;
+                }
+        }
+        if (asprintf_safe(ret, "%s/" SYSFS_PRELOAD, HISI_ACCSIM_PRELOAD_DIR) < 0)
+                return -ENOMEM;
+        return access(*ret, R_OK) == 0 ? 0 : -ENOENT;
+}
+
+/* For exec: our preload, then umockdev's, so that a write to a PCI core attribute reaches the
+ * host before umockdev sends it into the testbed. */
+static int set_exec_preload(void) {
+        const char *old = getenv("LD_PRELOAD");
+        _cleanup_free_ char *ours = NULL, *v = NULL;
+        int r;
+
+        r = find_sysfs_preload(&ours);
+        if (r < 0) {
+                fprintf(stderr,
+                        "hisi-accsim: cannot find " SYSFS_PRELOAD " (set "
+                        "HISI_ACCSIM_PRELOAD): %s\n",
+                        strerror(-r));
+                return r;
+        }
+        if (old && strstr(old, SYSFS_PRELOAD))
+                return 0;
+        if (old && strstr(old, "libumockdev-preload"))
+                r = asprintf_safe(&v, "%s:%s", ours, old);
+        else if (old && old[0])
+                r = asprintf_safe(&v, "%s:" PRELOAD ":%s", ours, old);
+        else
+                r = asprintf_safe(&v, "%s:" PRELOAD, ours);
+        if (r < 0)
+                return -ENOMEM;
+        return setenv("LD_PRELOAD", v, 1) < 0 ? negative_errno() : 0;
+}
+
+/* The host itself runs under umockdev's preload alone: our preload would hand the host's own
+ * writes to the tree back to a host. */
+static int clear_exec_env(void) {
+        const char *old = getenv("LD_PRELOAD");
+        _cleanup_free_ char *v = NULL;
+        size_t n = 0;
+
+        (void)unsetenv(SIM_SOCKET_ENV);
+        if (!old || !strstr(old, SYSFS_PRELOAD))
+                return 0;
+        v = calloc(1, strlen(old) + 1);
+        if (!v)
+                return -ENOMEM;
+        /* Keep every entry but ours (entries are separated by colons or spaces). */
+        for (const char *p = old; *p;) {
+                size_t len = strcspn(p, ": ");
+                if (len > 0 && !memmem(p, len, SYSFS_PRELOAD, strlen(SYSFS_PRELOAD))) {
+                        if (n > 0)
+                                v[n++] = ':';
+                        memcpy(v + n, p, len);
+                        n += len;
+                }
+                p += len;
+                p += strspn(p, ": ");
+        }
+        v[n] = '\0';
+        return (n > 0 ? setenv("LD_PRELOAD", v, 1) : unsetenv("LD_PRELOAD")) < 0 ? negative_errno()
+                                                                                 : 0;
+}
+
 static int load_config(sim_config *ret) {
         _cleanup_free_ char *error = NULL;
         int r;
 
         if (!arg_config)
-                return sim_config_default(ret);
-        r = sim_config_load(arg_config, ret, &error);
-        if (r < 0)
-                fprintf(stderr, "hisi-accsim: %s\n", error ? error : strerror(-r));
+                r = sim_config_default(ret);
+        else {
+                r = sim_config_load(arg_config, ret, &error);
+                if (r < 0)
+                        fprintf(stderr, "hisi-accsim: %s\n", error ? error : strerror(-r));
+        }
+        if (r >= 0 && arg_reset_fix >= 0)
+                ret->reset_fix = arg_reset_fix;
         return r;
 }
 
@@ -197,6 +293,7 @@ static int run_host(void) {
         (void)sd_event_add_signal(event, NULL, SIGINT, on_signal, NULL);
         signal(SIGPIPE, SIG_IGN);
 
+        sim_uevent_queue_attach(event);
         r = sim_host_new(event, &config, dev_sock, &host);
         if (r < 0)
                 goto fail;
@@ -215,8 +312,12 @@ static int run_host(void) {
         if (r < 0)
                 goto fail;
 
-        printf("hisi-accsim: ready: %zu PFs, %zu VFs, kernel profile %s, in %s\n", config.n_pfs,
-               n_vfs, sim_profile_to_string(config.profile), arg_dir);
+        printf("hisi-accsim: ready: %zu PFs, %zu VFs, kernel profile %s%s, in %s\n", config.n_pfs,
+               n_vfs, sim_profile_to_string(config.profile),
+               !sim_profile_has_precopy(config.profile) ? ""
+               : config.reset_fix                       ? " with the reset fix"
+                                                        : " without the reset fix",
+               arg_dir);
         fflush(stdout);
         if (arg_ready_fd >= 0) {
                 (void)loop_write(arg_ready_fd, "ready\n", 6);
@@ -230,12 +331,39 @@ static int run_host(void) {
         remove_dir_file("root");
         ctl = sim_ctl_free(ctl);
         host = sim_host_free(host);
+        sim_uevent_queue_detach();
         sd_event_unref(event);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 fail:
         fprintf(stderr, "hisi-accsim: cannot start the host in %s: %s\n", arg_dir, strerror(-r));
+        sim_uevent_queue_detach();
         sd_event_unref(event);
         return EXIT_FAILURE;
+}
+
+/* The arguments of the foreground host this start runs: args has room for 12. */
+static char **start_argv(char *argv0, char *ready_fd, char **args) {
+        size_t n = 0;
+
+        args[n++] = argv0;
+        args[n++] = (char *)"start";
+        args[n++] = (char *)"--foreground";
+        if (ready_fd) {
+                args[n++] = (char *)"--ready-fd";
+                args[n++] = ready_fd;
+        }
+        args[n++] = (char *)"--dir";
+        args[n++] = (char *)arg_dir;
+        if (arg_config) {
+                args[n++] = (char *)"--config";
+                args[n++] = (char *)arg_config;
+        }
+        if (arg_reset_fix >= 0) {
+                args[n++] = (char *)"--reset-fix";
+                args[n++] = (char *)(arg_reset_fix ? "yes" : "no");
+        }
+        args[n] = NULL;
+        return args;
 }
 
 static int cmd_start(char *argv0) {
@@ -261,15 +389,14 @@ static int cmd_start(char *argv0) {
                         return ACCMIG_EXIT_CONFIG;
         }
 
+        if (clear_exec_env() < 0)
+                return EXIT_FAILURE;
         if (arg_foreground) {
                 if (!preload_active()) {
                         /* uevents reach only clients under the same preload: re-exec under it. */
                         if (set_preload() < 0)
                                 return EXIT_FAILURE;
-                        execv("/proc/self/exe",
-                              (char *[]){ argv0, "start", "--foreground", "--dir", (char *)arg_dir,
-                                          arg_config ? "--config" : NULL, (char *)arg_config,
-                                          NULL });
+                        execv("/proc/self/exe", start_argv(argv0, NULL, (char *[12]){}));
                         fprintf(stderr, "hisi-accsim: cannot re-execute itself: %m\n");
                         return EXIT_FAILURE;
                 }
@@ -297,10 +424,7 @@ static int cmd_start(char *argv0) {
                 fcntl(pipefd[1], F_SETFD, 0);
                 if (asprintf_safe(&ready_arg, "%d", pipefd[1]) < 0 || set_preload() < 0)
                         _exit(EXIT_FAILURE);
-                execv("/proc/self/exe",
-                      (char *[]){ argv0, "start", "--foreground", "--ready-fd", ready_arg, "--dir",
-                                  (char *)arg_dir, arg_config ? "--config" : NULL,
-                                  (char *)arg_config, NULL });
+                execv("/proc/self/exe", start_argv(argv0, ready_arg, (char *[12]){}));
                 _exit(EXIT_FAILURE);
         }
         close(pipefd[1]);
@@ -334,7 +458,7 @@ static int cmd_exec(char **argv) {
                 return EXIT_FAILURE;
         }
         if (setenv("UMOCKDEV_DIR", root, 1) < 0 || setenv(SIM_SOCKET_ENV, sock, 1) < 0 ||
-            set_preload() < 0)
+            set_exec_preload() < 0)
                 return EXIT_FAILURE;
         execvp(argv[0], argv);
         fprintf(stderr, "hisi-accsim: cannot execute %s: %m\n", argv[0]);
@@ -516,6 +640,7 @@ int main(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "dir", required_argument, NULL, 'd' },
                 { "config", required_argument, NULL, 'c' },
+                { "reset-fix", required_argument, NULL, 'r' },
                 { "foreground", no_argument, NULL, 'f' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
@@ -542,13 +667,21 @@ int main(int argc, char *argv[]) {
          * `exec -- CMD --its-options` and ctl's arguments are left alone. */
         argc--;
         argv++;
-        while ((c = getopt_long(argc, argv, "+d:c:fjh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+d:c:r:fjh", options, NULL)) >= 0)
                 switch (c) {
                 case 'd':
                         arg_dir = optarg;
                         break;
                 case 'c':
                         arg_config = optarg;
+                        break;
+                case 'r':
+                        if (streq(optarg, "yes"))
+                                arg_reset_fix = 1;
+                        else if (streq(optarg, "no"))
+                                arg_reset_fix = 0;
+                        else
+                                return usage_error("--reset-fix takes yes or no");
                         break;
                 case 'f':
                         arg_foreground = true;

@@ -72,7 +72,9 @@ static int default_pf_list(sim_pf_config **ret, size_t *ret_n) {
 }
 
 int sim_config_default(sim_config *ret) {
-        sim_config c = { .profile = DEFAULT_PROFILE, .seed = DEFAULT_SEED };
+        sim_config c = { .profile = DEFAULT_PROFILE,
+                         .reset_fix = sim_profile_reset_fix(DEFAULT_PROFILE),
+                         .seed = DEFAULT_SEED };
         int r;
 
         if (!ret)
@@ -396,9 +398,26 @@ static int dispatch_faults(const hisi_json_value *v, const hisi_json_field *f, v
         return 0;
 }
 
+/* reset_fix: its default follows the profile, so the parse notes whether it was given. */
+typedef struct config_wire {
+        sim_config c;
+        int reset_fix; /* -1: not given */
+} config_wire;
+
+static int dispatch_reset_fix(const hisi_json_value *v, const hisi_json_field *f, void *base) {
+        bool b;
+        int r = hisi_json_bool(v, &b);
+
+        if (r < 0)
+                return r;
+        ((config_wire *)base)->reset_fix = b;
+        return 0;
+}
+
 static const hisi_json_field config_fields[] = {
         { "profile", HISI_JSON_ENUM, offsetof(sim_config, profile),
           .from_string = sim_profile_from_string, .to_string = sim_profile_to_string },
+        { "reset_fix", HISI_JSON_CUSTOM, .dispatch = dispatch_reset_fix },
         { "seed", HISI_JSON_UINT64, offsetof(sim_config, seed) },
         { "pfs", HISI_JSON_CUSTOM, .dispatch = dispatch_pfs },
         { "faults", HISI_JSON_CUSTOM, .dispatch = dispatch_faults },
@@ -407,15 +426,18 @@ static const hisi_json_field config_fields[] = {
 
 int sim_config_parse(const char *text, size_t len, const char *origin, sim_config *ret,
                      char **ret_error) {
-        _cleanup_(sim_config_done)
-                sim_config c = { .profile = DEFAULT_PROFILE, .seed = DEFAULT_SEED };
+        config_wire w = { .c = { .profile = DEFAULT_PROFILE, .seed = DEFAULT_SEED },
+                          .reset_fix = -1 };
+        _cleanup_(sim_config_done) sim_config c = {};
         int r;
 
         if ((!text && len > 0) || !ret)
                 return -EINVAL;
-        r = hisi_json_dispatch_text(text, len, origin, config_fields, 0, &c, ret_error);
+        r = hisi_json_dispatch_text(text, len, origin, config_fields, 0, &w, ret_error);
+        c = w.c;
         if (r < 0)
                 return r;
+        c.reset_fix = w.reset_fix >= 0 ? w.reset_fix : sim_profile_reset_fix(c.profile);
         if (!c.pfs) {
                 r = default_pf_list(&c.pfs, &c.n_pfs);
                 if (r < 0)

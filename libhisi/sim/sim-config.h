@@ -5,6 +5,9 @@
  *
  *   {
  *     "profile": "6.16",      "6.1", "6.2", "6.16" or "6.19"; default "6.16"
+ *     "reset_fix": false,     the 2026 reset fix (upstream 8be14dd48dfe, 8c6ac1730a97): a reset
+ *                             puts a VF back to RUNNING and opening it clears match_done; default
+ *                             true on 6.19, false on 6.2 and 6.16; 6.1 resets either way
  *     "seed": 1,              0 to 2^64-1; default 1
  *     "pfs": [                1 to SIM_CONFIG_PFS_MAX PFs; when given, replaces the default list
  *       {                     (one PF of each kind at 0000:75:00.0, 0000:76:00.0, 0000:79:00.0)
@@ -62,6 +65,7 @@ typedef struct sim_pf_config {
 
 typedef struct sim_config {
         sim_profile profile;
+        bool reset_fix; /* see sim_vf_config.reset_fix */
         uint64_t seed;
         sim_pf_config *pfs; /* n_pfs, 1 to SIM_CONFIG_PFS_MAX */
         size_t n_pfs;
@@ -74,7 +78,7 @@ typedef struct sim_config {
 
 /* One PF per kind: ZIP 0000:75:00.0, SEC 0000:76:00.0, HPRE 0000:79:00.0, each with 4 of 63 VFs
  * enabled, 64 queue pairs per VF, QM V3, bound to its host driver, guest drivers running;
- * profile 6.16, seed 1. */
+ * profile 6.16 without the reset fix, seed 1. */
 int sim_config_default(sim_config *ret);
 
 /*

@@ -64,7 +64,7 @@ int sim_host_describe(sim_host *h, const char *address, json_object **ret) {
         if (address) {
                 sim_host_vf *vf;
                 sim_host_pf *pf = sim_host_find_pf(h, address);
-                if (pf) {
+                if (pf && pf->present) {
                         *ret = describe_pf(h, pf);
                         return 0;
                 }
@@ -75,7 +75,8 @@ int sim_host_describe(sim_host *h, const char *address, json_object **ret) {
         }
         list = json_object_new_array();
         for (size_t i = 0; i < h->n_pfs; i++) {
-                json_object_array_add(list, describe_pf(h, &h->pfs[i]));
+                if (h->pfs[i].present)
+                        json_object_array_add(list, describe_pf(h, &h->pfs[i]));
                 for (unsigned j = 0; j < h->pfs[i].n_vfs; j++)
                         if (h->pfs[i].vfs[j].present)
                                 json_object_array_add(list, describe_vf(h, &h->pfs[i].vfs[j]));
@@ -130,7 +131,11 @@ int sim_host_fault_probe(sim_host *h, const char *driver, int error) {
 int sim_host_reset_vf(sim_host *h, const char *address) {
         sim_host_vf *vf;
         int r = sim_host_get_vf(h, address, &vf);
-        return r < 0 ? r : sim_vf_reset(vf->vf);
+
+        if (r < 0)
+                return r;
+        sim_vf_function_reset(vf->vf);
+        return 0;
 }
 
 int sim_host_set_guest_driver(sim_host *h, const char *address, bool loaded) {

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The simulated host (see sim-host.h). */
+/* The simulated host (see sim-host.h): building the tree (devices, drivers, modules), hot-plug,
+ * SR-IOV, and the device socket's view of the VFs. The writes to the PCI core's attributes are
+ * in sim-host-pci.c. */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <umockdev.h>
 #include <unistd.h>
@@ -24,7 +25,6 @@
 #define ACC_CLASS        "0x120000" /* processing accelerator */
 #define GUEST_TICK_USEC  (20 * 1000)
 #define IOMMU_GROUP_BASE 10
-#define VFIO_DEV_MAJOR   511
 
 sim_host_vf *sim_host_find_vf(sim_host *h, const char *address) {
         for (size_t i = 0; i < h->n_pfs; i++)
@@ -41,16 +41,6 @@ sim_host_pf *sim_host_find_pf(sim_host *h, const char *address) {
         return NULL;
 }
 
-static const char *syspath_of(sim_host *h, const char *address) {
-        sim_host_vf *vf = sim_host_find_vf(h, address);
-        sim_host_pf *pf;
-
-        if (vf)
-                return vf->present ? vf->syspath : NULL;
-        pf = sim_host_find_pf(h, address);
-        return pf ? pf->syspath : NULL;
-}
-
 /* The driver a device is bound to, from its driver link; NULL when unbound. */
 char *sim_host_device_driver(sim_host *h, const char *address) {
         _cleanup_free_ char *link = NULL;
@@ -63,241 +53,19 @@ char *sim_host_device_driver(sim_host *h, const char *address) {
         return driver;
 }
 
-/* ---- the PCI core's hooks: links as a plain tree, uevents through the testbed ---- */
-
-static int make_dir(sim_host *h, const char *rel);
-static int make_file(sim_host *h, const char *rel, const char *content);
-
-/* Bound to the vfio driver: vfio-dev/vfioN/dev names the device's cdev, as vfio_main.c adds it. */
-static int vfio_dev_create(sim_host *h, sim_host_vf *vf) {
-        _cleanup_free_ char *dir = NULL, *dev = NULL;
-        char num[32];
-        int r;
-
-        vf->vfio_minor = h->next_vfio_minor++;
-        r = asprintf_safe(&dir, "%s/vfio-dev/vfio%d", vf->syspath, vf->vfio_minor);
-        if (r < 0)
-                return r;
-        r = make_dir(h, dir);
-        if (r < 0)
-                return r;
-        r = asprintf_safe(&dev, "%s/dev", dir);
-        if (r < 0)
-                return r;
-        snprintf(num, sizeof(num), "%d:%d\n", VFIO_DEV_MAJOR, vf->vfio_minor);
-        return make_file(h, dev, num);
-}
-
-static void vfio_dev_remove(sim_host *h, sim_host_vf *vf) {
-        _cleanup_free_ char *dev = NULL, *dir = NULL, *parent = NULL;
-
-        if (vf->vfio_minor < 0)
-                return;
-        if (asprintf_safe(&dir, "%s%s/vfio-dev/vfio%d", h->root, vf->syspath, vf->vfio_minor) >=
-                    0 &&
-            asprintf_safe(&dev, "%s/dev", dir) >= 0 &&
-            asprintf_safe(&parent, "%s%s/vfio-dev", h->root, vf->syspath) >= 0) {
-                (void)unlink(dev);
-                (void)rmdir(dir);
-                (void)rmdir(parent);
-        }
-        vf->vfio_minor = -1;
-}
-
-static int host_emit_uevent(const char *root, const char *address, const char *action,
-                            const char *driver, void *userdata) {
-        sim_host *h = userdata;
-        sim_host_vf *vf = sim_host_find_vf(h, address);
-        const char *syspath = syspath_of(h, address);
-        bool bind = streq(action, "bind");
-
-        if (!syspath)
-                return -ENODEV;
-        if (vf && driver && streq(driver, HISI_VFIO_DRIVER)) {
-                if (bind) {
-                        /* The driver's probe: a new device of its own for the VF. */
-                        sim_vf_probe(vf->vf);
-                        (void)vfio_dev_create(h, vf);
-                } else {
-                        /* The kernel waits for the device's user to let go before the unbind
-                         * completes; here the device is closed on the user, as after its
-                         * release. */
-                        if (sim_vf_is_open(vf->vf)) {
-                                sim_vf_close_device(vf->vf);
-                                sim_server_forget_vf(h->server, vf->vf);
-                        }
-                        vfio_dev_remove(h, vf);
-                }
-        }
-        umockdev_testbed_set_property(h->tb, syspath, "DRIVER", bind && driver ? driver : "");
-        umockdev_testbed_uevent(h->tb, syspath, action);
-        return 0;
-}
-
-static const hisi_sim_pci_ops host_pci_ops = {
-        .set_driver_link = hisi_sim_pci_tree_set_driver_link,
-        .remove_driver_link = hisi_sim_pci_tree_remove_driver_link,
-        .emit_uevent = host_emit_uevent,
-};
-
-/* ---- inotify: the writes clients make to the tree ---- */
-
-static int watch_add(sim_host *h, const char *rel, hisi_sim_pci_attr attr, const char *name) {
-        _cleanup_free_ char *path = NULL, *n = NULL;
-        watch *w;
-        int wd, r;
-
-        r = asprintf_safe(&path, "%s%s", h->root, rel);
-        if (r < 0)
-                return r;
-        wd = inotify_add_watch(h->inotify_fd, path, IN_CLOSE_WRITE);
-        if (wd < 0)
-                return negative_errno();
-        if (name) {
-                n = strdup(name);
-                if (!n)
-                        return -ENOMEM;
-        }
-        w = realloc(h->watches, (h->n_watches + 1) * sizeof(*w));
-        if (!w)
-                return -ENOMEM;
-        h->watches = w;
-        h->watches[h->n_watches++] = (watch){
-                .wd = wd,
-                .attr = attr,
-                .name = TAKE_PTR(n),
-                .path = TAKE_PTR(path),
-        };
-        return 0;
-}
-
-static void watch_remove_name(sim_host *h, const char *name) {
-        for (size_t i = 0; i < h->n_watches;) {
-                watch *w = &h->watches[i];
-                if (w->name && streq(w->name, name)) {
-                        (void)inotify_rm_watch(h->inotify_fd, w->wd);
-                        free(w->name);
-                        free(w->path);
-                        h->watches[i] = h->watches[--h->n_watches];
-                } else
-                        i++;
-        }
-}
-
-static int watch_add_numvfs(sim_host *h, const char *pf_address) {
-        _cleanup_free_ char *rel = NULL;
-        int r;
-
-        r = asprintf_safe(&rel, "/sys/bus/pci/devices/%s/sriov_numvfs", pf_address);
-        if (r < 0)
-                return r;
-        return watch_add(h, rel, HISI_SIM_PCI_SRIOV_NUMVFS, pf_address);
-}
-
-static int set_numvfs(sim_host *h, sim_host_pf *pf, const char *value) {
-        _cleanup_free_ char *driver = NULL;
-        uint16_t n;
-
-        /* sriov_numvfs_store(), in its order. */
-        if (safe_atou16(value, &n) < 0)
-                return -EINVAL;
-        if (n > pf->config.total_vfs)
-                return -ERANGE;
-        if (n == pf->num_vfs)
-                return 0;
-        driver = sim_host_device_driver(h, pf->config.address);
-        if (!driver)
-                return -ENOENT; /* no PF driver, no sriov_configure */
-        if (n == 0) {
-                for (unsigned i = 0; i < pf->num_vfs; i++) {
-                        sim_host_vf *vf = &pf->vfs[i];
-                        _cleanup_free_ char *vf_driver = NULL;
-                        if (!vf->present)
-                                continue;
-                        vf_driver = sim_host_device_driver(h, vf->address);
-                        if (vf_driver) {
-                                (void)hisi_sim_pci_tree_remove_driver_link(h->root, vf->address,
-                                                                           vf_driver, h);
-                                (void)host_emit_uevent(h->root, vf->address, "unbind", vf_driver,
-                                                       h);
-                        }
-                        (void)sim_host_unplug_vf(h, vf->address);
-                }
-                pf->num_vfs = 0;
-                return 0;
-        }
-        if (pf->num_vfs > 0)
-                return -EBUSY; /* "VFs already enabled. Disable before enabling" */
-        pf->num_vfs = n;
-        for (unsigned i = 0; i < n; i++)
-                (void)sim_host_plug_vf(h, pf->vfs[i].address);
-        return 0;
-}
-
-/* A write to sriov_numvfs: the VFs come or go; a refused value is put back, so that reading the
- * attribute shows what the kernel would. */
-static void write_numvfs(sim_host *h, const char *pf_address, const char *value) {
-        sim_host_pf *pf = sim_host_find_pf(h, pf_address);
-        char num[16];
-
-        if (!pf)
-                return;
-        (void)set_numvfs(h, pf, value);
-        snprintf(num, sizeof(num), "%u", pf->num_vfs);
-        if (!streq(value, num)) {
-                _cleanup_free_ char *path = NULL;
-                /* In place, keeping the inode that inotify watches; with a newline, as sysfs
-                 * attributes read. */
-                strcat(num, "\n");
-                if (asprintf_safe(&path, "%s%s/sriov_numvfs", h->root, pf->syspath) >= 0)
-                        (void)write_file(path, num, strlen(num), 0644);
-        }
-}
-
-static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        sim_host *h = userdata;
-        uint8_t buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-        ssize_t n;
-
-        n = read(fd, buf, sizeof(buf));
-        if (n <= 0)
-                return 0;
-        for (uint8_t *p = buf; p < buf + n;) {
-                struct inotify_event *ev = (struct inotify_event *)p;
-                p += sizeof(*ev) + ev->len;
-                for (size_t i = 0; i < h->n_watches; i++) {
-                        _cleanup_free_ char *value = NULL;
-                        watch *w = &h->watches[i];
-                        if (w->wd != ev->wd)
-                                continue;
-                        if (read_one_line_file(w->path, &value) < 0)
-                                break;
-                        /* A plain file keeps what was written: the write itself cannot fail as the
-                         * kernel's would, so a refusal is only visible in the tree. */
-                        if (w->attr == HISI_SIM_PCI_SRIOV_NUMVFS)
-                                write_numvfs(h, w->name, value);
-                        else
-                                (void)hisi_sim_pci_write(h->pci, w->attr, w->name, value,
-                                                         strlen(value));
-                        break;
-                }
-        }
-        return 0;
-}
-
 /* ---- building the tree ---- */
 
-static int make_file(sim_host *h, const char *rel, const char *content) {
+int sim_host_make_file(sim_host *h, const char *rel, const char *content, mode_t mode) {
         _cleanup_free_ char *path = NULL;
         int r;
 
         r = asprintf_safe(&path, "%s%s", h->root, rel);
         if (r < 0)
                 return r;
-        return write_file(path, content, strlen(content), 0644);
+        return write_file(path, content, strlen(content), mode);
 }
 
-static int make_dir(sim_host *h, const char *rel) {
+int sim_host_make_dir(sim_host *h, const char *rel) {
         _cleanup_free_ char *path = NULL;
         int r;
 
@@ -307,100 +75,72 @@ static int make_dir(sim_host *h, const char *rel) {
         return mkdir_p(path, 0755);
 }
 
-/* Hand each complete device address in the FIFO to the PCI core. A writer may end it with a
- * newline or not ("echo" does, libhisi does not); PCI addresses have a fixed length, so the
- * stream splits without one. */
-static void fifo_dispatch(attr_fifo *f) {
-        size_t start = 0;
-
-        for (;;) {
-                size_t len;
-                while (start < f->n_pending &&
-                       (f->pending[start] == '\n' || f->pending[start] == ' '))
-                        start++;
-                for (len = 0; start + len < f->n_pending && len < HISI_PCI_ADDRESS_MAX - 1 &&
-                              f->pending[start + len] != '\n';
-                     len++)
-                        ;
-                if (start + len == f->n_pending && len < HISI_PCI_ADDRESS_MAX - 1)
-                        break; /* the rest of this address has not arrived yet */
-                char value[HISI_PCI_ADDRESS_MAX];
-                memcpy(value, f->pending + start, len);
-                value[len] = '\0';
-                (void)hisi_sim_pci_write(f->host->pci, f->attr, f->name, value, len);
-                start += len;
-        }
-        memmove(f->pending, f->pending + start, f->n_pending - start);
-        f->n_pending -= start;
-}
-
-static int on_fifo(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        attr_fifo *f = userdata;
-
-        for (;;) {
-                ssize_t n;
-                if (f->n_pending == sizeof(f->pending))
-                        f->n_pending = 0; /* garbage without end: drop it */
-                n = read(fd, f->pending + f->n_pending, sizeof(f->pending) - f->n_pending);
-                if (n <= 0)
-                        break;
-                f->n_pending += (size_t)n;
-                fifo_dispatch(f);
-        }
-        return 0;
-}
-
-static attr_fifo *attr_fifo_free(attr_fifo *f) {
-        if (!f)
-                return NULL;
-        sd_event_source_disable_unref(f->source);
-        safe_close(f->fd);
-        free(f->name);
-        free(f);
-        return NULL;
-}
-
-static int fifo_add(sim_host *h, const char *rel, hisi_sim_pci_attr attr, const char *name) {
+static int make_link(sim_host *h, const char *target, const char *rel) {
         _cleanup_free_ char *path = NULL;
-        attr_fifo *f, **list;
         int r;
 
         r = asprintf_safe(&path, "%s%s", h->root, rel);
         if (r < 0)
                 return r;
-        if (mkfifo(path, 0200) < 0)
+        if (symlink(target, path) < 0 && errno != EEXIST)
                 return negative_errno();
-        f = calloc(1, sizeof(*f));
-        if (!f)
-                return -ENOMEM;
-        f->host = h;
-        f->attr = attr;
-        /* O_RDWR: the FIFO never reports the end when a writer closes, and a writer's open()
-         * never waits for a reader. */
-        f->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-        if (f->fd < 0 || (name && !(f->name = strdup(name)))) {
-                r = f->fd < 0 ? negative_errno() : -ENOMEM;
-                attr_fifo_free(f);
-                return r;
-        }
-        r = sd_event_add_io(h->event, &f->source, f->fd, EPOLLIN, on_fifo, f);
-        list = r >= 0 ? realloc(h->fifos, (h->n_fifos + 1) * sizeof(*list)) : NULL;
-        if (!list) {
-                attr_fifo_free(f);
-                return r < 0 ? r : -ENOMEM;
-        }
-        h->fifos = list;
-        h->fifos[h->n_fifos++] = f;
         return 0;
 }
 
+/* A loaded driver's module as sysfs shows it: /sys/module/<module> (tools test it to see
+ * whether a driver is loaded), the driver's module link and the module's drivers/pci:<driver>
+ * link back. The module name is the driver's with '_' for '-' (vfio-pci is vfio_pci). */
+static int make_module(sim_host *h, const char *driver) {
+        _cleanup_free_ char *module = strdup(driver), *dir = NULL, *rel = NULL, *target = NULL;
+        int r;
+
+        if (!module)
+                return -ENOMEM;
+        for (char *c = module; *c; c++)
+                if (*c == '-')
+                        *c = '_';
+        if (asprintf_safe(&dir, "/sys/module/%s", module) < 0)
+                return -ENOMEM;
+        r = sim_host_make_dir(h, dir);
+        if (r >= 0) {
+                _cleanup_free_ char *drivers = NULL, *initstate = NULL;
+
+                if (asprintf_safe(&drivers, "%s/drivers", dir) < 0 ||
+                    asprintf_safe(&initstate, "%s/initstate", dir) < 0)
+                        return -ENOMEM;
+                r = sim_host_make_dir(h, drivers);
+                if (r >= 0)
+                        r = sim_host_make_file(h, initstate, "live\n", 0444);
+        }
+        if (r < 0)
+                return r;
+        if (asprintf_safe(&rel, "%s/drivers/pci:%s", dir, driver) < 0 ||
+            asprintf_safe(&target, "../../../bus/pci/drivers/%s", driver) < 0)
+                return -ENOMEM;
+        r = make_link(h, target, rel);
+        if (r < 0)
+                return r;
+        free(rel);
+        free(target);
+        if (asprintf_safe(&rel, "/sys/bus/pci/drivers/%s/module", driver) < 0 ||
+            asprintf_safe(&target, "../../../../module/%s", module) < 0)
+                return -ENOMEM;
+        return make_link(h, target, rel);
+}
+
+/* The bus's write-only attributes, and each loaded driver with its bind and unbind. Writes to
+ * them reach sim_host_sysfs_write() through the preload library; the files themselves hold
+ * nothing. */
 static int make_drivers(sim_host *h) {
         int r;
 
-        r = make_dir(h, "/sys/bus/pci/drivers");
-        if (r < 0)
-                return r;
-        r = fifo_add(h, "/sys/bus/pci/drivers_probe", HISI_SIM_PCI_DRIVERS_PROBE, NULL);
+        r = sim_host_make_dir(h, "/sys/bus/pci/drivers");
+        if (r >= 0)
+                r = sim_host_make_file(h, "/sys/bus/pci/drivers_probe", "", 0200);
+        if (r >= 0)
+                r = sim_host_make_file(h, "/sys/bus/pci/drivers_autoprobe", "1\n", 0644);
+        if (r >= 0)
+                r = sim_host_make_file(h, "/sys/bus/pci/rescan", "", 0200);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < hisi_sim_pci_n_host_drivers; i++) {
@@ -411,15 +151,15 @@ static int make_drivers(sim_host *h) {
                     asprintf_safe(&bind, "%s/bind", dir) < 0 ||
                     asprintf_safe(&unbind, "%s/unbind", dir) < 0)
                         return -ENOMEM;
-                r = make_dir(h, dir);
-                if (r < 0)
-                        return r;
-                r = fifo_add(h, bind, HISI_SIM_PCI_DRIVER_BIND, d->name);
+                r = sim_host_make_dir(h, dir);
                 if (r >= 0)
-                        r = fifo_add(h, unbind, HISI_SIM_PCI_DRIVER_UNBIND, d->name);
-                if (r < 0)
-                        return r;
-                r = hisi_sim_pci_load_driver(h->pci, d);
+                        r = sim_host_make_file(h, bind, "", 0200);
+                if (r >= 0)
+                        r = sim_host_make_file(h, unbind, "", 0200);
+                if (r >= 0)
+                        r = make_module(h, d->name);
+                if (r >= 0)
+                        r = hisi_sim_pci_load_driver(h->pci, d);
                 if (r < 0)
                         return r;
         }
@@ -446,8 +186,7 @@ static int up_to_sys(const char *syspath, char **ret) {
 /* revision: the PCI revision ID, which the hisi QM drivers take as the QM version
  * (qm->ver = pdev->revision); the VFs are the same silicon as their PF. */
 static int add_pci_device(sim_host *h, const char *parent, const char *address, uint16_t device,
-                          uint8_t revision, const char *class, const char *override,
-                          char **ret_syspath) {
+                          uint8_t revision, const char *class, char **ret_syspath) {
         char dev[16], rev[8], pci_id[16], modalias[64];
         char *syspath;
 
@@ -461,12 +200,15 @@ static int add_pci_device(sim_host *h, const char *parent, const char *address, 
                 /* attributes */
                 "vendor", "0x19e5", "device", dev, "revision", rev, "class", class,
                 "subsystem_vendor", "0x19e5", "subsystem_device", "0x0000", "driver_override",
-                override, "modalias", modalias, "reset", "", "numa_node", "0", NULL,
+                "(null)\n", "modalias", modalias, "reset", "", "numa_node", "0", NULL,
                 /* udev properties */
                 "PCI_CLASS", class + 2, "PCI_ID", pci_id, "PCI_SUBSYS_ID", "19E5:0000",
                 "PCI_SLOT_NAME", address, "MODALIAS", modalias, NULL);
         if (!syspath)
                 return -EIO;
+        /* A function can be removed; the root port's removal is not modelled. */
+        if (parent)
+                umockdev_testbed_set_attribute(h->tb, syspath, "remove", "");
         *ret_syspath = syspath;
         return 0;
 }
@@ -479,7 +221,7 @@ static int add_iommu_group(sim_host *h, const char *syspath, const char *address
         r = asprintf_safe(&dir, "/sys/kernel/iommu_groups/%d/devices", group);
         if (r < 0)
                 return r;
-        r = make_dir(h, dir);
+        r = sim_host_make_dir(h, dir);
         if (r < 0)
                 return r;
         r = up_to_sys(syspath, &up);
@@ -500,18 +242,8 @@ static int add_iommu_group(sim_host *h, const char *syspath, const char *address
         return 0;
 }
 
-static int watch_device(sim_host *h, const char *address) {
-        _cleanup_free_ char *rel = NULL;
-        int r;
-
-        r = asprintf_safe(&rel, "/sys/bus/pci/devices/%s/driver_override", address);
-        if (r < 0)
-                return r;
-        return watch_add(h, rel, HISI_SIM_PCI_DRIVER_OVERRIDE, address);
-}
-
-/* A VF's sysfs side: the device, physfn/virtfnN, its IOMMU group, the watch on its attributes,
- * and the host driver bound, as after writing sriov_numvfs. */
+/* A VF's sysfs side: the device, physfn/virtfnN, its IOMMU group, and the host driver bound,
+ * as after writing sriov_numvfs. */
 static int add_vf_device(sim_host *h, sim_host_vf *vf) {
         const sim_pf_config *c = &vf->pf->config;
         const char *host_driver = hisi_kind_host_driver(c->kind);
@@ -520,7 +252,7 @@ static int add_vf_device(sim_host *h, sim_host_vf *vf) {
         int r;
 
         r = add_pci_device(h, h->bridge, vf->address, hisi_kind_vf_device_id(c->kind),
-                           (uint8_t)c->qm_version, ACC_CLASS, "(null)", &vf->syspath);
+                           (uint8_t)c->qm_version, ACC_CLASS, &vf->syspath);
         if (r < 0)
                 return r;
         vf->present = true;
@@ -534,9 +266,6 @@ static int add_vf_device(sim_host *h, sim_host_vf *vf) {
         r = add_iommu_group(h, vf->syspath, vf->address, vf->iommu_group);
         if (r < 0)
                 return r;
-        r = watch_device(h, vf->address);
-        if (r < 0)
-                return r;
         if (c->driver_bound) {
                 r = hisi_sim_pci_tree_set_driver_link(h->root, vf->address, host_driver, h);
                 if (r < 0)
@@ -546,24 +275,24 @@ static int add_vf_device(sim_host *h, sim_host_vf *vf) {
         return 0;
 }
 
-static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
+/* A PF's sysfs side: the device with its SR-IOV attributes, its IOMMU group, and its host
+ * driver bound. */
+static int add_pf_device(sim_host *h, sim_host_pf *pf) {
         const sim_pf_config *c = &pf->config;
         const char *host_driver = hisi_kind_host_driver(c->kind);
         char num[16];
         int r;
 
         r = add_pci_device(h, h->bridge, c->address, hisi_kind_pf_device_id(c->kind),
-                           (uint8_t)c->qm_version, ACC_CLASS, "(null)", &pf->syspath);
+                           (uint8_t)c->qm_version, ACC_CLASS, &pf->syspath);
         if (r < 0)
                 return r;
-        snprintf(num, sizeof(num), "%u", c->total_vfs);
+        pf->present = true;
+        snprintf(num, sizeof(num), "%u\n", c->total_vfs);
         umockdev_testbed_set_attribute(h->tb, pf->syspath, "sriov_totalvfs", num);
-        snprintf(num, sizeof(num), "%u", c->num_vfs);
+        snprintf(num, sizeof(num), "%u\n", pf->num_vfs);
         umockdev_testbed_set_attribute(h->tb, pf->syspath, "sriov_numvfs", num);
-        r = add_iommu_group(h, pf->syspath, c->address, (*group)++);
-        if (r < 0)
-                return r;
-        r = watch_device(h, c->address);
+        r = add_iommu_group(h, pf->syspath, c->address, pf->iommu_group);
         if (r < 0)
                 return r;
         if (c->driver_bound) {
@@ -572,15 +301,23 @@ static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
                         return r;
                 umockdev_testbed_set_property(h->tb, pf->syspath, "DRIVER", host_driver);
         }
+        return 0;
+}
 
-        r = watch_add_numvfs(h, c->address);
+static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
+        const sim_pf_config *c = &pf->config;
+        int r;
+
+        pf->iommu_group = (*group)++;
+        pf->num_vfs = c->num_vfs;
+        r = add_pf_device(h, pf);
         if (r < 0)
                 return r;
+
         /* Every VF the PF can enable exists in the model; the enabled ones are in sysfs. */
         pf->vfs = calloc(c->total_vfs, sizeof(*pf->vfs));
         if (c->total_vfs > 0 && !pf->vfs)
                 return -ENOMEM;
-        pf->num_vfs = c->num_vfs;
         for (unsigned i = 0; i < c->total_vfs; i++) {
                 sim_host_vf *vf = &pf->vfs[i];
                 sim_vf_config vc = {
@@ -593,6 +330,7 @@ static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
                         .pf_driver_bound = c->driver_bound,
                         .guest_driver = c->guest_driver,
                         .profile = h->config.profile,
+                        .reset_fix = h->config.reset_fix,
                         .seed = h->config.seed,
                 };
 
@@ -662,6 +400,10 @@ static uint64_t server_delay(void *userdata, const sim_vf *v, const hisi_mig_pat
         return total;
 }
 
+static int server_sysfs_write(void *userdata, const char *path, const void *value, size_t len) {
+        return sim_host_sysfs_write(userdata, path, value, len);
+}
+
 int sim_host_new(sd_event *event, const sim_config *config, const char *socket_path,
                  sim_host **ret) {
         _cleanup_(sim_host_freep) sim_host *h = NULL;
@@ -672,7 +414,6 @@ int sim_host_new(sd_event *event, const sim_config *config, const char *socket_p
         h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
-        h->inotify_fd = -EBADF;
         h->event = sd_event_ref(event);
         r = sim_config_copy(config, &h->config);
         if (r < 0)
@@ -684,12 +425,9 @@ int sim_host_new(sd_event *event, const sim_config *config, const char *socket_p
         h->root = umockdev_testbed_get_root_dir(h->tb);
         if (!h->root)
                 return -EIO;
-        r = hisi_sim_pci_new(h->root, &host_pci_ops, h, &h->pci);
+        r = hisi_sim_pci_new(h->root, &sim_host_pci_ops, h, &h->pci);
         if (r < 0)
                 return r;
-        h->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-        if (h->inotify_fd < 0)
-                return negative_errno();
 
         r = make_drivers(h);
         if (r < 0)
@@ -697,7 +435,7 @@ int sim_host_new(sd_event *event, const sim_config *config, const char *socket_p
         {
                 char *bridge = NULL;
                 r = add_pci_device(h, NULL, SIM_BRIDGE_ADDRESS, BRIDGE_DEVICE_ID, BRIDGE_REVISION,
-                                   "0x060400", "(null)", &bridge);
+                                   "0x060400", &bridge);
                 if (r < 0)
                         return r;
                 h->bridge = bridge;
@@ -714,9 +452,6 @@ int sim_host_new(sd_event *event, const sim_config *config, const char *socket_p
                         return r;
         }
 
-        r = sd_event_add_io(event, &h->inotify_source, h->inotify_fd, EPOLLIN, on_inotify, h);
-        if (r < 0)
-                return r;
         r = sd_event_add_time_relative(event, &h->tick, CLOCK_MONOTONIC, GUEST_TICK_USEC, 0,
                                        on_tick, h);
         if (r < 0)
@@ -724,7 +459,8 @@ int sim_host_new(sd_event *event, const sim_config *config, const char *socket_p
         r = sd_event_source_set_enabled(h->tick, SD_EVENT_ON);
         if (r < 0)
                 return r;
-        r = sim_server_new(event, socket_path, server_lookup, server_delay, h, &h->server);
+        r = sim_server_new(event, socket_path, server_lookup, server_delay, server_sysfs_write, h,
+                           &h->server);
         if (r < 0)
                 return r;
 
@@ -738,16 +474,6 @@ sim_host *sim_host_free(sim_host *h) {
         /* Connections first: closing them closes the devices they hold. */
         sim_server_free(h->server);
         sd_event_source_disable_unref(h->tick);
-        sd_event_source_disable_unref(h->inotify_source);
-        for (size_t i = 0; i < h->n_watches; i++) {
-                free(h->watches[i].name);
-                free(h->watches[i].path);
-        }
-        free(h->watches);
-        safe_close(h->inotify_fd);
-        for (size_t i = 0; i < h->n_fifos; i++)
-                attr_fifo_free(h->fifos[i]);
-        free(h->fifos);
         for (size_t i = 0; i < h->n_pfs; i++) {
                 for (unsigned j = 0; j < h->pfs[i].n_vfs; j++) {
                         sim_vf_free(h->pfs[i].vfs[j].vf);
@@ -784,12 +510,11 @@ int sim_host_unplug_vf(sim_host *h, const char *address) {
         if (sim_vf_is_open(vf->vf))
                 sim_vf_close_device(vf->vf);
         sim_server_forget_vf(h->server, vf->vf);
-        vfio_dev_remove(h, vf);
+        sim_host_vfio_dev_remove(h, vf);
         driver = sim_host_device_driver(h, vf->address);
         if (driver &&
             asprintf_safe(&back, "%s/sys/bus/pci/drivers/%s/%s", h->root, driver, vf->address) >= 0)
                 (void)unlink(back);
-        watch_remove_name(h, vf->address);
         /* The links that point at it go with it, as the PCI core removes them. */
         {
                 _cleanup_free_ char *virtfn = NULL, *member = NULL;
@@ -810,7 +535,7 @@ int sim_host_plug_vf(sim_host *h, const char *address) {
         sim_host_vf *vf = address ? sim_host_find_vf(h, address) : NULL;
         int r;
 
-        if (!vf || vf->index >= vf->pf->num_vfs)
+        if (!vf || !vf->pf->present || vf->index >= vf->pf->num_vfs)
                 return -ENODEV;
         if (vf->present)
                 return -EEXIST;
@@ -825,4 +550,67 @@ int sim_host_plug_vf(sim_host *h, const char *address) {
         if (vf->pf->config.driver_bound)
                 umockdev_testbed_uevent(h->tb, vf->syspath, "bind");
         return 0;
+}
+
+int sim_host_set_num_vfs(sim_host *h, sim_host_pf *pf, unsigned n) {
+        char num[16];
+        _cleanup_free_ char *rel = NULL;
+
+        if (n > pf->n_vfs)
+                return -ERANGE;
+        if (n == 0) {
+                /* pci_disable_sriov(): each VF's driver lets it go, then it is removed. */
+                for (unsigned i = 0; i < pf->n_vfs; i++) {
+                        sim_host_vf *vf = &pf->vfs[i];
+
+                        if (!vf->present)
+                                continue;
+                        sim_host_release_driver(h, vf->address);
+                        (void)sim_host_unplug_vf(h, vf->address);
+                }
+                pf->num_vfs = 0;
+        } else {
+                pf->num_vfs = n;
+                for (unsigned i = 0; i < n; i++)
+                        (void)sim_host_plug_vf(h, pf->vfs[i].address);
+        }
+        snprintf(num, sizeof(num), "%u\n", pf->num_vfs);
+        if (asprintf_safe(&rel, "%s/sriov_numvfs", pf->syspath) < 0)
+                return -ENOMEM;
+        return sim_host_make_file(h, rel, num, 0644);
+}
+
+int sim_host_remove_pf(sim_host *h, sim_host_pf *pf) {
+        _cleanup_free_ char *member = NULL;
+
+        if (!pf->present)
+                return -ENODEV;
+        /* The host driver's remove() disables SR-IOV, then the PF goes. */
+        (void)sim_host_set_num_vfs(h, pf, 0);
+        sim_host_release_driver(h, pf->config.address);
+        if (asprintf_safe(&member, "%s/sys/kernel/iommu_groups/%d/devices/%s", h->root,
+                          pf->iommu_group, pf->config.address) >= 0)
+                (void)unlink(member);
+        umockdev_testbed_uevent(h->tb, pf->syspath, "remove");
+        umockdev_testbed_remove_device(h->tb, pf->syspath);
+        g_free(pf->syspath);
+        pf->syspath = NULL;
+        pf->present = false;
+        return 0;
+}
+
+void sim_host_rescan(sim_host *h) {
+        for (size_t i = 0; i < h->n_pfs; i++) {
+                sim_host_pf *pf = &h->pfs[i];
+
+                if (pf->present)
+                        continue;
+                /* Found again as at boot: SR-IOV off, the host driver probes it. */
+                pf->num_vfs = 0;
+                if (add_pf_device(h, pf) < 0)
+                        continue;
+                umockdev_testbed_uevent(h->tb, pf->syspath, "add");
+                if (pf->config.driver_bound)
+                        umockdev_testbed_uevent(h->tb, pf->syspath, "bind");
+        }
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The simulated host: its PFs and VFs in a umockdev testbed (sysfs and uevents), the PCI core's
- * reaction to sysfs writes (pci-core.h, fed by inotify), each VF's migration model (sim-vf.h),
+ * reaction to sysfs writes (pci-core.h, each write handed over by the preload library of
+ * `hisi-accsim exec` before it lands), each VF's migration model (sim-vf.h),
  * the device socket (sim-server.h), a guest clock that makes running VFs' registers change, and
  * the faults injected through `hisi-accsim ctl`. One sd-event loop, no threads.
  *
@@ -27,6 +28,14 @@ sim_host *sim_host_free(sim_host *h);
 /* The testbed's root directory (what clients get as UMOCKDEV_DIR). */
 const char *sim_host_root(const sim_host *h);
 
+/*
+ * A client's write() of len bytes to the sysfs file at path (below the testbed root:
+ * "/sys/bus/pci/drivers_probe", "/sys/devices/.../driver_override"), acted on before it returns:
+ * 0 (the write succeeds), the kernel's negative errno, or SIM_SYSFS_PASS (sim-proto.h) for a file
+ * the PCI core does not act on, which the client then writes itself.
+ */
+int sim_host_sysfs_write(sim_host *h, const char *path, const void *value, size_t len);
+
 /* For `ctl`: a JSON description of every device ("list"), or of one VF ("show"). */
 int sim_host_describe(sim_host *h, const char *address, json_object **ret);
 
@@ -39,6 +48,8 @@ int sim_host_fault_corrupt(sim_host *h, const char *vf, size_t offset);
 int sim_host_fault_clear(sim_host *h, const char *vf);
 /* Make the probe of a driver fail with error (negative errno), or succeed again with 0. */
 int sim_host_fault_probe(sim_host *h, const char *driver, int error);
+/* A function reset (FLR) of a VF, whether open or not: what reset_done does depends on the
+ * kernel profile and the reset fix (sim_vf_function_reset()). */
 int sim_host_reset_vf(sim_host *h, const char *vf);
 int sim_host_set_guest_driver(sim_host *h, const char *vf, bool loaded);
 /* Hot-unplug: the VF disappears (remove uevent), its open device stops answering. */

@@ -73,6 +73,10 @@ bool sim_profile_load_checks_dma(sim_profile p) {
         return at_least(p, SIM_PROFILE_6_16);
 }
 
-bool sim_profile_open_clears_match(sim_profile p) {
+bool sim_profile_reset_fix(sim_profile p) {
         return at_least(p, SIM_PROFILE_6_19);
+}
+
+bool sim_profile_close_disables_fds(sim_profile p) {
+        return at_least(p, SIM_PROFILE_6_16);
 }

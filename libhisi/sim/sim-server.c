@@ -48,6 +48,7 @@ struct sim_server {
         sd_event_source *listen_source;
         sim_server_lookup_t lookup;
         sim_server_delay_t delay;
+        sim_server_sysfs_write_t sysfs_write;
         void *userdata;
         sim_conn *conns;
         uint8_t *buf; /* one message, in and out */
@@ -193,6 +194,20 @@ static int handle_open(sim_conn *c, const sim_msg *m, const uint8_t *payload) {
         return reply_now(c, m->op, r, NULL, 0, -EBADF);
 }
 
+/* One sysfs write, on a connection of its own: the path, its NUL, the bytes. */
+static int handle_sysfs_write(sim_conn *c, const sim_msg *m, const uint8_t *payload) {
+        const uint8_t *nul = m->len > 0 ? memchr(payload, '\0', m->len) : NULL;
+        size_t path_len;
+        int r;
+
+        if (c->kind != CONN_NEW || !nul || !c->server->sysfs_write)
+                return reply_now(c, m->op, -EINVAL, NULL, 0, -EBADF);
+        path_len = (size_t)(nul - payload);
+        r = c->server->sysfs_write(c->server->userdata, (const char *)payload, nul + 1,
+                                   m->len - path_len - 1);
+        return reply_now(c, m->op, r, NULL, 0, -EBADF);
+}
+
 static int handle_feature(sim_conn *c, const sim_msg *m, uint8_t *payload) {
         sim_migf *f = NULL;
         int r, fd = -EBADF;
@@ -269,6 +284,7 @@ static int handle_device(sim_conn *c, const sim_msg *m, uint8_t *payload) {
         case SIM_OP_REGION_WRITE:
                 return handle_region(c, m, payload);
         case SIM_OP_OPEN:
+        case SIM_OP_SYSFS_WRITE:
         case SIM_OP_READ:
         case SIM_OP_WRITE:
         case SIM_OP_PREAD:
@@ -309,6 +325,7 @@ static int handle_data(sim_conn *c, const sim_msg *m, uint8_t *payload) {
                 return reply_now(c, m->op, r, &info, sizeof(info), -EBADF);
         }
         case SIM_OP_OPEN:
+        case SIM_OP_SYSFS_WRITE:
         case SIM_OP_FEATURE:
         case SIM_OP_RESET:
         case SIM_OP_REGION_INFO:
@@ -338,6 +355,8 @@ static int conn_io(sd_event_source *source, int fd, uint32_t revents, void *user
 
         if (m.op == SIM_OP_OPEN)
                 r = handle_open(c, &m, s->buf);
+        else if (m.op == SIM_OP_SYSFS_WRITE)
+                r = handle_sysfs_write(c, &m, s->buf);
         else if (c->kind == CONN_DATA)
                 r = handle_data(c, &m, s->buf);
         else
@@ -359,7 +378,8 @@ static int listen_io(sd_event_source *source, int fd, uint32_t revents, void *us
 }
 
 int sim_server_new(sd_event *event, const char *socket_path, sim_server_lookup_t lookup,
-                   sim_server_delay_t delay, void *userdata, sim_server **ret) {
+                   sim_server_delay_t delay, sim_server_sysfs_write_t sysfs_write, void *userdata,
+                   sim_server **ret) {
         _cleanup_(sim_server_freep) sim_server *s = NULL;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int r;
@@ -377,6 +397,7 @@ int sim_server_new(sd_event *event, const char *socket_path, sim_server_lookup_t
         s->event = sd_event_ref(event);
         s->lookup = lookup;
         s->delay = delay;
+        s->sysfs_write = sysfs_write;
         s->userdata = userdata;
         s->buf = malloc(BUF_SIZE);
         if (!s->buf)

@@ -2,7 +2,8 @@
 /*
  * The simulated host's device socket: accepts connections from libhisi's sim backend and maps
  * each message of sim-proto.h onto the simulated VF model (sim-vf.h) — a device connection per
- * open VFIO device, a data connection per data session — on the simulator's sd-event loop.
+ * open VFIO device, a data connection per data session — on the simulator's sd-event loop; and
+ * the sysfs writes of clients, one connection each.
  */
 #pragma once
 
@@ -19,8 +20,14 @@ typedef sim_vf *(*sim_server_lookup_t)(void *userdata, const char *name, int *re
 /* Extra delay (µs) the host wants for the arcs of a path (fault injection); 0 for none. */
 typedef uint64_t (*sim_server_delay_t)(void *userdata, const sim_vf *vf, const hisi_mig_path *path);
 
+/* A client's write to a sysfs file (SIM_OP_SYSFS_WRITE): the write()'s result as
+ * sim_host_sysfs_write() gives it. */
+typedef int (*sim_server_sysfs_write_t)(void *userdata, const char *path, const void *value,
+                                        size_t len);
+
 int sim_server_new(sd_event *event, const char *socket_path, sim_server_lookup_t lookup,
-                   sim_server_delay_t delay, void *userdata, sim_server **ret);
+                   sim_server_delay_t delay, sim_server_sysfs_write_t sysfs_write, void *userdata,
+                   sim_server **ret);
 sim_server *sim_server_free(sim_server *s);
 
 /* The VF went away (hot-unplug): its device connections answer -ENODEV from now on. */

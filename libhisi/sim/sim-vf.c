@@ -194,16 +194,24 @@ bool sim_vf_is_open(const sim_vf *vf) {
         return vf && vf->open;
 }
 
+bool sim_vf_reset_restores(const sim_vf *vf) {
+        return vf && (!sim_profile_has_precopy(vf->config.profile) || vf->config.reset_fix);
+}
+
 /* A function reset through pci_reset_function() and friends: the hardware loses the guest's
- * registers, and the PCI core calls the driver's reset_done, which with migration ops runs
- * hisi_acc_vf_reset(). */
-static void function_reset(sim_vf *vf) {
+ * registers, and the PCI core calls the driver's reset_done, hisi_acc_vf_pci_aer_reset_done():
+ * it runs hisi_acc_vf_reset() only where the migration flags are STOP_COPY alone (6.1), or with
+ * 8be14dd48dfe, which tests for migration ops instead. */
+void sim_vf_function_reset(sim_vf *vf) {
+        if (!vf)
+                return;
         sim_guest_wipe(&vf->guest);
-        if (sim_vf_has_migration(vf)) {
+        if (sim_vf_has_migration(vf) && sim_vf_reset_restores(vf)) {
                 vf->vf_qm_state = HISI_QM_NOT_READY;
                 vf->mig_state = HISI_MIG_STATE_RUNNING;
                 disable_fds(vf);
         }
+        reset_last_path(vf);
 }
 
 void sim_vf_probe(sim_vf *vf) {
@@ -226,9 +234,10 @@ int sim_vf_open_device(sim_vf *vf) {
         if (vf->open)
                 return -EBUSY;
         /* vfio_pci_core_enable() calls pci_try_reset_function(). */
-        function_reset(vf);
+        sim_vf_function_reset(vf);
         vf->mig_state = HISI_MIG_STATE_RUNNING;
-        if (sim_profile_open_clears_match(vf->config.profile))
+        /* 8c6ac1730a97, of the same series as the reset fix. */
+        if (vf->config.reset_fix)
                 vf->match_done = false;
         vf->pm_engaged = false;
         vf->open = true;
@@ -240,7 +249,10 @@ int sim_vf_open_device(sim_vf *vf) {
 void sim_vf_close_device(sim_vf *vf) {
         if (!vf || !vf->open)
                 return;
-        disable_fds(vf);
+        /* "bugfix the problem of uninstalling driver" (6.16): close disables the files first;
+         * before, they outlive the close. */
+        if (sim_profile_close_disables_fds(vf->config.profile))
+                disable_fds(vf);
         /* vfio_pci_core_disable() resets with __pci_reset_function_locked(), which does not call
          * reset_done: the registers go, mig_state and vf_qm_state stay. */
         sim_guest_wipe(&vf->guest);
@@ -251,8 +263,7 @@ void sim_vf_close_device(sim_vf *vf) {
 int sim_vf_reset(sim_vf *vf) {
         if (!vf || !vf->open)
                 return -EINVAL;
-        function_reset(vf);
-        reset_last_path(vf);
+        sim_vf_function_reset(vf);
         return 0;
 }
 
@@ -344,13 +355,11 @@ static void state_save(sim_vf *vf, sim_migf *f) {
         f->total = f->img.header_only ? HISI_STATE_MATCH_SIZE : HISI_STATE_IMAGE_SIZE;
 }
 
-/* A new current saving file. The kernel would overwrite a current one; there never is one,
- * since every way out of the saving states disables it. */
+/* A new current saving file. The kernel overwrites the driver's pointer to a current one,
+ * which is there only where a close or a reset left it (before 6.16, or 6.2+ without the reset
+ * fix): that file stays usable to whoever holds it. */
 static void set_saving(sim_vf *vf, sim_migf *f) {
-        if (vf->saving_migf) {
-                sim_migf_disable(vf->saving_migf);
-                sim_migf_unref(vf->saving_migf);
-        }
+        sim_migf_unref(vf->saving_migf);
         vf->saving_migf = sim_migf_ref(f);
 }
 
@@ -546,10 +555,8 @@ static int do_arc(sim_vf *vf, hisi_mig_state next, sim_migf **ret_file) {
                 r = sim_migf_new(vf, false, &f);
                 if (r < 0)
                         return r;
-                if (vf->resuming_migf) {
-                        sim_migf_disable(vf->resuming_migf);
-                        sim_migf_unref(vf->resuming_migf);
-                }
+                /* As for saving: a file a close or reset left is overwritten, not disabled. */
+                sim_migf_unref(vf->resuming_migf);
                 vf->resuming_migf = sim_migf_ref(f);
                 *ret_file = TAKE_PTR(f);
                 return 0;

@@ -37,6 +37,13 @@ typedef struct sim_vf_config {
         bool pf_driver_bound; /* the PF is bound to its host driver: migration needs it */
         bool guest_driver;    /* a guest driver runs on the VF (QM_VF_STATE ready) */
         sim_profile profile;
+        /* The 2026 series "bugfix some issues under abnormal scenarios" (upstream a22099ed7936,
+         * 8be14dd48dfe, 8c6ac1730a97; 6.19.y, 7.0): reset_done resets the migration state on
+         * 6.2+ too, and open_device clears match_done. Without it (6.2 to 6.19 as released) a
+         * reset leaves the migration state, vf_qm_state and the files as they were, and
+         * match_done lives while the driver is bound. 6.1 resets either way (its flags are
+         * STOP_COPY only) and checks the header at load. Default: sim_profile_reset_fix(). */
+        bool reset_fix;
         uint64_t seed; /* makes the guest's register values differ between VFs and hosts */
 } sim_vf_config;
 
@@ -54,12 +61,13 @@ bool sim_vf_has_migration(const sim_vf *vf);
 /*
  * vfio open_device / close_device.
  * open: -EBUSY when already open (a cdev opens once). vfio_pci_core_enable() resets the
- * function, so the guest's registers are lost and the hisi reset runs (NOT_READY, files
- * disabled); then RUNNING. match_done is cleared only from 6.19 (before, once a check
- * succeeded it stays set while the driver is bound).
- * close: disables both files; vfio-pci then resets the function without calling the driver's
- * reset_done, so the registers are lost but the migration state is left as it was (no uAPI call
- * can see it: the next open sets RUNNING).
+ * function (sim_vf_function_reset(): the guest's registers are lost, and reset_done runs as the
+ * kernel has it); then RUNNING, whatever the state was. match_done is cleared only with the
+ * reset fix (reset_fix; before, once a check succeeded it stays set while the driver is bound).
+ * close: disables both files from 6.16 (before, they stay usable, and on 6.2+ without the fix
+ * the next open leaves them so too); vfio-pci then resets the function without calling the
+ * driver's reset_done, so the registers are lost but the migration state is left as it was (no
+ * uAPI call can see it: the next open sets RUNNING).
  */
 int sim_vf_open_device(sim_vf *vf);
 /* hisi_acc_vfio_pci_probe(): the driver binds the VF, with a new, zeroed device of its own
@@ -85,9 +93,20 @@ int sim_vf_feature(sim_vf *vf, void *buf, size_t buf_size, sim_migf **ret_file);
  * arcs that succeeded (so the last state is the current one); no arc unless it was a SET. */
 const hisi_mig_path *sim_vf_last_path(const sim_vf *vf);
 
-/* VFIO_DEVICE_RESET (and FLR, sysfs reset): RUNNING, files disabled, NOT_READY, guest state
- * lost. -EINVAL when the device is not open (no fd to issue it on). */
+/*
+ * A function reset (FLR, the sysfs reset attribute, AER) of a VF bound to hisi_acc_vfio_pci: the
+ * guest's registers are lost, then the driver's reset_done runs. hisi_acc_vf_pci_aer_reset_done()
+ * returns at once while migration_flags != STOP_COPY, which from 6.2 (STOP_COPY|PRE_COPY) is
+ * always, unless the reset fix is in (it tests !mig_ops instead): then, as on 6.1, RUNNING,
+ * NOT_READY and both files disabled. Without the fix the migration state, vf_qm_state and the
+ * files stay as they were. A VF without migration ops only loses its registers.
+ */
+void sim_vf_function_reset(sim_vf *vf);
+/* VFIO_DEVICE_RESET: sim_vf_function_reset(). -EINVAL when the device is not open (no fd to
+ * issue it on). */
 int sim_vf_reset(sim_vf *vf);
+/* Whether a reset puts this VF's migration state back to RUNNING (6.1, or the reset fix). */
+bool sim_vf_reset_restores(const sim_vf *vf);
 
 hisi_mig_state sim_vf_get_state(const sim_vf *vf);
 

@@ -40,6 +40,7 @@
 typedef struct run {
         conformance *c;
         const conformance_target *t;
+        hisi_ctx *ctx;
         hisi_migdev *d;
         uint8_t *image; /* a whole STOP_COPY stream of data_size bytes, once one was read */
 } run;
@@ -209,11 +210,33 @@ static bool set_expect(char **why, run *x, hisi_mig_state new, bool want_stream,
         return true;
 }
 
-static bool reset_expect(char **why, run *x) {
-        int r = hisi_migdev_reset(x->d);
+/* The device closed and opened again. */
+static bool reopen(char **why, run *x) {
+        int r;
 
+        x->d = hisi_migdev_close(x->d);
+        r = hisi_migdev_open(x->ctx, x->t->backend, x->t->device, &x->d);
         if (r < 0)
-                return cf_whyf(why, "VFIO_DEVICE_RESET: %s", cf_res(r).s);
+                return cf_whyf(why, "opening the device again: %s", cf_res(r).s);
+        return true;
+}
+
+/* Back to RUNNING with no session, the device ready to save its full state again:
+ * VFIO_DEVICE_RESET, or where the reset keeps the state (hisi 6.2+ without the reset fix),
+ * closing the device and opening it again. */
+static bool back_to_running(char **why, run *x) {
+        int r;
+
+        if (!x->d)
+                return cf_whyf(why, "the device is not open");
+        if (x->t->reset_keeps_state) {
+                if (!reopen(why, x))
+                        return false;
+        } else {
+                r = hisi_migdev_reset(x->d);
+                if (r < 0)
+                        return cf_whyf(why, "VFIO_DEVICE_RESET: %s", cf_res(r).s);
+        }
         if (!expect_state(why, x, RU))
                 return false;
         if (x->t->after_reset) {
@@ -251,7 +274,7 @@ static bool reach(char **why, run *x, hisi_mig_state state, hisi_migstream **ret
         _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
         int r;
 
-        if (!reset_expect(why, x))
+        if (!back_to_running(why, x))
                 return false;
         if (state != RU) {
                 r = hisi_migdev_set_state(x->d, state, NULL, &s);
@@ -392,7 +415,7 @@ static void check_save(run *x) {
         ssize_t k;
         int r;
 
-        if (reset_expect(&why, x) && set_expect(&why, x, ST, false, NULL) &&
+        if (back_to_running(&why, x) && set_expect(&why, x, ST, false, NULL) &&
             set_expect(&why, x, SC, true, &s))
                 expect_fd_mode(&why, x, s, O_RDONLY);
         report(x,
@@ -471,7 +494,7 @@ static void check_precopy(run *x) {
         if (!has(x, HISI_MIG_FLAG_PRE_COPY))
                 return;
 
-        if (reset_expect(&why, x) && set_expect(&why, x, PC, true, &s))
+        if (back_to_running(&why, x) && set_expect(&why, x, PC, true, &s))
                 expect_fd_mode(&why, x, s, O_RDONLY);
         report(x,
                fd_mode_checked(x) ? "RUNNING -> PRE_COPY opens a read-only, close-on-exec stream"
@@ -526,7 +549,7 @@ static void check_precopy(run *x) {
         report(x, "a PRE_COPY + STOP_COPY stream resumes", &why);
         s = hisi_migstream_close(s);
 
-        if (reset_expect(&why, x) && set_expect(&why, x, PC, true, &s) &&
+        if (back_to_running(&why, x) && set_expect(&why, x, PC, true, &s) &&
             set_expect(&why, x, RU, false, NULL))
                 expect_ended(&why, s, true);
         report(x, "PRE_COPY -> RUNNING ends the session: read() gives -ENODEV", &why);
@@ -535,7 +558,7 @@ static void check_precopy(run *x) {
         if (!has(x, HISI_MIG_FLAG_P2P))
                 return;
 
-        if (reset_expect(&why, x) && set_expect(&why, x, RP, false, NULL) &&
+        if (back_to_running(&why, x) && set_expect(&why, x, RP, false, NULL) &&
             set_expect(&why, x, PP, true, &s))
                 expect_precopy_info(&why, s, head);
         report(x, "RUNNING_P2P -> PRE_COPY_P2P opens a stream with PRECOPY_INFO", &why);
@@ -553,7 +576,7 @@ static void check_precopy(run *x) {
 /* --- Resuming: the stream's rules, and what the device refuses --- */
 
 static bool resume_session(char **why, run *x, hisi_migstream **ret) {
-        return reset_expect(why, x) && set_expect(why, x, ST, false, NULL) &&
+        return back_to_running(why, x) && set_expect(why, x, ST, false, NULL) &&
                set_expect(why, x, RE, true, ret);
 }
 
@@ -728,9 +751,7 @@ static void check_pair(run *x, hisi_mig_state cur, hisi_mig_state new) {
                                   hisi_migstream_write(old, &none, 0), 0);
         }
 done:
-        r = hisi_migdev_reset(x->d);
-        if (r < 0)
-                cf_whyf(&why, "VFIO_DEVICE_RESET afterwards: %s", cf_res(r).s);
+        /* The next check starts from RUNNING itself. */
         report(x, name ?: "a pair", &why);
 }
 
@@ -786,23 +807,67 @@ static void check_blocked(run *x, hisi_mig_state target) {
                                 cf_sname(target));
                 report(x, name ?: "the device refuses a blocked arc", &why);
         }
-        (void)hisi_migdev_reset(x->d);
 }
 
-/* --- VFIO_DEVICE_RESET from every state --- */
+/* --- VFIO_DEVICE_RESET from every state, and closing and opening again --- */
+
+/* A session a reset or close left alone still works: a saving one reads (its data is not all
+ * read yet), a resuming one takes a write of nothing. */
+static bool expect_usable(char **why, hisi_migstream *s, bool saving) {
+        uint8_t byte = 0;
+
+        if (saving)
+                return cf_expect(why, "read() on the session", hisi_migstream_read(s, &byte, 1), 1);
+        return cf_expect(why, "a 0-byte write() on the session", hisi_migstream_write(s, &byte, 0),
+                         0);
+}
 
 static void check_reset(run *x) {
         for (hisi_mig_state state = ST; state < _HISI_MIG_STATE_MAX; state++) {
                 _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
                 _cleanup_free_ char *why = NULL, *name = NULL;
+                bool kept;
+                int r;
 
                 if (state == RU || !hisi_mig_state_supported(state, x->t->flags))
                         continue;
-                if (reach(&why, x, state, &s) && reset_expect(&why, x) && s)
-                        expect_ended(&why, s, state != RE);
-                name = cf_namef("reset from %s back to RUNNING%s", cf_sname(state),
-                                s ? ", the session disabled" : "");
+                if (reach(&why, x, state, &s)) {
+                        r = hisi_migdev_reset(x->d);
+                        if (r < 0)
+                                cf_whyf(&why, "VFIO_DEVICE_RESET: %s", cf_res(r).s);
+                        else if (!x->t->reset_keeps_state) {
+                                if (expect_state(&why, x, RU) && s)
+                                        expect_ended(&why, s, state != RE);
+                        } else if (expect_state(&why, x, state) && s)
+                                expect_usable(&why, s, state != RE);
+                }
+                if (!x->t->reset_keeps_state)
+                        name = cf_namef("reset from %s back to RUNNING%s", cf_sname(state),
+                                        s ? ", the session disabled" : "");
+                else
+                        name = cf_namef("reset from %s changes nothing: still %s%s",
+                                        cf_sname(state), cf_sname(state),
+                                        s ? ", the session usable" : "");
                 report(x, name ?: "reset", &why);
+
+                if (!x->t->open_sets_running)
+                        continue;
+                /* The way back to RUNNING on every kernel: close the device, open it again. */
+                kept = x->t->close_keeps_sessions && x->t->reset_keeps_state;
+                if (reopen(&why, x) && expect_state(&why, x, RU) && s) {
+                        if (kept)
+                                expect_usable(&why, s, state != RE);
+                        else
+                                expect_ended(&why, s, state != RE);
+                }
+                free(name);
+                name = cf_namef("from %s, closed and opened again: RUNNING%s", cf_sname(state),
+                                !s     ? ""
+                                : kept ? ", the session still usable"
+                                       : ", the session disabled");
+                report(x, name ?: "closed and opened again", &why);
+                if (!x->d)
+                        return;
         }
 }
 
@@ -815,14 +880,21 @@ static void check_close(run *x) {
 
         if (reach(&why, x, state, &s)) {
                 x->d = hisi_migdev_close(x->d);
-                expect_ended(&why, s, true);
+                if (x->t->close_keeps_sessions)
+                        expect_usable(&why, s, true);
+                else
+                        expect_ended(&why, s, true);
         }
-        report(x, "closing the device disables its sessions", &why);
+        report(x,
+               x->t->close_keeps_sessions
+                       ? "closing the device leaves its sessions usable (hisi before 6.16)"
+                       : "closing the device disables its sessions",
+               &why);
 }
 
 int conformance_run_generic(conformance *c, hisi_ctx *ctx, const conformance_target *t) {
         _cleanup_free_ char *why = NULL, *name = NULL;
-        run x = { .c = c, .t = t };
+        run x = { .c = c, .t = t, .ctx = ctx };
         hisi_mig_state state;
         const char *kind;
         int r;
@@ -848,8 +920,9 @@ int conformance_run_generic(conformance *c, hisi_ctx *ctx, const conformance_tar
         if (hisi_migdev_get_state(x.d, &state) >= 0)
                 conformance_note(c, "%s: the device is in %s after opening", t->label,
                                  cf_sname(state));
-        reset_expect(&why, &x);
-        report(&x, "reset to RUNNING", &why);
+        back_to_running(&why, &x);
+        report(&x, t->reset_keeps_state ? "closed and opened again: RUNNING" : "reset to RUNNING",
+               &why);
 
         check_features(&x);
         check_save(&x);

@@ -64,7 +64,13 @@ int hx_read_reg(hisi_migdev *d, uint64_t offset, uint32_t *ret);
 void hx_put_le(uint8_t *p, unsigned width, uint64_t v);
 
 bool hx_expect_state(char **why, hrun *x, hisi_mig_state want);
-/* Reset; RUNNING; and, unless the guest driver is unloaded, the VF set up again. */
+/* Whether a reset puts the VF back to RUNNING here: 6.1, or the reset fix. */
+bool hx_reset_restores(hrun *x);
+/* Close the device and open it again. */
+bool hx_reopen(char **why, hrun *x);
+/* Back to RUNNING with no session: a reset where it restores, else close and open again. */
+bool hx_back_to_running(char **why, hrun *x);
+/* Back to RUNNING; and, unless the guest driver is unloaded, the VF set up again. */
 bool hx_fresh(char **why, hrun *x);
 /* Set a state and expect a new session or none; *ret (may be NULL) gets it. */
 bool hx_set_expect(char **why, hrun *x, hisi_mig_state new, bool want_stream, hisi_migstream **ret);

@@ -173,12 +173,7 @@ void hx_check_not_ready(hrun *x) {
                 uint32_t state = 0;
                 size_t n = 0;
 
-                r = hisi_migdev_reset(x->d);
-                if (r < 0) {
-                        cf_whyf(&why, "VFIO_DEVICE_RESET: %s", cf_res(r).s);
-                        break;
-                }
-                if (!hx_set_expect(&why, x, ST, false, NULL))
+                if (!hx_back_to_running(&why, x) || !hx_set_expect(&why, x, ST, false, NULL))
                         break;
                 r = hx_read_reg(x->d, QM_VF_STATE, &state);
                 if (r < 0) {
@@ -386,7 +381,7 @@ void hx_check_resume(hrun *x) {
 void hx_check_match_done(hrun *x) {
         _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
         _cleanup_free_ char *why = NULL;
-        bool clears = hx_at_least(x, CONFORMANCE_HISI_6_19);
+        bool clears = x->t->reset_fix;
         uint8_t bad[IMAGE];
         int r;
 
@@ -427,10 +422,10 @@ void hx_check_match_done(hrun *x) {
                         hx_write_expect(&why, s, bad, HEADER, HEADER);
         }
         hx_report(x,
-                  clears ? "opening the device clears match_done (6.19): a wrong dev_id is refused "
-                           "with -EFAULT again"
-                         : "opening the device keeps match_done (before 6.19): a wrong dev_id is "
-                           "still taken",
+                  clears ? "opening the device clears match_done (the reset fix's series, "
+                           "8c6ac1730a97): a wrong dev_id is refused with -EFAULT again"
+                         : "opening the device keeps match_done (without the reset fix): a wrong "
+                           "dev_id is still taken",
                   &why);
 }
 

@@ -83,6 +83,10 @@ int hx_read_reg(hisi_migdev *d, uint64_t offset, uint32_t *ret) {
         return 0;
 }
 
+bool conformance_hisi_reset_fix(conformance_hisi_kernel k) {
+        return k >= CONFORMANCE_HISI_6_19;
+}
+
 int conformance_hisi_wait_guest(hisi_migdev *d, void *userdata) {
         return hisi_vf_wait_qm_ready(d, GUEST_WAIT_USEC);
 }
@@ -108,6 +112,9 @@ int conformance_hisi_generic_target(const conformance_hisi_target *h, conformanc
                 .data_size_error = h->kernel >= CONFORMANCE_HISI_6_2 ? 0 : -ENOTTY,
                 .header_check_elsewhere = true,
                 .after_reset = conformance_hisi_wait_guest,
+                .reset_keeps_state = h->kernel >= CONFORMANCE_HISI_6_2 && !h->reset_fix,
+                .open_sets_running = true,
+                .close_keeps_sessions = h->kernel < CONFORMANCE_HISI_6_16,
         };
         return 0;
 }
@@ -127,14 +134,43 @@ bool hx_expect_state(char **why, hrun *x, hisi_mig_state want) {
         return true;
 }
 
-/* Reset; RUNNING; and, unless the guest driver is unloaded, the VF set up again. */
+bool hx_reset_restores(hrun *x) {
+        return !hx_precopy(x) || x->t->reset_fix;
+}
+
+/* The device closed and opened again: RUNNING on every kernel. */
+bool hx_reopen(char **why, hrun *x) {
+        int r;
+
+        x->d = hisi_migdev_close(x->d);
+        r = hisi_migdev_open(x->ctx, x->t->backend, x->t->device, &x->d);
+        if (r < 0)
+                return cf_whyf(why, "opening the device again: %s", cf_res(r).s);
+        return true;
+}
+
+/* Back to RUNNING with no session: a reset where it does that (6.1, the reset fix), else
+ * closing the device and opening it again. Either resets the function: the VF's registers are
+ * gone until a guest driver sets them up. */
+bool hx_back_to_running(char **why, hrun *x) {
+        int r;
+
+        if (!x->d)
+                return cf_whyf(why, "the device is not open");
+        if (hx_reset_restores(x)) {
+                r = hisi_migdev_reset(x->d);
+                if (r < 0)
+                        return cf_whyf(why, "VFIO_DEVICE_RESET: %s", cf_res(r).s);
+        } else if (!hx_reopen(why, x))
+                return false;
+        return hx_expect_state(why, x, RU);
+}
+
+/* Back to RUNNING; and, unless the guest driver is unloaded, the VF set up again. */
 bool hx_fresh(char **why, hrun *x) {
         int r;
 
-        r = hisi_migdev_reset(x->d);
-        if (r < 0)
-                return cf_whyf(why, "VFIO_DEVICE_RESET: %s", cf_res(r).s);
-        if (!hx_expect_state(why, x, RU))
+        if (!hx_back_to_running(why, x))
                 return false;
         if (x->no_guest)
                 return true;

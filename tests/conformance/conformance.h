@@ -57,6 +57,18 @@ typedef struct conformance_target {
         int (*after_reset)(hisi_migdev *d, void *userdata);
         void *userdata;
 
+        /* What VFIO_DEVICE_RESET and closing do, where drivers differ:
+         *   reset_keeps_state: the reset leaves the migration state and the data sessions as
+         *   they were (hisi on 6.2 to 6.19 without upstream 8be14dd48dfe: its reset_done returns
+         *   early); the suite then returns to RUNNING by closing the device and opening it again;
+         *   open_sets_running: opening the device puts it in RUNNING (hisi; not mtty, which keeps
+         *   its state across close and open);
+         *   close_keeps_sessions: closing the device leaves its data sessions usable (hisi before
+         *   6.16). */
+        bool reset_keeps_state;
+        bool open_sets_running;
+        bool close_keeps_sessions;
+
         /* Also send STOP_COPY -> PRE_COPY(_P2P) itself, past the planner, and expect -EINVAL.
          * Only for a kernel known to have the fix for the endless loop (6.12.96 and later in
          * 6.12.y): kernels 6.2 and later without it spin forever on that request. */
@@ -97,20 +109,29 @@ typedef enum conformance_hisi_kernel {
         CONFORMANCE_HISI_6_1,  /* STOP_COPY only, no MIG_DATA_SIZE, header checked at RES -> ST */
         CONFORMANCE_HISI_6_2,  /* PRE_COPY, MIG_DATA_SIZE, header checked in write() from byte 40 */
         CONFORMANCE_HISI_6_16, /* V2 magic with version 1.0 sent (V1 taken), the zero-DMA load */
-        CONFORMANCE_HISI_6_19, /* opening the device clears match_done; PF-controlled BAR2 */
+        CONFORMANCE_HISI_6_19, /* PF-controlled BAR2; the reset fix (below) by default */
         _CONFORMANCE_HISI_KERNEL_MAX,
         _CONFORMANCE_HISI_KERNEL_INVALID = -EINVAL,
 } conformance_hisi_kernel;
 
 const char *conformance_hisi_kernel_to_string(conformance_hisi_kernel k); /* "6.1" ... "6.19" */
 conformance_hisi_kernel conformance_hisi_kernel_from_string(const char *s);
+/* Whether the kernel has the reset fix by default: 6.19 (6.19.y). */
+bool conformance_hisi_reset_fix(conformance_hisi_kernel k);
 
 typedef struct conformance_hisi_target {
         const char *label;
         hisi_backend backend;
         const char *device; /* the VF's PCI address */
         conformance_hisi_kernel kernel;
-        bool pf_ctrl;       /* BAR2 exposed whole: 6.19 with a PF whose QM is newer than V3 */
+        bool pf_ctrl; /* BAR2 exposed whole: 6.19 with a PF whose QM is newer than V3 */
+        /* The 2026 fix series of hisi_acc_vfio_pci (upstream 8be14dd48dfe, 8c6ac1730a97; 6.19.y,
+         * 7.0): a reset (VFIO_DEVICE_RESET, FLR) puts the VF back to RUNNING with its sessions
+         * disabled, and opening the device clears match_done. Without it (6.2 to 6.19 as
+         * released) a reset changes nothing of the migration state, and match_done lasts while
+         * the driver is bound. 6.1 resets either way. conformance_hisi_reset_fix() gives the
+         * kernel's default. */
+        bool reset_fix;
         uint16_t device_id; /* the VF's PCI device ID, dev_id in the stream; 0: not checked */
 
         /* Optional capabilities, NULL where the target has none (a real host). Each returns 0
@@ -132,8 +153,10 @@ typedef struct conformance_hisi_target {
 /* The generic half's target for a hisi VF of this kernel: flags 0x1 or 0x5, header 40, data
  * 176, the magic corrupted (the header checks themselves are the hisi half's), -EINVAL for a
  * short stream, -ENOMEM past 176, read() 0 at the end of PRE_COPY, -ENOTTY for an unknown
- * feature (and for MIG_DATA_SIZE on 6.1), the guest waited for after each reset. -EINVAL for a
- * bad target. send_blocked_arc is left false: the caller knows whether the kernel survives. */
+ * feature (and for MIG_DATA_SIZE on 6.1), the guest waited for after each reset, a reset that
+ * keeps the state on 6.2+ without the reset fix, open that sets RUNNING, sessions that outlive
+ * a close before 6.16. -EINVAL for a bad target. send_blocked_arc is left false: the caller
+ * knows whether the kernel survives. */
 int conformance_hisi_generic_target(const conformance_hisi_target *h, conformance_target *ret);
 
 /* Wait (10 s at most) until a guest driver has set the VF up, which is what vf_qm_state_save()

@@ -3,7 +3,7 @@
  * hisi-conformance: the conformance suite on a HiSilicon accelerator VF, simulated or real.
  *
  *   hisi-conformance [--backend sim|kernel] [--device VF] [--profile 6.1|6.2|6.16|6.19]
- *                    [--sim-dir DIR]
+ *                    [--reset-fix yes|no] [--sim-dir DIR]
  *
  * Checks how the VF is bound (sysfs), then runs the hisi half of the suite (first: it needs a VF
  * on which no header check has passed since it was bound) and the generic half, one line per
@@ -11,7 +11,9 @@
  * something failed, 77 when there is nothing to check here (no HiSilicon VF bound to
  * hisi_acc_vfio_pci, no permission to open it, no guest driver that set it up), 2 for a usage
  * error. Without --device the first VF bound to hisi_acc_vfio_pci is taken; without --profile
- * the kernel behaviour is worked out from the device. With --sim-dir (a hisi-accsim host's
+ * the kernel behaviour is worked out from the device, and without --reset-fix whether a reset
+ * puts the VF back to RUNNING (the 2026 fix of hisi_acc_vfio_pci's reset_done) too. With
+ * --sim-dir (a hisi-accsim host's
  * directory) the suite may unload the VF's guest driver and fail arcs through the host's control
  * socket; without it those checks are left out.
  */
@@ -48,6 +50,7 @@ static hisi_backend arg_backend = HISI_BACKEND_KERNEL;
 static const char *arg_device = NULL;
 static conformance_hisi_kernel arg_profile = _CONFORMANCE_HISI_KERNEL_INVALID;
 static const char *arg_sim_dir = NULL;
+static int arg_reset_fix = -1; /* -1: from the device */
 
 static void help(void) {
         printf("Usage: hisi-conformance [OPTIONS]\n"
@@ -59,6 +62,8 @@ static void help(void) {
                "  -b, --backend=NAME   kernel (default) or sim (a hisi-accsim host)\n"
                "  -d, --device=VF      The VF's PCI address (default: the first bound one)\n"
                "  -p, --profile=KERNEL 6.1, 6.2, 6.16 or 6.19 (default: from the device)\n"
+               "  -r, --reset-fix=BOOL Whether a reset returns the VF to RUNNING (upstream\n"
+               "                       8be14dd48dfe; default: from the device)\n"
                "  -s, --sim-dir=DIR    The hisi-accsim host's directory: guest driver and faults\n"
                "  -h, --help           Show this help\n"
                "\n"
@@ -319,9 +324,8 @@ static int detect_profile(hisi_ctx *ctx, const char *vf, conformance_hisi_kernel
                 *ret = CONFORMANCE_HISI_6_1;
                 return 0;
         }
-        r = hisi_migdev_reset(d);
-        if (r >= 0)
-                r = hisi_migdev_set_state(d, HISI_MIG_STATE_PRE_COPY, NULL, &s);
+        /* Just opened: RUNNING. */
+        r = hisi_migdev_set_state(d, HISI_MIG_STATE_PRE_COPY, NULL, &s);
         while (r >= 0 && s && n < sizeof(head)) {
                 ssize_t k = hisi_migstream_read(s, head + n, sizeof(head) - n);
                 if (k <= 0) {
@@ -332,7 +336,7 @@ static int detect_profile(hisi_ctx *ctx, const char *vf, conformance_hisi_kernel
         }
         if (r < 0)
                 return r;
-        (void)hisi_migdev_reset(d);
+        (void)hisi_migdev_set_state(d, HISI_MIG_STATE_RUNNING, NULL, NULL);
         if (hisi_migdev_region_info(d, HISI_VFIO_PCI_BAR2_REGION_INDEX, &info) >= 0 &&
             info.size == 0x10000)
                 *ret = CONFORMANCE_HISI_6_19;
@@ -340,6 +344,37 @@ static int detect_profile(hisi_ctx *ctx, const char *vf, conformance_hisi_kernel
                 *ret = CONFORMANCE_HISI_6_16;
         else
                 *ret = CONFORMANCE_HISI_6_2;
+        return 0;
+}
+
+/* Whether a reset puts the VF back to RUNNING: reset it in PRE_COPY and read the state. The
+ * device is closed afterwards, which returns it to RUNNING either way. 6.1 (no PRE_COPY) always
+ * resets. */
+static int detect_reset_fix(hisi_ctx *ctx, const char *vf, bool *ret) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
+        hisi_mig_state state;
+        uint64_t flags;
+        int r;
+
+        r = hisi_migdev_open(ctx, arg_backend, vf, &d);
+        if (r < 0)
+                return r;
+        r = hisi_migdev_get_flags(d, &flags);
+        if (r < 0)
+                return r;
+        if (!(flags & HISI_MIG_FLAG_PRE_COPY)) {
+                *ret = true;
+                return 0;
+        }
+        r = hisi_migdev_set_state(d, HISI_MIG_STATE_PRE_COPY, NULL, &s);
+        if (r >= 0)
+                r = hisi_migdev_reset(d);
+        if (r >= 0)
+                r = hisi_migdev_get_state(d, &state);
+        if (r < 0)
+                return r;
+        *ret = state == HISI_MIG_STATE_RUNNING;
         return 0;
 }
 
@@ -372,13 +407,14 @@ static int parse_argv(int argc, char *argv[]) {
                 { "backend", required_argument, NULL, 'b' },
                 { "device", required_argument, NULL, 'd' },
                 { "profile", required_argument, NULL, 'p' },
+                { "reset-fix", required_argument, NULL, 'r' },
                 { "sim-dir", required_argument, NULL, 's' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "b:d:p:s:h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "b:d:p:r:s:h", options, NULL)) >= 0)
                 switch (c) {
                 case 'b':
                         arg_backend = hisi_backend_from_string(optarg);
@@ -397,6 +433,16 @@ static int parse_argv(int argc, char *argv[]) {
                                         "hisi-conformance: unknown profile '%s' (6.1, 6.2, 6.16, "
                                         "6.19)\n",
                                         optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'r':
+                        if (streq(optarg, "yes"))
+                                arg_reset_fix = 1;
+                        else if (streq(optarg, "no"))
+                                arg_reset_fix = 0;
+                        else {
+                                fprintf(stderr, "hisi-conformance: --reset-fix takes yes or no\n");
                                 return -EINVAL;
                         }
                         break;
@@ -427,6 +473,7 @@ int main(int argc, char *argv[]) {
         struct utsname u = {};
         uint16_t device_id = 0;
         uint32_t qm = 0;
+        bool reset_fix;
         conformance c;
         int r;
 
@@ -475,7 +522,26 @@ int main(int argc, char *argv[]) {
                                  "--profile to say so)",
                                  conformance_hisi_kernel_to_string(kernel));
         }
-        label = strdup(conformance_hisi_kernel_to_string(kernel));
+        if (arg_reset_fix >= 0)
+                reset_fix = arg_reset_fix;
+        else {
+                r = detect_reset_fix(ctx, vf, &reset_fix);
+                if (r < 0) {
+                        conformance_fail(&c, "setup", "what a reset does, from the device", "%s",
+                                         strerror(-r));
+                        return conformance_summary(&c);
+                }
+                conformance_note(&c, "a reset %s (from the device; --reset-fix to say so)",
+                                 reset_fix ? "returns the VF to RUNNING (the reset fix)"
+                                           : "leaves the migration state (no reset fix)");
+        }
+        /* A kernel with or without the fix where its version says otherwise: say so in each
+         * check's name. */
+        if (reset_fix != conformance_hisi_reset_fix(kernel) && kernel >= CONFORMANCE_HISI_6_2)
+                (void)asprintf_safe(&label, "%s%s", conformance_hisi_kernel_to_string(kernel),
+                                    reset_fix ? "+reset-fix" : "-reset-fix");
+        else
+                label = strdup(conformance_hisi_kernel_to_string(kernel));
         if (!label)
                 return EXIT_FAILURE;
 
@@ -485,6 +551,7 @@ int main(int argc, char *argv[]) {
                 .device = vf,
                 .kernel = kernel,
                 .pf_ctrl = kernel >= CONFORMANCE_HISI_6_19 && qm > QM_HW_V3,
+                .reset_fix = reset_fix,
                 .device_id = device_id,
         };
         ctl = (caps){ .ctx = ctx, .dir = arg_sim_dir, .device = vf };

@@ -16,11 +16,14 @@
  *
  * Without the kernel, writes only change files. fake_sysfs_start_kernel() starts a thread that
  * watches the tree with inotify and reacts to driver_override, bind, unbind and drivers_probe
- * writes through libhisi/sim/pci-core, the same model the simulated host uses: the driver link
- * moves a moment after the write, as under the simulator. The loaded drivers are the ones added
- * (fake_sysfs_add_driver(), or named as a device's driver); the known names (hisi_zip,
- * hisi_sec2, hisi_hpre, hisi_acc_vfio_pci, vfio-pci) match the IDs they match on a real host,
- * any other name matches only through driver_override.
+ * writes through libhisi/sim/pci-core, the same model the simulated host uses. The driver link
+ * moves a moment after the write (the writer's process has no preload to hand the write over
+ * before it lands, as `hisi-accsim exec` has), and a refused value still lands in the file: so
+ * these tests also show that the code under test does not depend on a write having taken
+ * effect when write() returns. sriov_numvfs, remove and reset are not modelled here. The loaded
+ * drivers are the ones added (fake_sysfs_add_driver(), or named as a device's driver); the known
+ * names (hisi_zip, hisi_sec2, hisi_hpre, hisi_acc_vfio_pci, vfio-pci) match the IDs they match on a
+ * real host, any other name matches only through driver_override.
  *
  * The tree is built from one thread; the kernel thread only reads it and moves links. Every
  * function returns 0 or a negative errno.

@@ -24,6 +24,7 @@ sim_vf_config base_config(sim_profile p) {
                 .pf_driver_bound = true,
                 .guest_driver = true,
                 .profile = p,
+                .reset_fix = sim_profile_reset_fix(p),
                 .seed = 42,
         };
 }
@@ -40,6 +41,14 @@ sim_vf *new_open_vf(const sim_vf_config *c) {
 sim_vf *open_vf(sim_profile p) {
         sim_vf_config c = base_config(p);
         return new_open_vf(&c);
+}
+
+/* Back to RUNNING on every kernel: close the device and open it again (a reset does it only
+ * on 6.1 or with the reset fix). */
+void restart(sim_vf *vf) {
+        sim_vf_close_device(vf);
+        ck_assert_int_eq(sim_vf_open_device(vf), 0);
+        ck_assert_int_eq(sim_vf_get_state(vf), HISI_MIG_STATE_RUNNING);
 }
 
 void tick(sim_vf *vf, unsigned n) {

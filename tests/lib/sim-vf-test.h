@@ -49,6 +49,8 @@ extern char sentinel_storage;
 sim_vf_config base_config(sim_profile p);
 sim_vf *new_open_vf(const sim_vf_config *c);
 sim_vf *open_vf(sim_profile p);
+/* Close and open again: RUNNING whatever the kernel does on a reset. */
+void restart(sim_vf *vf);
 void tick(sim_vf *vf, unsigned n);
 int feature_argsz(sim_vf *vf, uint32_t flags, uint32_t argsz, void *payload, size_t size,
                   sim_migf **ret);

@@ -66,7 +66,7 @@ START_TEST(test_defaults) {
         ck_assert_uint_eq(c.peer.port, 16520);
         ck_assert_int_eq(c.peer.tls_mode, TLS_MODE_X509);
         ck_assert_uint_eq(c.timeouts.bind_usec, 10000 * MS);
-        ck_assert_uint_eq(c.limits.max_concurrent_binds, 1);
+        ck_assert_uint_eq(c.limits.max_concurrent_binds, 8);
         /* "{}" is the defaults, TLS files included. */
         ck_assert_int_eq(config_parse("{}", 2, "t.json", &empty, NULL), 0);
         ck_assert_str_eq(empty.peer.ca_cert, "/etc/pki/qemu/ca-cert.pem");

@@ -9,6 +9,7 @@
  */
 
 #include "sim-vf-test.h"
+#include "test-main.h"
 
 /* ---- uapi and profiles ---- */
 
@@ -44,7 +45,8 @@ START_TEST(test_profile_switches) {
         static const bool precopy[] = { false, true, true, true };
         static const bool v2[] = { false, false, true, true };
         static const bool pf_ctrl[] = { false, false, false, true };
-        static const bool clears[] = { false, false, false, true };
+        static const bool reset_fix[] = { false, false, false, true };
+        static const bool close_disables[] = { false, false, true, true };
         static const uint64_t flags[] = { 0x1, 0x5, 0x5, 0x5 };
 
         for (size_t i = 0; i < ELEMENTSOF(all_profiles); i++) {
@@ -57,7 +59,8 @@ START_TEST(test_profile_switches) {
                 ck_assert(sim_profile_fixed_dma_order(p) == v2[i]);
                 ck_assert(sim_profile_load_checks_dma(p) == v2[i]);
                 ck_assert(sim_profile_pf_ctrl_bar(p) == pf_ctrl[i]);
-                ck_assert(sim_profile_open_clears_match(p) == clears[i]);
+                ck_assert(sim_profile_reset_fix(p) == reset_fix[i]);
+                ck_assert(sim_profile_close_disables_fds(p) == close_disables[i]);
                 ck_assert_uint_eq(sim_profile_migration_flags(p), flags[i]);
         }
         ck_assert(!sim_profile_has_precopy(_SIM_PROFILE_INVALID));
@@ -362,7 +365,7 @@ START_TEST(test_state_paths) {
         ck_assert_ptr_nonnull(f);
         assert_path(vf, (hisi_mig_state[]){ PC, RU, ST, RE }, 4);
         f = sim_migf_unref(f);
-        ck_assert_int_eq(sim_vf_reset(vf), 0);
+        restart(vf);
         /* RUN -> PC, then PC -> ST = PC, RUN, ST, and ST -> PC = ST, RUN, PC */
         ck_assert_int_eq(set_state(vf, PC, NULL), 0);
         ck_assert_int_eq(set_state(vf, ST, &f), 0);
@@ -382,6 +385,8 @@ END_TEST
 /* ---- Reset, open and close ---- */
 
 START_TEST(test_reset) {
+        /* The reset that restores (6.1, or the reset fix on any profile): RUNNING, the session
+         * disabled, the registers wiped. */
         sim_profile p = all_profiles[_i];
         sim_vf_config c = base_config(p);
         _cleanup_(sim_vf_freep) sim_vf *vf = NULL, *blank = NULL;
@@ -389,10 +394,12 @@ START_TEST(test_reset) {
         sim_migf *f = NULL;
         uint8_t buf[8];
 
+        c.reset_fix = true;
         c.guest_driver = false;
         ck_assert_int_eq(sim_vf_new(&c, &blank), 0);
         c.guest_driver = true;
         ck_assert_int_eq(sim_vf_new(&c, &vf), 0);
+        ck_assert(sim_vf_reset_restores(vf));
         ck_assert_int_eq(sim_vf_reset(vf), -EINVAL); /* not open */
         ck_assert_int_eq(sim_vf_open_device(vf), 0);
         tick(vf, 3);
@@ -408,12 +415,64 @@ START_TEST(test_reset) {
         ck_assert(sim_vf_guest_tick(vf));
         ck_assert_uint_ne(sim_vf_guest_digest(vf), sim_vf_guest_digest(blank));
 
-        /* A RESUMING session can only be aborted by a reset. */
+        /* A reset aborts a RESUMING session. */
         ck_assert_int_eq(set_state(vf, RE, &f), 0);
         ck_assert_int_eq(sim_vf_reset(vf), 0);
         ck_assert_int_eq(get_state(vf), RU);
         ck_assert_int_eq(sim_migf_write(f, buf, 8), -ENODEV);
+        f = sim_migf_unref(f);
+
+        /* A function reset from outside works on a closed device too. */
+        ck_assert_int_eq(set_state(vf, SC, &f), 0);
+        sim_vf_close_device(vf);
+        sim_vf_function_reset(vf);
+        ck_assert_int_eq(sim_vf_get_state(vf), RU);
+        ck_assert(sim_migf_is_disabled(f));
         sim_migf_unref(f);
+}
+END_TEST
+
+/* hisi_acc_vf_pci_aer_reset_done() on 6.2 to 6.19 as released: the flags are STOP_COPY|PRE_COPY,
+ * so it returns at once. From PRE_COPY, STOP_COPY and RESUMING a reset leaves the state, the
+ * session and vf_qm_state as they were; closing and opening again returns RUNNING. */
+START_TEST(test_reset_unfixed) {
+        static const hisi_mig_state from[] = { PC, SC, RE };
+        sim_profile p = all_profiles[_i];
+
+        if (!sim_profile_has_precopy(p))
+                return; /* 6.1 always resets: test_reset */
+        for (size_t i = 0; i < ELEMENTSOF(from); i++) {
+                sim_vf_config c = base_config(p);
+                _cleanup_(sim_vf_freep) sim_vf *vf = NULL;
+                sim_migf *f = NULL;
+                uint8_t buf[176];
+
+                c.reset_fix = false;
+                vf = new_open_vf(&c);
+                ck_assert(!sim_vf_reset_restores(vf));
+                tick(vf, 2);
+                ck_assert_int_eq(set_state(vf, from[i], &f), 0);
+                ck_assert_ptr_nonnull(f);
+                ck_assert_int_eq(sim_vf_reset(vf), 0);
+                ck_assert_int_eq(get_state(vf), from[i]);
+                ck_assert(!sim_migf_is_disabled(f));
+                /* The session goes on: a save reads its data, a resume takes bytes. */
+                if (from[i] == RE)
+                        ck_assert_int_eq(sim_migf_write(f, buf, 8), 8);
+                else
+                        ck_assert_int_gt(sim_migf_read(f, buf, sizeof(buf)), 0);
+                /* Later SETs start from the old state: STOP_COPY -> STOP ends it. */
+                if (from[i] == SC) {
+                        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
+                        ck_assert(sim_migf_is_disabled(f));
+                }
+                /* Close and open: RUNNING on every kernel; the files are disabled by the
+                 * close from 6.16, and outlive it before. */
+                restart(vf);
+                ck_assert(sim_migf_is_disabled(f) ==
+                          (from[i] == SC || sim_profile_close_disables_fds(p)));
+                sim_migf_unref(f);
+        }
 }
 END_TEST
 
@@ -436,8 +495,14 @@ START_TEST(test_open_close) {
         ck_assert_int_eq(set_state(vf, SC, &f), 0);
         sim_vf_close_device(vf);
         ck_assert(!sim_vf_is_open(vf));
-        ck_assert(sim_migf_is_disabled(f));
-        ck_assert_int_eq(sim_migf_read(f, buf, 8), -ENODEV);
+        /* From 6.16 close disables the files; before, they stay usable. */
+        if (sim_profile_close_disables_fds(p)) {
+                ck_assert(sim_migf_is_disabled(f));
+                ck_assert_int_eq(sim_migf_read(f, buf, 8), -ENODEV);
+        } else {
+                ck_assert(!sim_migf_is_disabled(f));
+                ck_assert_int_eq(sim_migf_read(f, buf, 8), 8);
+        }
         f = sim_migf_unref(f);
         /* Closed: the function reset wiped the registers; no guest, no ioctl; the state is
          * what close left (no reset_done). */
@@ -601,7 +666,7 @@ START_TEST(test_guest_states) {
         ck_assert_int_eq(set_state(vf, RE, NULL), 0);
         ck_assert(!sim_vf_guest_tick(vf));
         ck_assert_uint_eq(sim_vf_guest_digest(vf), d);
-        ck_assert_int_eq(sim_vf_reset(vf), 0);
+        restart(vf);
         ck_assert(sim_vf_guest_tick(vf));
         /* No guest driver: nothing changes. */
         sim_vf_set_guest_driver(vf, false);
@@ -695,7 +760,7 @@ START_TEST(test_fault_arc) {
         sim_migf_unref(f);
 
         sim_vf_fault_clear(vf);
-        ck_assert_int_eq(sim_vf_reset(vf), 0);
+        restart(vf);
         ck_assert_int_eq(set_state(vf, SC, NULL), 0);
 }
 END_TEST
@@ -788,6 +853,7 @@ static Suite *sim_vf_suite(void) {
 
         tc = tcase_create("reset and open");
         tcase_add_loop_test(tc, test_reset, 0, np);
+        tcase_add_loop_test(tc, test_reset_unfixed, 0, np);
         tcase_add_loop_test(tc, test_open_close, 0, np);
         tcase_add_loop_test(tc, test_no_migration_reset, 0, np);
         suite_add_tcase(s, tc);
@@ -817,12 +883,4 @@ static Suite *sim_vf_suite(void) {
         return s;
 }
 
-int main(void) {
-        SRunner *sr = srunner_create(sim_vf_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(sim_vf_suite)

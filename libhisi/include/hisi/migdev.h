@@ -80,7 +80,10 @@ int hisi_migdev_set_state(hisi_migdev *d, hisi_mig_state new, hisi_mig_path *ret
                           hisi_migstream **ret_stream);
 /* VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: the STOP_COPY length the device predicts. */
 int hisi_migdev_data_size(hisi_migdev *d, uint64_t *ret);
-/* VFIO_DEVICE_RESET: the device back to RUNNING, its data sessions disabled. */
+/* VFIO_DEVICE_RESET. hisi_acc_vfio_pci puts the device back to RUNNING and disables its data
+ * sessions only on 6.1 and with upstream 8be14dd48dfe (6.19.y, 7.0); on 6.2 to 6.19 as released
+ * the reset leaves the migration state and the sessions as they were. GET the state after it;
+ * to return to RUNNING on every kernel, close the device's last fd and open it again. */
 int hisi_migdev_reset(hisi_migdev *d);
 
 /*
