@@ -163,6 +163,7 @@ int config_default(Config *ret) {
                         .max_devices = 4096,
                         .max_concurrent_binds = 8,
                         .max_migrations = 8,
+                        .kept_migrations = 64,
                         .max_peer_connections = 16,
                 },
         };
@@ -447,6 +448,8 @@ static const hisi_json_field limits_fields[] = {
           .min = 1, .max = 64 },
         { "max_migrations", HISI_JSON_UINT32, offsetof(Config, limits.max_migrations), .min = 1,
           .max = 256 },
+        { "kept_migrations", HISI_JSON_UINT32, offsetof(Config, limits.kept_migrations), .min = 0,
+          .max = 4096 },
         { "max_peer_connections", HISI_JSON_UINT32, offsetof(Config, limits.max_peer_connections),
           .min = 1, .max = 1024 },
         {},

@@ -97,6 +97,7 @@ typedef struct Config {
                 unsigned max_devices;
                 unsigned max_concurrent_binds;
                 unsigned max_migrations;
+                unsigned kept_migrations; /* finished ones still listed */
                 unsigned max_peer_connections;
         } limits;
 } Config;

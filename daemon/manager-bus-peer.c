@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "accmig-bus.h"
+#include "bus-args.h"
 #include "bus-util.h"
 #include "file-util.h"
 #include "hisi/pci-address.h"
@@ -37,89 +38,15 @@ int manager_bus_property_peer_error(sd_bus *bus, const char *path, const char *i
         return sd_bus_message_append(reply, "s", strempty(m->peer_error));
 }
 
-/* An "as" into a NULL-terminated list of canonical VF addresses ("" kept as NULL when
- * allow_empty). Refusals name the argument. */
-static int read_addresses(sd_bus_message *message, const char *what, bool allow_empty, char ***ret,
-                          size_t *ret_n, sd_bus_error *error) {
-        _cleanup_strv_free_ char **l = NULL;
-        size_t n = 0;
-        const char *s;
-        int r;
+typedef struct CheckOptions {
+        char **to;
+        size_t n_to;
+} CheckOptions;
 
-        r = sd_bus_message_enter_container(message, 'a', "s");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read_basic(message, 's', &s)) > 0) {
-                char canonical[HISI_PCI_ADDRESS_MAX];
-                char **nl;
-
-                if (n >= HISI_WIRE_DEVICES_MAX)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "At most %u VFs per check.",
-                                                 HISI_WIRE_DEVICES_MAX);
-                nl = realloc(l, (n + 2) * sizeof(char *));
-                if (!nl)
-                        return -ENOMEM;
-                l = nl;
-                l[n] = l[n + 1] = NULL;
-                if (allow_empty && !*s) {
-                        l[n++] = NULL;
-                        continue;
-                }
-                if (hisi_pci_address_normalize(s, canonical) < 0)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "%s: \"%.32s\" is not a PCI address.", what, s);
-                l[n] = strdup(canonical);
-                if (!l[n])
-                        return -ENOMEM;
-                n++;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(message);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(l);
-        *ret_n = n;
-        return 0;
-}
-
-/* The a{sv} options of Check: "to-devices" (as), the destination VF for each VF. */
-static int read_options(sd_bus_message *message, char ***ret_to, size_t *ret_n,
-                        sd_bus_error *error) {
-        const char *key;
-        int r;
-
-        r = sd_bus_message_enter_container(message, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(message, 'e', "sv")) > 0) {
-                r = sd_bus_message_read_basic(message, 's', &key);
-                if (r < 0)
-                        return r;
-                if (!streq(key, "to-devices"))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Unknown option \"%.32s\" (known: to-devices).",
-                                                 key);
-                r = sd_bus_message_enter_container(message, 'v', "as");
-                if (r < 0)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Option to-devices must be of type as.");
-                *ret_to = strv_free(*ret_to);
-                r = read_addresses(message, "to-devices", true, ret_to, ret_n, error);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(message);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(message);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(message);
-}
+static const BusOption check_options[] = {
+        { "to-devices", 'a', offsetof(CheckOptions, to), offsetof(CheckOptions, n_to) },
+        {},
+};
 
 static void on_check_done(Manager *m, int error, const char *error_text,
                           const hisi_peer_check_reply *reply, void *userdata) {
@@ -158,9 +85,10 @@ done:
 }
 
 int manager_bus_method_check(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_strv_free_ char **vfs = NULL, **to = NULL;
+        _cleanup_strv_free_ char **vfs = NULL;
         _cleanup_free_ char *host = NULL, *text = NULL;
-        size_t n_vfs = 0, n_to = 0;
+        CheckOptions o = {};
+        size_t n_vfs = 0;
         Manager *m = userdata;
         const char *peer;
         uint16_t port;
@@ -170,15 +98,19 @@ int manager_bus_method_check(sd_bus_message *message, void *userdata, sd_bus_err
         r = bus_verify_root(message, "Only root may check a migration: it opens the VFs.", error);
         if (r < 0)
                 return r;
-        r = read_addresses(message, "vfs", false, &vfs, &n_vfs, error);
+        r = bus_read_vf_list(message, "vfs", false, HISI_WIRE_DEVICES_MAX, &vfs, &n_vfs, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read_basic(message, 's', &peer);
         if (r < 0)
                 return r;
-        r = read_options(message, &to, &n_to, error);
-        if (r < 0)
+        r = bus_read_options(message, check_options, &o, error);
+        if (r < 0) {
+                strv_free(o.to);
                 return r;
+        }
+        _cleanup_strv_free_ char **to = o.to;
+        size_t n_to = o.n_to;
         if (n_vfs == 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No VF to check.");
         if (to && n_to != n_vfs)

@@ -434,6 +434,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Check", SD_BUS_ARGS("as", vfs, "s", peer, "a{sv}", options),
                                 SD_BUS_RESULT("a(ssbas)", verdicts), manager_bus_method_check,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Migrate", SD_BUS_ARGS("as", vfs, "s", peer, "a{sv}", options),
+                                SD_BUS_RESULT("o", migration), manager_bus_method_migrate,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
@@ -481,6 +484,9 @@ int manager_bus_setup(Manager *m) {
                                        device_node_enumerator, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the Device enumerator: %m");
+        r = manager_bus_migration_setup(m);
+        if (r < 0)
+                return r;
         r = sd_bus_add_object_manager(m->bus, NULL, ACCMIG_BUS_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the ObjectManager: %m");

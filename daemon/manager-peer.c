@@ -16,6 +16,7 @@
 #include "log.h"
 #include "manager-peer.h"
 #include "manager.h"
+#include "migration.h"
 #include "peer-check.h"
 #include "peer-link.h"
 #include "peer-server.h"
@@ -183,6 +184,10 @@ static int choose_given(Manager *m, const hisi_peer_check_device *src, char *con
                                   peer_link_host_name(m->peer_link));
         if (is_taken(src->to, taken, n_taken))
                 return add_reason(ret, "%s is asked for twice", src->to);
+        if (d->migration || d->migdev)
+                return add_reason(ret, "%s is in use (%s)", src->to,
+                                  d->migration ? "another migration has it"
+                                               : "this daemon holds it");
         if (d->facts.kind != src->desc.kind)
                 return add_reason(ret, "kind: source %s, destination %s",
                                   hisi_kind_to_string(src->desc.kind), device_kind_string(d));
@@ -192,9 +197,8 @@ static int choose_given(Manager *m, const hisi_peer_check_device *src, char *con
         return try_candidate(m, d, src, true, ret) < 0 ? -ENOMEM : 0;
 }
 
-static int choose(void *userdata, const hisi_peer_check_device *src, char *const *taken,
-                  size_t n_taken, hisi_peer_check_result *ret) {
-        Manager *m = userdata;
+int manager_choose_destination(Manager *m, const hisi_peer_check_device *src, char *const *taken,
+                               size_t n_taken, hisi_peer_check_result *ret) {
         unsigned candidates = 0;
         int r;
 
@@ -204,7 +208,7 @@ static int choose(void *userdata, const hisi_peer_check_device *src, char *const
                 Device *d = m->devices[i];
 
                 if (!device_is_vf(d) || d->facts.kind != src->desc.kind ||
-                    !streq_ptr(d->facts.driver, HISI_VFIO_DRIVER) ||
+                    !streq_ptr(d->facts.driver, HISI_VFIO_DRIVER) || d->migration || d->migdev ||
                     is_taken(device_address(d), taken, n_taken))
                         continue;
                 /* The first candidate's reasons are the ones a refusal gives. */
@@ -262,7 +266,8 @@ int manager_check(Manager *m, char *const *vfs, size_t n_vfs, char *const *to_de
                 if (r < 0)
                         return r;
                 check.n_devices++;
-                if (to_devices && to_devices[i] && !(check.devices[i].to = strdup(to_devices[i])))
+                if (to_devices && !isempty(to_devices[i]) &&
+                    !(check.devices[i].to = strdup(to_devices[i])))
                         return -ENOMEM;
         }
         c = calloc(1, sizeof(*c));
@@ -287,8 +292,23 @@ int manager_check(Manager *m, char *const *vfs, size_t n_vfs, char *const *to_de
 
 /* ---- The link's life ---- */
 
+static int choose(void *userdata, const hisi_peer_check_device *src, char *const *taken,
+                  size_t n_taken, hisi_peer_check_result *ret) {
+        return manager_choose_destination(userdata, src, taken, n_taken, ret);
+}
+
+static int take_migration(void *userdata, Peer *p, const char *json, size_t len) {
+        return migration_destination_start(userdata, p, json, len);
+}
+
+static const char *outcome(void *userdata, const char *id) {
+        return migration_destination_outcome(userdata, id);
+}
+
 static const PeerLinkOps link_ops = {
         .choose = choose,
+        .migrate = take_migration,
+        .outcome = outcome,
 };
 
 /* The socket systemd passed for the peer port, or -EBADF. */

@@ -34,6 +34,15 @@ int manager_check(Manager *m, char *const *vfs, size_t n_vfs, char *const *to_de
                   const char *host, uint16_t port, manager_check_done_t cb, void *userdata,
                   char **ret_error);
 
+/*
+ * Destination side: choose a VF of this host for the source VF src (or check the one src->to
+ * names): bound to hisi_acc_vfio_pci, not reserved, not held, not in taken, of the same kind,
+ * its state fits. Fills ret's destination, accepted and reasons; negative only when the check
+ * could not be made at all.
+ */
+int manager_choose_destination(Manager *m, const hisi_peer_check_device *src, char *const *taken,
+                               size_t n_taken, hisi_peer_check_result *ret);
+
 /* Describe one of this host's VFs for a check. */
 int manager_describe_vf(Manager *m, const char *address, hisi_peer_check_device *ret,
                         char **ret_error);

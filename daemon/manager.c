@@ -342,6 +342,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         libvirt_scan_free(m->libvirt_scan);
+        manager_migrations_stop(m);
         manager_peer_stop(m);
         free(m->peer_error);
         /* Jobs first, while every device is still there to be answered for. */
@@ -552,6 +553,7 @@ void manager_stop(Manager *m) {
         (void)sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
         manager_changed(m, MANAGER_PROP_STATE);
         m->libvirt_scan = libvirt_scan_free(m->libvirt_scan);
+        manager_migrations_stop(m);
         manager_peer_stop(m);
         /* Queued jobs never start; running ones finish or undo, bounded by their timers. */
         for (size_t i = 0; i < m->n_devices; i++) {

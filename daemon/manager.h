@@ -106,6 +106,11 @@ struct Manager {
         char *peer_error;
         struct ManagerCheck *checks; /* asked of other hosts, in flight */
 
+        /* Migrations (manager-migration.c), both roles, running and finished (the newest
+         * limits.kept_migrations finished ones stay listed). The list holds a reference. */
+        struct Migration *migrations;
+        unsigned n_migrations;
+
         /* The bus layer's: the calls that wait for a job, and how it hears that a job ended. */
         BusWaiters *bind_waiters;
         manager_bind_done_t bind_done;
@@ -176,6 +181,18 @@ int manager_bus_request_name(Manager *m);
 void manager_bus_send_changed(Manager *m, unsigned manager_props);
 /* A Bind or Unbind method call on d, from either interface: the flags, the caller check, the
  * request, and the reply when the job ends. Returns as a method handler does. */
+/* manager-migration.c: the registry of migrations. */
+struct Migration *manager_find_migration(Manager *m, const char *id);
+void manager_add_migration(Manager *m, struct Migration *mig);
+void manager_remove_migration(Manager *m, struct Migration *mig);
+unsigned manager_count_migrations(Manager *m); /* running ones */
+void manager_migration_finished(Manager *m, struct Migration *mig);
+void manager_migrations_stop(Manager *m);
+
+/* manager-bus-migration.c: Migrate() and the Migration objects' registry on the bus. */
+int manager_bus_method_migrate(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int manager_bus_migration_setup(Manager *m);
+
 /* manager-bus-peer.c: the peer part of the Manager interface. */
 int manager_bus_method_check(sd_bus_message *message, void *userdata, sd_bus_error *error);
 int manager_bus_property_peer_listen(sd_bus *bus, const char *path, const char *interface,

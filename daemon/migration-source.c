@@ -19,6 +19,7 @@
 #include "manager.h"
 #include "migration-bus.h"
 #include "migration.h"
+#include "parse-util.h"
 #include "peer-dial.h"
 #include "peer.h"
 #include "string-util.h"
@@ -132,8 +133,9 @@ static int send_stream(Migration *m, MigrationDevice *d) {
 
 static int send_step(Migration *m, const char *type, int64_t device, uint64_t bytes) {
         _cleanup_free_ char *json = NULL;
-        hisi_peer_step s = { .type = (char *)type, .migration = m->id, .device = device,
-                             .bytes = bytes };
+        hisi_peer_step s = {
+                .type = (char *)type, .migration = m->id, .device = device, .bytes = bytes
+        };
         int r;
 
         r = hisi_peer_step_to_json(&s, &json);
@@ -191,14 +193,12 @@ static void source_switchover(Migration *m) {
                 migration_device_set_phase(d, "stopped");
                 r = send_stream(m, d);
                 if (r < 0)
-                        return source_fail(m, "%s: reading the state: %s", d->source,
-                                           strerror(-r));
+                        return source_fail(m, "%s: reading the state: %s", d->source, strerror(-r));
                 r = hisi_wire_encoder_end(m->encoder, d->index, end, sizeof(end));
                 if (r >= 0)
                         r = peer_send_records(migration_peer(m), end, (size_t)r);
                 if (r < 0)
-                        return source_fail(m, "%s: sending the end: %s", d->source,
-                                           strerror(-r));
+                        return source_fail(m, "%s: sending the end: %s", d->source, strerror(-r));
                 d->ended = true;
                 migration_device_set_phase(d, "sent");
         }
@@ -468,7 +468,9 @@ static int source_take(Migration *m, MigrationDevice *d, const char *address, ch
 
         if (!dev)
                 return asprintf_safe(ret_error, "no HiSilicon accelerator %s on this host",
-                                     address) < 0 ? -ENOMEM : -ENODEV;
+                                     address) < 0
+                               ? -ENOMEM
+                               : -ENODEV;
         if (!device_is_vf(dev))
                 return asprintf_safe(ret_error, "%s is a PF: only VFs migrate", address) < 0
                                ? -ENOMEM
@@ -479,9 +481,8 @@ static int source_take(Migration *m, MigrationDevice *d, const char *address, ch
                                ? -ENOMEM
                                : -EBUSY;
         if (!streq_ptr(dev->facts.driver, HISI_VFIO_DRIVER))
-                return asprintf_safe(ret_error, "%s is bound to %s, not %s: bind it first",
-                                     address, dev->facts.driver ?: "no driver",
-                                     HISI_VFIO_DRIVER) < 0
+                return asprintf_safe(ret_error, "%s is bound to %s, not %s: bind it first", address,
+                                     dev->facts.driver ?: "no driver", HISI_VFIO_DRIVER) < 0
                                ? -ENOMEM
                                : -EADDRNOTAVAIL;
         r = device_hold(dev, &md);
@@ -533,8 +534,7 @@ int migration_source_start(Manager *manager, char *const *vfs, size_t n_vfs,
                                ? -ENOMEM
                                : -EINVAL;
         if (manager_count_migrations(manager) >= manager->config.limits.max_migrations)
-                return asprintf_safe(ret_error,
-                                     "%u migrations run already (limits.max_migrations)",
+                return asprintf_safe(ret_error, "%u migrations run already (limits.max_migrations)",
                                      manager->config.limits.max_migrations) < 0
                                ? -ENOMEM
                                : -EBUSY;
@@ -544,8 +544,7 @@ int migration_source_start(Manager *manager, char *const *vfs, size_t n_vfs,
         m->options = *o;
         if (port == 0)
                 port = manager->config.peer.port;
-        if (asprintf_safe(&m->peer_name, strchr(peer, ':') ? "[%s]:%u" : "%s:%u", peer, port) <
-            0)
+        if (asprintf_safe(&m->peer_name, strchr(peer, ':') ? "[%s]:%u" : "%s:%u", peer, port) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < n_vfs; i++) {
                 for (size_t k = 0; k < i; k++)
@@ -556,7 +555,7 @@ int migration_source_start(Manager *manager, char *const *vfs, size_t n_vfs,
                 r = source_take(m, &m->devices[i], vfs[i], ret_error);
                 if (r < 0)
                         goto fail;
-                if (to_devices && to_devices[i] &&
+                if (to_devices && !isempty(to_devices[i]) &&
                     !(m->devices[i].destination = strdup(to_devices[i]))) {
                         r = -ENOMEM;
                         goto fail;
@@ -576,7 +575,7 @@ int migration_source_start(Manager *manager, char *const *vfs, size_t n_vfs,
         log_info("Migration %s: %zu VF%s to %s%s.", m->id, n_vfs, n_vfs == 1 ? "" : "s",
                  m->peer_name, m->precopy ? ", with precopy" : "");
         migration_bus_add(m);
-        *ret = TAKE_PTR(m);
+        *ret = m; /* the Manager's list holds it */
         return 0;
 fail:
         if (r == 0)

@@ -27,11 +27,11 @@ static const char *const migration_role_table[_MIGRATION_ROLE_MAX] = {
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(migration_role, MigrationRole);
 
 static const char *const migration_phase_table[_MIGRATION_PHASE_MAX] = {
-        [MIGRATION_CONNECTING] = "connecting",   [MIGRATION_NEGOTIATING] = "negotiating",
-        [MIGRATION_PRECOPY] = "precopy",         [MIGRATION_READY] = "ready",
-        [MIGRATION_SWITCHOVER] = "switchover",   [MIGRATION_LOADING] = "loading",
-        [MIGRATION_LOADED] = "loaded",           [MIGRATION_COMMITTING] = "committing",
-        [MIGRATION_COMMITTED] = "committed",     [MIGRATION_ROLLED_BACK] = "rolled-back",
+        [MIGRATION_CONNECTING] = "connecting", [MIGRATION_NEGOTIATING] = "negotiating",
+        [MIGRATION_PRECOPY] = "precopy",       [MIGRATION_READY] = "ready",
+        [MIGRATION_SWITCHOVER] = "switchover", [MIGRATION_LOADING] = "loading",
+        [MIGRATION_LOADED] = "loaded",         [MIGRATION_COMMITTING] = "committing",
+        [MIGRATION_COMMITTED] = "committed",   [MIGRATION_ROLLED_BACK] = "rolled-back",
         [MIGRATION_IN_DOUBT] = "in-doubt",
 };
 DEFINE_STRING_TABLE_LOOKUP(migration_phase, MigrationPhase);
@@ -80,8 +80,7 @@ static int new_id(char **ret) {
         return asprintf_safe(ret, "%016" PRIx64, v);
 }
 
-int migration_new(Manager *manager, MigrationRole role, const char *id, size_t n,
-                  Migration **ret) {
+int migration_new(Manager *manager, MigrationRole role, const char *id, size_t n, Migration **ret) {
         _cleanup_(migration_unrefp) Migration *m = NULL;
         int r;
 
@@ -184,15 +183,14 @@ void migration_finish(Migration *m, MigrationPhase phase) {
                 log_warning("Migration %s (%s, %s): rolled back: %s", m->id,
                             migration_role_to_string(m->role), strna(m->peer_name),
                             strna(m->error));
-        /* The connection goes from the event loop, never from inside its own callbacks. */
+        /* What is queued (the last answer) goes out first; then the connection closes. */
         if (migration_peer(m))
-                peer_close(migration_peer(m), 0, NULL);
+                (void)peer_finish(migration_peer(m));
         manager_migration_finished(m->manager, m);
 }
 
 int migration_cancel(Migration *m, const char *why) {
-        if (migration_is_finished(m) ||
-            IN_SET(m->phase, MIGRATION_COMMITTING, MIGRATION_IN_DOUBT))
+        if (migration_is_finished(m) || IN_SET(m->phase, MIGRATION_COMMITTING, MIGRATION_IN_DOUBT))
                 return -EBUSY;
         if (m->role == MIGRATION_SOURCE)
                 migration_source_cancel(m, why);

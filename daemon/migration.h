@@ -36,17 +36,17 @@ typedef enum MigrationRole {
 } MigrationRole;
 
 typedef enum MigrationPhase {
-        MIGRATION_CONNECTING,       /* source: resolving, connecting, authenticating */
-        MIGRATION_NEGOTIATING,      /* the check, the destination's reservation */
-        MIGRATION_PRECOPY,          /* source PRE_COPY: the initial bytes move, nothing stopped */
-        MIGRATION_READY,            /* precopy acknowledged; waiting for Switchover() */
-        MIGRATION_SWITCHOVER,       /* source stopped (STOP_COPY): the state moves */
-        MIGRATION_LOADING,          /* the destination loads and verifies */
-        MIGRATION_LOADED,           /* every VF loaded, none runs yet; waiting for Commit() */
-        MIGRATION_COMMITTING,       /* COMMIT sent, waiting for COMMITTED */
-        MIGRATION_COMMITTED,        /* done: the VFs run on the destination */
-        MIGRATION_ROLLED_BACK,      /* failed or cancelled before the commit: nothing moved */
-        MIGRATION_IN_DOUBT,         /* source: the link broke after COMMIT; asking again */
+        MIGRATION_CONNECTING,  /* source: resolving, connecting, authenticating */
+        MIGRATION_NEGOTIATING, /* the check, the destination's reservation */
+        MIGRATION_PRECOPY,     /* source PRE_COPY: the initial bytes move, nothing stopped */
+        MIGRATION_READY,       /* precopy acknowledged; waiting for Switchover() */
+        MIGRATION_SWITCHOVER,  /* source stopped (STOP_COPY): the state moves */
+        MIGRATION_LOADING,     /* the destination loads and verifies */
+        MIGRATION_LOADED,      /* every VF loaded, none runs yet; waiting for Commit() */
+        MIGRATION_COMMITTING,  /* COMMIT sent, waiting for COMMITTED */
+        MIGRATION_COMMITTED,   /* done: the VFs run on the destination */
+        MIGRATION_ROLLED_BACK, /* failed or cancelled before the commit: nothing moved */
+        MIGRATION_IN_DOUBT,    /* source: the link broke after COMMIT; asking again */
         _MIGRATION_PHASE_MAX,
         _MIGRATION_PHASE_INVALID = -EINVAL,
 } MigrationPhase;
@@ -58,14 +58,14 @@ MigrationPhase migration_phase_from_string(const char *s);
 /* One VF of a migration. */
 typedef struct MigrationDevice {
         Migration *migration;
-        uint32_t index;     /* on the wire */
-        char *source;       /* the source VF's address */
-        char *destination;  /* the destination VF's address, once known */
-        Device *device;     /* this host's VF (source or destination), reserved for us */
-        hisi_vf_desc desc;  /* the source VF's descriptor */
+        uint32_t index;    /* on the wire */
+        char *source;      /* the source VF's address */
+        char *destination; /* the destination VF's address, once known */
+        Device *device;    /* this host's VF (source or destination), reserved for us */
+        hisi_vf_desc desc; /* the source VF's descriptor */
         hisi_migstream *stream;
-        char *phase;        /* per-VF progress for people: "precopy", "stopped", "sent", ... */
-        uint64_t bytes;     /* state bytes sent or received so far */
+        char *phase;    /* per-VF progress for people: "precopy", "stopped", "sent", ... */
+        uint64_t bytes; /* state bytes sent or received so far */
         uint64_t precopy_bytes;
         uint64_t stopped_usec;  /* source: when it stopped (CLOCK_MONOTONIC) */
         uint64_t downtime_usec; /* source: from its stop to COMMITTED */
@@ -88,9 +88,9 @@ struct Migration {
         MigrationPhase phase;
         MigrationOptions options;
         bool precopy;
-        char *peer_name;   /* "host-b:16520" (source) or the peer's host name (destination) */
-        PeerDial *dial;    /* source */
-        Peer *peer;        /* the connection */
+        char *peer_name; /* "host-b:16520" (source) or the peer's host name (destination) */
+        PeerDial *dial;  /* source */
+        Peer *peer;      /* the connection */
         hisi_wire_encoder *encoder; /* source */
         MigrationDevice *devices;
         size_t n_devices;
@@ -99,6 +99,7 @@ struct Migration {
         sd_event_source *timer;               /* the deadline before the commit */
         sd_event_source *retry;               /* in doubt: the next time we ask */
         char *error;                          /* cause, side and phase, once failed */
+        bool on_bus;                          /* its object was announced */
         Migration *prev, *next;               /* the Manager's list */
 };
 
@@ -108,8 +109,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Migration *, migration_unref);
 
 /* A new migration of n devices in the Manager's list, with its id (a new one when NULL) and
  * D-Bus object. */
-int migration_new(Manager *manager, MigrationRole role, const char *id, size_t n,
-                  Migration **ret);
+int migration_new(Manager *manager, MigrationRole role, const char *id, size_t n, Migration **ret);
 /* Move to phase, tell D-Bus. */
 void migration_set_phase(Migration *m, MigrationPhase phase);
 /* A device's progress for people. */

@@ -104,8 +104,8 @@ static int connect_next(PeerDial *d) {
         while (d->next_addr < d->n_addrs) {
                 const PeerAddress *a = &d->addrs[d->next_addr++];
 
-                q = peer_connect(peer_link_event(d->link), (const struct sockaddr *)&a->sa,
-                                 a->len, d->host, &o, &dial_callbacks, d, &d->peer);
+                q = peer_connect(peer_link_event(d->link), (const struct sockaddr *)&a->sa, a->len,
+                                 d->host, &o, &dial_callbacks, d, &d->peer);
                 if (q >= 0)
                         return 0;
         }
@@ -135,8 +135,8 @@ static void on_resolved(PeerResolve *r, int error, const char *text, const PeerA
         }
 }
 
-int peer_dial(PeerLink *l, const char *host, uint16_t port, const PeerCallbacks *cb,
-              void *userdata, PeerDial **ret) {
+int peer_dial(PeerLink *l, const char *host, uint16_t port, const PeerCallbacks *cb, void *userdata,
+              PeerDial **ret) {
         _cleanup_(peer_dial_freep) PeerDial *d = NULL;
         int r;
 

@@ -20,8 +20,8 @@ typedef struct PeerDial PeerDial;
  * once, when the last address failed or the connection ended (p may then be NULL: the name did
  * not resolve), with a sentence that starts with "host:port: ". The callbacks may free the dial.
  */
-int peer_dial(PeerLink *l, const char *host, uint16_t port, const PeerCallbacks *cb,
-              void *userdata, PeerDial **ret);
+int peer_dial(PeerLink *l, const char *host, uint16_t port, const PeerCallbacks *cb, void *userdata,
+              PeerDial **ret);
 PeerDial *peer_dial_free(PeerDial *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PeerDial *, peer_dial_free);
 

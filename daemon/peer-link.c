@@ -49,6 +49,12 @@ static void incoming_free(Incoming *in) {
         free(in);
 }
 
+/* The connection is someone else's now: forget it without closing it. */
+static void incoming_detach(Incoming *in) {
+        in->peer = NULL;
+        incoming_free(in);
+}
+
 PeerLink *peer_link_free(PeerLink *l) {
         if (!l)
                 return NULL;
@@ -138,6 +144,36 @@ static int handle_check(PeerLink *l, Peer *p, const char *json, size_t len) {
         return peer_send_message(p, text);
 }
 
+/* migrate: the owner takes the connection; our Incoming lets go of it. */
+static int handle_migrate(PeerLink *l, Peer *p, const char *json, size_t len) {
+        int r = l->ops.migrate ? l->ops.migrate(l->userdata, p, json, len) : -EOPNOTSUPP;
+
+        if (r < 0)
+                return peer_abort(p, "refused", "this host cannot take a migration now"), r;
+        return 0;
+}
+
+/* outcome: what became of a migration whose link broke after its COMMIT. */
+static int handle_outcome(PeerLink *l, Peer *p, const char *json, size_t len) {
+        _cleanup_(hisi_peer_step_done) hisi_peer_step s = { .device = -1 };
+        _cleanup_free_ char *error = NULL, *text = NULL;
+        hisi_peer_step reply = { .type = (char *)"outcome-reply", .device = -1 };
+        int r;
+
+        r = hisi_peer_step_from_json(json, len, &s, &error);
+        if (r < 0)
+                return peer_abort(p, "protocol", strna(error)), r;
+        reply.migration = s.migration;
+        reply.outcome =
+                (char *)(l->ops.outcome ? l->ops.outcome(l->userdata, s.migration) : "unknown");
+        log_info("Peer %s (%s): migration %s asked for its outcome: %s", peer_name(p),
+                 strna(peer_host_name(p)), s.migration, reply.outcome);
+        r = hisi_peer_step_to_json(&reply, &text);
+        if (r < 0)
+                return r;
+        return peer_send_message(p, text);
+}
+
 typedef int (*message_handler)(PeerLink *l, Peer *p, const char *json, size_t len);
 
 static const struct {
@@ -145,6 +181,8 @@ static const struct {
         message_handler handler;
 } handlers[] = {
         { "check", handle_check },
+        { "migrate", handle_migrate },
+        { "outcome", handle_outcome },
 };
 
 static int on_incoming_message(Peer *p, const char *json, size_t len, void *userdata) {
@@ -160,6 +198,8 @@ static int on_incoming_message(Peer *p, const char *json, size_t len, void *user
                         r = handlers[i].handler(in->link, p, json, len);
                         if (r < 0 && peer_state(p) == PEER_READY)
                                 peer_close(p, r, "could not answer");
+                        else if (r >= 0 && peer_userdata(p) != in)
+                                incoming_detach(in); /* someone took the connection over */
                         return 0;
                 }
         (void)asprintf_safe(&msg, "this host does not know the message \"%s\"", type);

@@ -17,6 +17,7 @@
 #include "tls-creds.h"
 
 typedef struct PeerLink PeerLink;
+typedef struct Peer Peer;
 
 typedef struct PeerLinkOps {
         /*
@@ -27,6 +28,11 @@ typedef struct PeerLinkOps {
          */
         int (*choose)(void *userdata, const hisi_peer_check_device *d, char *const *taken,
                       size_t n_taken, hisi_peer_check_result *ret);
+        /* A "migrate" arrived on p: the owner takes the connection over (peer_set_callbacks)
+         * and answers, or returns a negative errno (the link answers with an abort). */
+        int (*migrate)(void *userdata, Peer *p, const char *json, size_t len);
+        /* What this host remembers of migration id: "committed", "rolled-back", "unknown". */
+        const char *(*outcome)(void *userdata, const char *id);
 } PeerLinkOps;
 
 int peer_link_new(sd_event *e, const PeerLinkOps *ops, void *userdata, PeerLink **ret);

@@ -108,6 +108,11 @@ uint32_t peer_transport_events(const PeerTransport *t) {
         return t->events;
 }
 
+void peer_transport_bye(PeerTransport *t) {
+        if (t->session && t->handshake_done)
+                (void)gnutls_bye(t->session, GNUTLS_SHUT_WR);
+}
+
 const char *peer_transport_peer_dn(const PeerTransport *t) {
         return t->peer_dn;
 }

@@ -50,5 +50,8 @@ ssize_t peer_transport_write(PeerTransport *t, const void *buf, size_t n, char *
 /* Decrypted bytes wait inside the TLS layer: read again before waiting for the fd. */
 bool peer_transport_pending(const PeerTransport *t);
 
+/* An orderly end: TLS close_notify (best effort, never waits). */
+void peer_transport_bye(PeerTransport *t);
+
 /* The peer certificate's DN after the handshake, or NULL (plain text). */
 const char *peer_transport_peer_dn(const PeerTransport *t);

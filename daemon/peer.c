@@ -87,6 +87,10 @@ void *peer_userdata(const Peer *p) {
 void peer_set_userdata(Peer *p, void *userdata) {
         p->userdata = userdata;
 }
+void peer_set_callbacks(Peer *p, const PeerCallbacks *cb, void *userdata) {
+        p->cb = *cb;
+        p->userdata = userdata;
+}
 
 Peer *peer_free(Peer *p) {
         if (!p)
@@ -122,6 +126,9 @@ static int on_closed_defer(sd_event_source *s, void *userdata) {
 void peer_close(Peer *p, int error, const char *reason) {
         if (p->state == PEER_CLOSED)
                 return;
+        /* An orderly end says so to the other side (TLS close_notify), best effort. */
+        if (error == 0 && p->transport)
+                peer_transport_bye(p->transport);
         if (error != 0)
                 log_full_errno(error == -ECONNABORTED ? LOG_NOTICE : LOG_WARNING, error,
                                "Peer %s: %s", p->name, strna(reason));
@@ -232,6 +239,22 @@ static int send_hello(Peer *p) {
         if (r < 0)
                 return r;
         return queue_json(p, HISI_WIRE_HELLO, json);
+}
+
+int peer_finish(Peer *p) {
+        if (!p)
+                return -EINVAL;
+        if (p->state == PEER_CLOSED || p->state == PEER_CLOSING)
+                return 0;
+        if (p->state != PEER_READY || p->out_off >= p->out_len) {
+                peer_close(p, 0, NULL);
+                return 0;
+        }
+        p->state = PEER_CLOSING;
+        free(p->close_reason);
+        p->close_reason = NULL;
+        p->close_error = 0;
+        return peer_update_io(p);
 }
 
 int peer_abort(Peer *p, const char *reason, const char *message) {

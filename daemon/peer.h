@@ -79,6 +79,8 @@ int peer_send_message(Peer *p, const char *json);
 int peer_send_records(Peer *p, const void *data, size_t len);
 /* Send ABORT with a machine-readable reason and a sentence, then close. */
 int peer_abort(Peer *p, const char *reason, const char *message);
+/* Close once what is queued is sent (an orderly end); the closed callback runs with 0. */
+int peer_finish(Peer *p);
 /* Close now; the closed callback runs with error and reason. */
 void peer_close(Peer *p, int error, const char *reason);
 
@@ -93,4 +95,6 @@ const char *peer_dn(const Peer *p);        /* its certificate's DN, or NULL (pla
 unsigned peer_version(const Peer *p);      /* the protocol version agreed */
 bool peer_connected(const Peer *p);        /* the TCP connection was made (outgoing) */
 void *peer_userdata(const Peer *p);
+/* Hand the connection's events to another owner (a migration taking over an incoming link). */
+void peer_set_callbacks(Peer *p, const PeerCallbacks *cb, void *userdata);
 void peer_set_userdata(Peer *p, void *userdata);

@@ -11,11 +11,13 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
-#define ACCMIG_BUS_NAME           "com.hisilicon.AccMig1"
-#define ACCMIG_BUS_PATH           "/com/hisilicon/AccMig1"
-#define ACCMIG_DEVICE_PATH_PREFIX ACCMIG_BUS_PATH "/device"
-#define ACCMIG_MANAGER_INTERFACE  ACCMIG_BUS_NAME ".Manager"
-#define ACCMIG_DEVICE_INTERFACE   ACCMIG_BUS_NAME ".Device"
+#define ACCMIG_BUS_NAME              "com.hisilicon.AccMig1"
+#define ACCMIG_BUS_PATH              "/com/hisilicon/AccMig1"
+#define ACCMIG_DEVICE_PATH_PREFIX    ACCMIG_BUS_PATH "/device"
+#define ACCMIG_MANAGER_INTERFACE     ACCMIG_BUS_NAME ".Manager"
+#define ACCMIG_DEVICE_INTERFACE      ACCMIG_BUS_NAME ".Device"
+#define ACCMIG_MIGRATION_PATH_PREFIX ACCMIG_BUS_PATH "/migration"
+#define ACCMIG_MIGRATION_INTERFACE   ACCMIG_BUS_NAME ".Migration"
 
 #define ACCMIG_ERROR_PREFIX             ACCMIG_BUS_NAME ".Error."
 #define ACCMIG_ERROR_NO_SUCH_DEVICE     ACCMIG_ERROR_PREFIX "NoSuchDevice"
@@ -31,6 +33,8 @@
 #define ACCMIG_ERROR_SHUTTING_DOWN      ACCMIG_ERROR_PREFIX "ShuttingDown"
 #define ACCMIG_ERROR_NOT_BOUND          ACCMIG_ERROR_PREFIX "NotBound"
 #define ACCMIG_ERROR_PEER_FAILED        ACCMIG_ERROR_PREFIX "PeerFailed"
+#define ACCMIG_ERROR_NO_SUCH_MIGRATION  ACCMIG_ERROR_PREFIX "NoSuchMigration"
+#define ACCMIG_ERROR_MIGRATION_FAILED   ACCMIG_ERROR_PREFIX "MigrationFailed"
 
 /* Flags of BindDevice/UnbindDevice/Bind/Unbind. */
 #define ACCMIG_BIND_FORCE     (UINT64_C(1) << 0) /* bind even what the policy's checks would refuse */

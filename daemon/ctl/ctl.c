@@ -20,6 +20,7 @@
 #include "file-util.h"
 #include "hisi/pci-address.h"
 #include "macro.h"
+#include "time-util.h"
 #include "version.h"
 
 bool arg_json = false;
@@ -28,11 +29,18 @@ uint64_t arg_timeout_usec = 300 * 1000000ULL;
 const char *arg_to = NULL;
 char **arg_to_devices = NULL;
 size_t arg_n_to_devices = 0;
+bool arg_manual_switchover = false;
+bool arg_manual_commit = false;
+
+uint64_t now_monotonic_usec(void) {
+        return now_usec(CLOCK_MONOTONIC);
+}
 
 static const CtlVerbGroup *const groups[] = {
         &ctl_devices_verbs,
         &ctl_bind_verbs,
         &ctl_peer_verbs,
+        &ctl_migrate_verbs,
 };
 
 static const CtlVerb *find_verb(const char *name) {
@@ -65,8 +73,12 @@ static void help(void) {
                "  -f, --force          bind: even a VF the policy's checks refuse (excluded,\n"
                "                       managed by libvirt, held by another driver)\n"
                "  -t, --timeout=SEC    How long bind, unbind and check may take (default 300)\n"
-               "      --to=HOST[:PORT] check: the other host (its hisi-accmigd's peer port)\n"
-               "      --to-device=VF   check: the destination VF for the next VF, in order\n"
+               "      --to=HOST[:PORT] check, migrate: the other host (its hisi-accmigd's peer "
+               "port)\n"
+               "      --to-device=VF   check, migrate: the destination VF for the next VF, in "
+               "order\n"
+               "      --manual-switchover  migrate: wait in \"ready\" until 'switchover ID'\n"
+               "      --manual-commit  migrate: wait in \"loaded\" until 'commit ID'\n"
                "  -h, --help           Show this help\n"
                "      --version        Show the version\n"
                "\n"
@@ -105,6 +117,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_VERSION = 0x100,
                 ARG_TO,
                 ARG_TO_DEVICE,
+                ARG_MANUAL_SWITCHOVER,
+                ARG_MANUAL_COMMIT,
         };
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -114,6 +128,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "to", required_argument, NULL, ARG_TO },
                 { "to-device", required_argument, NULL, ARG_TO_DEVICE },
+                { "manual-switchover", no_argument, NULL, ARG_MANUAL_SWITCHOVER },
+                { "manual-commit", no_argument, NULL, ARG_MANUAL_COMMIT },
                 {},
         };
         int c;
@@ -149,6 +165,12 @@ static int parse_argv(int argc, char *argv[]) {
                         return 0;
                 case ARG_TO:
                         arg_to = optarg;
+                        break;
+                case ARG_MANUAL_SWITCHOVER:
+                        arg_manual_switchover = true;
+                        break;
+                case ARG_MANUAL_COMMIT:
+                        arg_manual_commit = true;
                         break;
                 case ARG_TO_DEVICE: {
                         char a[HISI_PCI_ADDRESS_MAX], **l;

@@ -32,6 +32,11 @@ extern uint64_t arg_timeout_usec;
 extern const char *arg_to;    /* --to HOST[:PORT] */
 extern char **arg_to_devices; /* --to-device VF, in order; NULL-terminated */
 extern size_t arg_n_to_devices;
+extern bool arg_manual_switchover; /* --manual-switchover */
+extern bool arg_manual_commit;     /* --manual-commit */
+
+/* CLOCK_MONOTONIC in µs. */
+uint64_t now_monotonic_usec(void);
 
 typedef struct CtlVerb {
         const char *name;
@@ -54,3 +59,4 @@ typedef struct CtlVerbGroup {
 extern const CtlVerbGroup ctl_devices_verbs; /* ctl-devices.c: status, list, show */
 extern const CtlVerbGroup ctl_bind_verbs;    /* ctl-bind.c: bind, unbind, reload */
 extern const CtlVerbGroup ctl_peer_verbs;    /* ctl-peer.c: check */
+extern const CtlVerbGroup ctl_migrate_verbs; /* ctl-migrate.c: migrate, migrations, ... */

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The arguments several methods share (see bus-args.h). */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-args.h"
+#include "hisi/pci-address.h"
+#include "macro.h"
+#include "string-util.h"
+#include "strv.h"
+
+int bus_read_vf_list(sd_bus_message *message, const char *what, bool allow_empty, size_t max,
+                     char ***ret, size_t *ret_n, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0;
+        const char *s;
+        int r;
+
+        r = sd_bus_message_enter_container(message, 'a', "s");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read_basic(message, 's', &s)) > 0) {
+                char canonical[HISI_PCI_ADDRESS_MAX];
+                char **nl;
+
+                if (n >= max)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "%s: at most %zu VFs.", what, max);
+                nl = realloc(l, (n + 2) * sizeof(char *));
+                if (!nl)
+                        return -ENOMEM;
+                l = nl;
+                l[n] = l[n + 1] = NULL;
+                if (allow_empty && !*s)
+                        canonical[0] = 0;
+                else if (hisi_pci_address_normalize(s, canonical) < 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "%s: \"%.32s\" is not a PCI address.", what, s);
+                l[n] = strdup(canonical);
+                if (!l[n])
+                        return -ENOMEM;
+                n++;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(message);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        *ret_n = n;
+        return 0;
+}
+
+static const BusOption *find_option(const BusOption *table, const char *key) {
+        for (const BusOption *o = table; o->name; o++)
+                if (streq(o->name, key))
+                        return o;
+        return NULL;
+}
+
+int bus_read_options(sd_bus_message *message, const BusOption *table, void *base,
+                     sd_bus_error *error) {
+        const char *key;
+        int r;
+
+        r = sd_bus_message_enter_container(message, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(message, 'e', "sv")) > 0) {
+                const BusOption *o;
+
+                r = sd_bus_message_read_basic(message, 's', &key);
+                if (r < 0)
+                        return r;
+                o = find_option(table, key);
+                if (!o)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Unknown option \"%.32s\".", key);
+                r = sd_bus_message_enter_container(message, 'v', o->type == 'b' ? "b" : "as");
+                if (r < 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Option %s must be of type %s.", o->name,
+                                                 o->type == 'b' ? "b" : "as");
+                if (o->type == 'b') {
+                        int b;
+
+                        r = sd_bus_message_read_basic(message, 'b', &b);
+                        if (r < 0)
+                                return r;
+                        *(bool *)((uint8_t *)base + o->offset) = b;
+                } else {
+                        char ***target = (char ***)((uint8_t *)base + o->offset);
+
+                        *target = strv_free(*target);
+                        r = bus_read_vf_list(message, o->name, true, SIZE_MAX, target,
+                                             (size_t *)((uint8_t *)base + o->offset_n), error);
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_exit_container(message);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(message);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(message);
+}

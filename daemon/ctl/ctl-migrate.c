@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * hisi-accmigctl's migration verbs: migrate (start one and follow it, with a live display of
+ * each VF's phase and bytes on a terminal, and a summary at the end), migrations, show-migration,
+ * and the manual steps switchover, commit and cancel. All over D-Bus (Manager.Migrate and the
+ * com.hisilicon.AccMig1.Migration objects).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accmig-bus.h"
+#include "ctl-bus.h"
+#include "ctl-json.h"
+#include "ctl.h"
+#include "file-util.h"
+#include "json-cleanup.h"
+#include "macro.h"
+
+/* The phases a migration ends in, and the ones it waits in for an operator. */
+static bool phase_is_final(const char *p) {
+        return streq(p, "committed") || streq(p, "rolled-back");
+}
+
+static bool phase_waits(const char *p) {
+        return (arg_manual_switchover && streq(p, "ready")) ||
+               (arg_manual_commit && streq(p, "loaded"));
+}
+
+static int migration_path(const char *id, char **ret) {
+        return sd_bus_path_encode(ACCMIG_MIGRATION_PATH_PREFIX, id, ret);
+}
+
+/* The JSON object scripts get: id, phase, peer, error and the devices as objects. */
+static json_object *migration_to_json(json_object *props) {
+        json_object *o = json_object_new_object(), *devs = json_object_new_array(), *list;
+
+        json_object_object_add(o, "id", json_object_new_string(ctl_json_str(props, "Id")));
+        json_object_object_add(o, "role", json_object_new_string(ctl_json_str(props, "Role")));
+        json_object_object_add(o, "phase", json_object_new_string(ctl_json_str(props, "Phase")));
+        json_object_object_add(o, "peer", json_object_new_string(ctl_json_str(props, "Peer")));
+        json_object_object_add(o, "bytes", json_object_new_int64(ctl_json_int(props, "BytesTotal")));
+        json_object_object_add(o, "error",
+                               *ctl_json_str(props, "Error")
+                                       ? json_object_new_string(ctl_json_str(props, "Error"))
+                                       : NULL);
+        if (json_object_object_get_ex(props, "Devices", &list))
+                for (size_t i = 0; i < json_object_array_length(list); i++) {
+                        json_object *d = json_object_array_get_idx(list, i),
+                                    *e = json_object_new_object();
+                        const char *dst = json_object_get_string(json_object_array_get_idx(d, 1));
+                        const char *err = json_object_get_string(json_object_array_get_idx(d, 5));
+
+                        json_object_object_add(e, "source",
+                                               json_object_get(json_object_array_get_idx(d, 0)));
+                        json_object_object_add(e, "destination",
+                                               dst && *dst ? json_object_new_string(dst) : NULL);
+                        json_object_object_add(e, "phase",
+                                               json_object_get(json_object_array_get_idx(d, 2)));
+                        json_object_object_add(e, "bytes",
+                                               json_object_get(json_object_array_get_idx(d, 3)));
+                        json_object_object_add(e, "downtime_us",
+                                               json_object_get(json_object_array_get_idx(d, 4)));
+                        json_object_object_add(e, "error",
+                                               err && *err ? json_object_new_string(err) : NULL);
+                        json_object_array_add(devs, e);
+                }
+        json_object_object_add(o, "devices", devs);
+        return o;
+}
+
+static void print_devices(json_object *m) {
+        json_object *devs = NULL;
+
+        json_object_object_get_ex(m, "devices", &devs);
+        printf("  %-14s %-14s %-14s %8s %12s  %s\n", "SOURCE", "DESTINATION", "PHASE", "BYTES",
+               "DOWNTIME", "ERROR");
+        for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+                json_object *d = json_object_array_get_idx(devs, i);
+                char downtime[32] = "-";
+
+                if (ctl_json_int(d, "downtime_us") > 0)
+                        snprintf(downtime, sizeof(downtime), "%lld us",
+                                 (long long)ctl_json_int(d, "downtime_us"));
+                printf("  %-14s %-14s %-14s %8lld %12s  %s\n", ctl_json_str(d, "source"),
+                       ctl_dash(ctl_json_str(d, "destination")), ctl_json_str(d, "phase"),
+                       (long long)ctl_json_int(d, "bytes"), downtime,
+                       ctl_json_str(d, "error"));
+        }
+}
+
+static void print_migration(json_object *m) {
+        printf("Migration %s (%s, peer %s): %s, %lld bytes\n", ctl_json_str(m, "id"),
+               ctl_json_str(m, "role"), ctl_json_str(m, "peer"), ctl_json_str(m, "phase"),
+               (long long)ctl_json_int(m, "bytes"));
+        if (*ctl_json_str(m, "error"))
+                printf("  error: %s\n", ctl_json_str(m, "error"));
+        print_devices(m);
+}
+
+static int get_migration(sd_bus *bus, const char *path, json_object **ret,
+                         sd_bus_error *error) {
+        _cleanup_json_ json_object *props = NULL;
+        int r;
+
+        r = ctl_get_all(bus, path, ACCMIG_MIGRATION_INTERFACE, &props, error);
+        if (r < 0)
+                return r;
+        *ret = migration_to_json(props);
+        return 0;
+}
+
+/* One line a VF, rewritten in place on a terminal. */
+static void show_progress(json_object *m, unsigned *lines) {
+        json_object *devs = NULL;
+
+        if (*lines > 0)
+                printf("\033[%uA", *lines);
+        printf("\033[2K%s: %s\n", ctl_json_str(m, "id"), ctl_json_str(m, "phase"));
+        json_object_object_get_ex(m, "devices", &devs);
+        for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+                json_object *d = json_object_array_get_idx(devs, i);
+                printf("\033[2K  %-14s -> %-14s %-14s %8lld bytes\n", ctl_json_str(d, "source"),
+                       ctl_dash(ctl_json_str(d, "destination")), ctl_json_str(d, "phase"),
+                       (long long)ctl_json_int(d, "bytes"));
+        }
+        *lines = 1 + (unsigned)(devs ? json_object_array_length(devs) : 0);
+        fflush(stdout);
+}
+
+/* Follow the migration at path until it ends or waits as asked; *ret its last properties. */
+static int follow(sd_bus *bus, const char *path, json_object **ret) {
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_json_ json_object *m = NULL;
+        bool tty = isatty(STDOUT_FILENO) && !arg_json;
+        uint64_t deadline = now_monotonic_usec() + arg_timeout_usec;
+        unsigned lines = 0;
+        int r;
+
+        r = sd_bus_match_signal(bus, &slot, ACCMIG_BUS_NAME, path,
+                                "org.freedesktop.DBus.Properties", "PropertiesChanged", NULL,
+                                NULL);
+        if (r < 0)
+                return r;
+        for (;;) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                uint64_t now;
+
+                json_object_put(m);
+                m = NULL;
+                r = get_migration(bus, path, &m, &error);
+                if (r < 0)
+                        return ctl_call_failed("migration", &error, r) == EXIT_OK ? -EIO : r;
+                if (tty)
+                        show_progress(m, &lines);
+                if (phase_is_final(ctl_json_str(m, "phase")) ||
+                    phase_waits(ctl_json_str(m, "phase")))
+                        break;
+                now = now_monotonic_usec();
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                /* Wait for the next change, whatever it is; every signal is read and dropped. */
+                while ((r = sd_bus_process(bus, NULL)) > 0)
+                        ;
+                if (r < 0)
+                        return r;
+                r = sd_bus_wait(bus, MIN(deadline - now, (uint64_t)1000000));
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static int append_migrate_options(sd_bus_message *call) {
+        int r = sd_bus_message_open_container(call, 'a', "{sv}");
+
+        if (r >= 0 && arg_n_to_devices > 0) {
+                r = sd_bus_message_open_container(call, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(call, "s", "to-devices");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(call, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(call, arg_to_devices);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(call);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(call);
+        }
+        if (r >= 0 && arg_manual_switchover)
+                r = sd_bus_message_append(call, "{sv}", "manual-switchover", "b", 1);
+        if (r >= 0 && arg_manual_commit)
+                r = sd_bus_message_append(call, "{sv}", "manual-commit", "b", 1);
+        if (r >= 0)
+                r = sd_bus_message_close_container(call);
+        return r;
+}
+
+static int verb_migrate(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        _cleanup_json_ json_object *m = NULL;
+        const char *path, *phase;
+        int r;
+
+        if (!arg_to) {
+                fprintf(stderr, "hisi-accmigctl: migrate needs --to HOST[:PORT]\n");
+                return EXIT_USAGE;
+        }
+        if (arg_n_to_devices > 0 && arg_n_to_devices != (size_t)argc - 1) {
+                fprintf(stderr,
+                        "hisi-accmigctl: migrate: %zu --to-device for %d VFs (one per VF, in "
+                        "order, or none)\n",
+                        arg_n_to_devices, argc - 1);
+                return EXIT_USAGE;
+        }
+        r = sd_bus_message_new_method_call(bus, &call, ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                                           ACCMIG_MANAGER_INTERFACE, "Migrate");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(call, argv + 1);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "s", arg_to);
+        if (r >= 0)
+                r = append_migrate_options(call);
+        if (r < 0) {
+                fprintf(stderr, "hisi-accmigctl: cannot build the call: %s\n", strerror(-r));
+                return EXIT_FAILED;
+        }
+        r = sd_bus_call(bus, call, arg_timeout_usec, &error, &reply);
+        if (r < 0)
+                return ctl_call_failed("migrate", &error, r);
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return EXIT_FAILED;
+        r = follow(bus, path, &m);
+        if (r == -ETIMEDOUT) {
+                fprintf(stderr, "hisi-accmigctl: migrate: still running after --timeout: %s\n",
+                        path);
+                return EXIT_TIMEOUT;
+        }
+        if (r < 0) {
+                fprintf(stderr, "hisi-accmigctl: migrate: lost the migration: %s\n",
+                        strerror(-r));
+                return EXIT_FAILED;
+        }
+        if (arg_json)
+                ctl_json_print(m);
+        else
+                print_migration(m);
+        phase = ctl_json_str(m, "phase");
+        if (streq(phase, "committed") || phase_waits(phase))
+                return EXIT_OK;
+        if (strstr(ctl_json_str(m, "error"), "negotiating: refused by"))
+                return EXIT_INCOMPATIBLE;
+        return EXIT_FAILED;
+}
+
+static int verb_migrations(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_json_ json_object *objects = NULL, *out = json_object_new_array();
+        int r;
+
+        r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                               "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &error,
+                               &reply, NULL);
+        if (r < 0)
+                return ctl_call_failed("migrations", &error, r);
+        r = ctl_json_read(reply, &objects);
+        if (r <= 0)
+                return EXIT_FAILED;
+        json_object_object_foreach(objects, path, ifaces) {
+                json_object *props;
+
+                if (!strstr(path, "/migration/") ||
+                    !json_object_object_get_ex(ifaces, ACCMIG_MIGRATION_INTERFACE, &props))
+                        continue;
+                json_object_array_add(out, migration_to_json(props));
+        }
+        if (arg_json) {
+                ctl_json_print(out);
+                return EXIT_OK;
+        }
+        printf("%-16s %-11s %-12s %-22s %4s %8s  %s\n", "ID", "ROLE", "PHASE", "PEER", "VFS",
+               "BYTES", "ERROR");
+        for (size_t i = 0; i < json_object_array_length(out); i++) {
+                json_object *m = json_object_array_get_idx(out, i), *devs = NULL;
+
+                json_object_object_get_ex(m, "devices", &devs);
+                printf("%-16s %-11s %-12s %-22s %4zu %8lld  %s\n", ctl_json_str(m, "id"),
+                       ctl_json_str(m, "role"), ctl_json_str(m, "phase"), ctl_json_str(m, "peer"),
+                       devs ? json_object_array_length(devs) : 0,
+                       (long long)ctl_json_int(m, "bytes"), ctl_json_str(m, "error"));
+        }
+        return EXIT_OK;
+}
+
+static int verb_show_migration(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_json_ json_object *m = NULL;
+        int r;
+
+        r = migration_path(argv[1], &path);
+        if (r < 0)
+                return EXIT_FAILED;
+        r = get_migration(bus, path, &m, &error);
+        if (r < 0) {
+                if (sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
+                    sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_INTERFACE)) {
+                        fprintf(stderr, "hisi-accmigctl: no migration %s\n", argv[1]);
+                        return EXIT_NO_DEVICE;
+                }
+                return ctl_call_failed(argv[1], &error, r);
+        }
+        if (arg_json)
+                ctl_json_print(m);
+        else
+                print_migration(m);
+        return EXIT_OK;
+}
+
+/* switchover, commit, cancel: the method of the same name on the migration. */
+static int verb_step(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_json_ json_object *m = NULL;
+        const char *method = streq(argv[0], "switchover") ? "Switchover"
+                             : streq(argv[0], "commit")   ? "Commit"
+                                                          : "Cancel";
+        int r;
+
+        r = migration_path(argv[1], &path);
+        if (r < 0)
+                return EXIT_FAILED;
+        r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, path, ACCMIG_MIGRATION_INTERFACE, method,
+                               &error, NULL, NULL);
+        if (r < 0) {
+                if (sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
+                    sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                        fprintf(stderr, "hisi-accmigctl: no migration %s\n", argv[1]);
+                        return EXIT_NO_DEVICE;
+                }
+                return ctl_call_failed(argv[1], &error, r);
+        }
+        if (streq(argv[0], "cancel"))
+                return EXIT_OK;
+        /* After a manual step, follow it to its end or its next wait, as migrate does. */
+        arg_manual_switchover = false;
+        r = follow(bus, path, &m);
+        if (r < 0) {
+                fprintf(stderr, "hisi-accmigctl: %s: %s\n", argv[0], strerror(-r));
+                return r == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_FAILED;
+        }
+        if (arg_json)
+                ctl_json_print(m);
+        else
+                print_migration(m);
+        return streq(ctl_json_str(m, "phase"), "committed") ||
+                               phase_waits(ctl_json_str(m, "phase"))
+                       ? EXIT_OK
+                       : EXIT_FAILED;
+}
+
+static const CtlVerb verbs[] = {
+        { "migrate", "VF... --to HOST[:PORT]", "Move VFs to another host, live (root)", 1, true,
+          verb_migrate, .more = true },
+        { "migrations", "", "Every migration, running and recently finished", 0, false,
+          verb_migrations },
+        { "show-migration", "ID", "Everything about one migration", 1, false,
+          verb_show_migration },
+        { "switchover", "ID", "Stop the source VFs and move the rest (manual) (root)", 1, false,
+          verb_step },
+        { "commit", "ID", "Run the VFs on the destination (manual) (root)", 1, false, verb_step },
+        { "cancel", "ID", "Roll a migration back before its commit (root)", 1, false,
+          verb_step },
+};
+
+const CtlVerbGroup ctl_migrate_verbs = { verbs, ELEMENTSOF(verbs) };

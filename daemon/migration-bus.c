@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The com.hisilicon.AccMig1.Migration interface (see migration-bus.h). */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accmig-bus.h"
+#include "bus-util.h"
+#include "log.h"
+#include "manager.h"
+#include "migration-bus.h"
+#include "migration.h"
+#include "string-util.h"
+
+#define DEFINE_STRING_GETTER(name, expr)                                                           \
+        static int property_get_##name(sd_bus *bus, const char *path, const char *interface,       \
+                                       const char *property, sd_bus_message *reply,                \
+                                       void *userdata, sd_bus_error *error) {                      \
+                const Migration *m = userdata;                                                     \
+                return sd_bus_message_append_basic(reply, 's', strempty(expr));                    \
+        }
+
+#define DEFINE_U64_GETTER(name, expr)                                                              \
+        static int property_get_##name(sd_bus *bus, const char *path, const char *interface,       \
+                                       const char *property, sd_bus_message *reply,                \
+                                       void *userdata, sd_bus_error *error) {                      \
+                const Migration *m = userdata;                                                     \
+                uint64_t v = (expr);                                                               \
+                return sd_bus_message_append_basic(reply, 't', &v);                                \
+        }
+
+DEFINE_STRING_GETTER(id, m->id)
+DEFINE_STRING_GETTER(role, migration_role_to_string(m->role))
+DEFINE_STRING_GETTER(phase, migration_phase_to_string(m->phase))
+DEFINE_STRING_GETTER(peer, m->peer_name)
+DEFINE_STRING_GETTER(error, m->error)
+DEFINE_U64_GETTER(bytes_total, m->bytes_total)
+DEFINE_U64_GETTER(started_at, m->started_usec)
+DEFINE_U64_GETTER(finished_at, m->finished_usec)
+
+/* (source, destination, phase, bytes, downtime µs, error) per VF. */
+static int property_get_devices(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error) {
+        const Migration *m = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(ssstts)");
+        for (size_t i = 0; r >= 0 && i < m->n_devices; i++) {
+                const MigrationDevice *d = &m->devices[i];
+
+                r = sd_bus_message_append(reply, "(ssstts)", strempty(d->source),
+                                          strempty(d->destination), strempty(d->phase), d->bytes,
+                                          d->downtime_usec, strempty(d->error));
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int method_switchover(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Migration *m = userdata;
+        int r;
+
+        r = bus_verify_root(message, "Only root may move a migration on.", error);
+        if (r < 0)
+                return r;
+        r = migration_source_switchover(m);
+        if (r < 0)
+                return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY,
+                                         "Migration %s is %s (%s): Switchover() is for a source "
+                                         "migration waiting in \"ready\".",
+                                         m->id, migration_phase_to_string(m->phase),
+                                         migration_role_to_string(m->role));
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_commit(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Migration *m = userdata;
+        int r;
+
+        r = bus_verify_root(message, "Only root may commit a migration.", error);
+        if (r < 0)
+                return r;
+        r = migration_source_commit(m);
+        if (r < 0)
+                return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY,
+                                         "Migration %s is %s (%s): Commit() is for a source "
+                                         "migration waiting in \"loaded\".",
+                                         m->id, migration_phase_to_string(m->phase),
+                                         migration_role_to_string(m->role));
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Migration *m = userdata;
+        int r;
+
+        r = bus_verify_root(message, "Only root may cancel a migration.", error);
+        if (r < 0)
+                return r;
+        r = migration_cancel(m, "cancelled by the operator");
+        if (r < 0)
+                return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY,
+                                         "Migration %s is %s: too late to cancel.", m->id,
+                                         migration_phase_to_string(m->phase));
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define CONST SD_BUS_VTABLE_PROPERTY_CONST
+
+const sd_bus_vtable migration_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Id", "s", property_get_id, 0, CONST),
+        SD_BUS_PROPERTY("Role", "s", property_get_role, 0, CONST),
+        SD_BUS_PROPERTY("Phase", "s", property_get_phase, 0, EMITS),
+        SD_BUS_PROPERTY("Peer", "s", property_get_peer, 0, CONST),
+        SD_BUS_PROPERTY("Devices", "a(ssstts)", property_get_devices, 0, EMITS),
+        SD_BUS_PROPERTY("BytesTotal", "t", property_get_bytes_total, 0, EMITS),
+        SD_BUS_PROPERTY("StartedAt", "t", property_get_started_at, 0, CONST),
+        SD_BUS_PROPERTY("FinishedAt", "t", property_get_finished_at, 0, EMITS),
+        SD_BUS_PROPERTY("Error", "s", property_get_error, 0, EMITS),
+        SD_BUS_METHOD_WITH_ARGS("Switchover", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_switchover,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Commit", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_commit,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_cancel,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+int migration_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                          void **ret_found, sd_bus_error *error) {
+        _cleanup_free_ char *id = NULL;
+        Manager *manager = userdata;
+        Migration *m;
+
+        if (sd_bus_path_decode(path, ACCMIG_MIGRATION_PATH_PREFIX, &id) <= 0 || !id)
+                return 0;
+        m = manager_find_migration(manager, id);
+        if (!m)
+                return 0;
+        *ret_found = m;
+        return 1;
+}
+
+int migration_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
+                              sd_bus_error *error) {
+        Manager *manager = userdata;
+        char **nodes;
+        size_t k = 0;
+
+        nodes = calloc(manager->n_migrations + 1, sizeof(char *));
+        if (!nodes)
+                return -ENOMEM;
+        for (Migration *m = manager->migrations; m; m = m->next) {
+                nodes[k] = strdup(m->object_path);
+                if (!nodes[k]) {
+                        for (size_t j = 0; j < k; j++)
+                                free(nodes[j]);
+                        free(nodes);
+                        return -ENOMEM;
+                }
+                k++;
+        }
+        *ret_nodes = nodes;
+        return 1;
+}
+
+static const BusPropertyGroup migration_property_groups[] = {
+        { MIGRATION_PROP_PHASE, { "Phase" } },
+        { MIGRATION_PROP_DEVICES, { "Devices", "BytesTotal" } },
+        { MIGRATION_PROP_ERROR, { "Error" } },
+        { MIGRATION_PROP_FINISHED, { "FinishedAt" } },
+};
+
+void migration_bus_send_changed(Migration *m, unsigned props) {
+        int r;
+
+        if (!m->on_bus || !m->manager->bus)
+                return;
+        r = bus_emit_properties_changed(m->manager->bus, m->object_path,
+                                        ACCMIG_MIGRATION_INTERFACE, migration_property_groups,
+                                        ELEMENTSOF(migration_property_groups), props);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send a migration's PropertiesChanged: %m");
+}
+
+void migration_bus_add(Migration *m) {
+        if (m->on_bus || !m->manager->bus)
+                return;
+        m->on_bus = true;
+        (void)sd_bus_emit_object_added(m->manager->bus, m->object_path);
+}
+
+void migration_bus_remove(Migration *m) {
+        if (!m->on_bus || !m->manager->bus)
+                return;
+        (void)sd_bus_emit_object_removed(m->manager->bus, m->object_path);
+        m->on_bus = false;
+}
