@@ -11,6 +11,7 @@
 #include "device.h"
 #include "log.h"
 #include "manager.h"
+#include "migration.h"
 #include "string-util.h"
 
 int device_bus_path(const char *address, char **ret) {
@@ -58,6 +59,13 @@ DEFINE_STRING_GETTER(bind_state, device_bind_state_to_string(d->binding.state))
 DEFINE_STRING_GETTER(last_error, d->binding.last_error)
 DEFINE_STRING_GETTER(control_mode, device_control_mode_to_string(d->control_mode))
 DEFINE_STRING_GETTER(migration_state, d->migration_state)
+
+static int property_get_migration(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error) {
+        const Device *d = userdata;
+        return sd_bus_message_append(reply, "o", d->migration ? d->migration->object_path : "/");
+}
 DEFINE_STRING_GETTER(owner, device_owner(d))
 
 static int property_get_device_id(sd_bus *bus, const char *path, const char *interface,
@@ -149,6 +157,7 @@ const sd_bus_vtable device_vtable[] = {
         SD_BUS_PROPERTY("ControlMode", "s", property_get_control_mode, 0, EMITS),
         SD_BUS_PROPERTY("MigrationFlags", "t", property_get_migration_flags, 0, EMITS),
         SD_BUS_PROPERTY("MigrationState", "s", property_get_migration_state, 0, EMITS),
+        SD_BUS_PROPERTY("Migration", "o", property_get_migration, 0, EMITS),
         SD_BUS_METHOD_WITH_ARGS("Bind", SD_BUS_ARGS("t", flags), SD_BUS_RESULT("s", message),
                                 method_bind, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Unbind", SD_BUS_ARGS("t", flags), SD_BUS_RESULT("s", message),
@@ -169,7 +178,7 @@ static const BusPropertyGroup device_property_groups[] = {
         { DEVICE_PROP_BIND_ATTEMPTS, { "BindAttempts" } },
         { DEVICE_PROP_LIBVIRT_DOMAIN, { "LibvirtDomain" } },
         { DEVICE_PROP_CONTROL_MODE, { "ControlMode" } },
-        { DEVICE_PROP_MIGRATION, { "MigrationFlags", "MigrationState" } },
+        { DEVICE_PROP_MIGRATION, { "MigrationFlags", "MigrationState", "Migration" } },
         { DEVICE_PROP_PF, { "PF", "VFIndex" } },
         { DEVICE_PROP_OWNER, { "Owner" } },
 };

@@ -437,6 +437,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Migrate", SD_BUS_ARGS("as", vfs, "s", peer, "a{sv}", options),
                                 SD_BUS_RESULT("o", migration), manager_bus_method_migrate,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("TakeDevice", SD_BUS_ARGS("s", address), SD_BUS_RESULT("h", fd),
+                                manager_bus_method_take_device, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReleaseDevice", SD_BUS_ARGS("s", address), SD_BUS_NO_RESULT,
+                                manager_bus_method_release_device, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

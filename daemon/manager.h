@@ -192,6 +192,8 @@ void manager_migrations_stop(Manager *m);
 /* manager-bus-migration.c: Migrate() and the Migration objects' registry on the bus. */
 int manager_bus_method_migrate(sd_bus_message *message, void *userdata, sd_bus_error *error);
 int manager_bus_migration_setup(Manager *m);
+int manager_bus_method_take_device(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int manager_bus_method_release_device(sd_bus_message *message, void *userdata, sd_bus_error *error);
 
 /* manager-bus-peer.c: the peer part of the Manager interface. */
 int manager_bus_method_check(sd_bus_message *message, void *userdata, sd_bus_error *error);

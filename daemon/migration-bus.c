@@ -181,8 +181,8 @@ void migration_bus_send_changed(Migration *m, unsigned props) {
 
         if (!m->on_bus || !m->manager->bus)
                 return;
-        r = bus_emit_properties_changed(m->manager->bus, m->object_path,
-                                        ACCMIG_MIGRATION_INTERFACE, migration_property_groups,
+        r = bus_emit_properties_changed(m->manager->bus, m->object_path, ACCMIG_MIGRATION_INTERFACE,
+                                        migration_property_groups,
                                         ELEMENTSOF(migration_property_groups), props);
         if (r < 0)
                 log_debug_errno(r, "Failed to send a migration's PropertiesChanged: %m");

@@ -39,8 +39,7 @@ static void destination_reset(Migration *m) {
         }
 }
 
-static void destination_fail(Migration *m, const char *reason, const char *fmt, ...)
-        _printf_(3, 4);
+static void destination_fail(Migration *m, const char *reason, const char *fmt, ...) _printf_(3, 4);
 static void destination_fail(Migration *m, const char *reason, const char *fmt, ...) {
         _cleanup_free_ char *cause = NULL;
         va_list ap;
@@ -62,8 +61,9 @@ void migration_destination_cancel(Migration *m, const char *why) {
 
 static int send_step(Migration *m, const char *type, int64_t device, char **reasons) {
         _cleanup_free_ char *json = NULL;
-        hisi_peer_step s = { .type = (char *)type, .migration = m->id, .device = device,
-                             .reasons = reasons };
+        hisi_peer_step s = {
+                .type = (char *)type, .migration = m->id, .device = device, .reasons = reasons
+        };
         int r;
 
         r = hisi_peer_step_to_json(&s, &json);
@@ -96,8 +96,8 @@ static int load_all(Migration *m, char ***ret_reasons) {
                 }
                 if (d->error) {
                         char *s = NULL;
-                        (void)asprintf_safe(&s, "%s (for %s): %s", strna(d->destination),
-                                            d->source, d->error);
+                        (void)asprintf_safe(&s, "%s (for %s): %s", strna(d->destination), d->source,
+                                            d->error);
                         if (strv_consume(&reasons, s) < 0)
                                 return -ENOMEM;
                 }
@@ -114,9 +114,8 @@ static void run_all(Migration *m) {
                                               NULL);
 
                 if (r < 0) {
-                        log_device_error_errno(d->device, r,
-                                               "Migration %s: loaded, but would not run: %m",
-                                               m->id);
+                        log_device_error_errno(
+                                d->device, r, "Migration %s: loaded, but would not run: %m", m->id);
                         (void)asprintf_safe(&d->error, "STOP -> RUNNING: %s", strerror(-r));
                         migration_device_set_phase(d, "failed");
                 } else
@@ -157,8 +156,8 @@ static int on_state(Peer *p, const hisi_wire_record *rec, void *userdata) {
         MigrationDevice *d;
         size_t off = 0;
 
-        if (rec->device >= m->n_devices || !IN_SET(m->phase, MIGRATION_PRECOPY,
-                                                     MIGRATION_SWITCHOVER, MIGRATION_READY)) {
+        if (rec->device >= m->n_devices ||
+            !IN_SET(m->phase, MIGRATION_PRECOPY, MIGRATION_SWITCHOVER, MIGRATION_READY)) {
                 destination_fail(m, "protocol", "device state out of place");
                 return 0;
         }

@@ -412,6 +412,13 @@ static void on_closed(Peer *p, int error, const char *reason, void *userdata) {
 
         if (migration_is_finished(m))
                 return;
+        if (m->phase == MIGRATION_COMMITTING && error == -ECONNABORTED) {
+                /* The destination aborted: it says so only before it runs anything (after,
+                 * it answers "committed"), so ours may run again. */
+                m->phase = MIGRATION_LOADING;
+                source_fail(m, "%s", reason ?: "the destination aborted");
+                return;
+        }
         if (IN_SET(m->phase, MIGRATION_COMMITTING, MIGRATION_IN_DOUBT)) {
                 /* COMMIT may have arrived: never run again before the destination says. */
                 if (m->phase == MIGRATION_COMMITTING) {

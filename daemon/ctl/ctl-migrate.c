@@ -41,7 +41,8 @@ static json_object *migration_to_json(json_object *props) {
         json_object_object_add(o, "role", json_object_new_string(ctl_json_str(props, "Role")));
         json_object_object_add(o, "phase", json_object_new_string(ctl_json_str(props, "Phase")));
         json_object_object_add(o, "peer", json_object_new_string(ctl_json_str(props, "Peer")));
-        json_object_object_add(o, "bytes", json_object_new_int64(ctl_json_int(props, "BytesTotal")));
+        json_object_object_add(o, "bytes",
+                               json_object_new_int64(ctl_json_int(props, "BytesTotal")));
         json_object_object_add(o, "error",
                                *ctl_json_str(props, "Error")
                                        ? json_object_new_string(ctl_json_str(props, "Error"))
@@ -86,8 +87,7 @@ static void print_devices(json_object *m) {
                                  (long long)ctl_json_int(d, "downtime_us"));
                 printf("  %-14s %-14s %-14s %8lld %12s  %s\n", ctl_json_str(d, "source"),
                        ctl_dash(ctl_json_str(d, "destination")), ctl_json_str(d, "phase"),
-                       (long long)ctl_json_int(d, "bytes"), downtime,
-                       ctl_json_str(d, "error"));
+                       (long long)ctl_json_int(d, "bytes"), downtime, ctl_json_str(d, "error"));
         }
 }
 
@@ -100,8 +100,7 @@ static void print_migration(json_object *m) {
         print_devices(m);
 }
 
-static int get_migration(sd_bus *bus, const char *path, json_object **ret,
-                         sd_bus_error *error) {
+static int get_migration(sd_bus *bus, const char *path, json_object **ret, sd_bus_error *error) {
         _cleanup_json_ json_object *props = NULL;
         int r;
 
@@ -140,8 +139,7 @@ static int follow(sd_bus *bus, const char *path, json_object **ret) {
         int r;
 
         r = sd_bus_match_signal(bus, &slot, ACCMIG_BUS_NAME, path,
-                                "org.freedesktop.DBus.Properties", "PropertiesChanged", NULL,
-                                NULL);
+                                "org.freedesktop.DBus.Properties", "PropertiesChanged", NULL, NULL);
         if (r < 0)
                 return r;
         for (;;) {
@@ -242,8 +240,7 @@ static int verb_migrate(sd_bus *bus, int argc, char **argv) {
                 return EXIT_TIMEOUT;
         }
         if (r < 0) {
-                fprintf(stderr, "hisi-accmigctl: migrate: lost the migration: %s\n",
-                        strerror(-r));
+                fprintf(stderr, "hisi-accmigctl: migrate: lost the migration: %s\n", strerror(-r));
                 return EXIT_FAILED;
         }
         if (arg_json)
@@ -272,7 +269,7 @@ static int verb_migrations(sd_bus *bus, int argc, char **argv) {
         r = ctl_json_read(reply, &objects);
         if (r <= 0)
                 return EXIT_FAILED;
-        json_object_object_foreach(objects, path, ifaces) {
+        json_object_object_foreach (objects, path, ifaces) {
                 json_object *props;
 
                 if (!strstr(path, "/migration/") ||
@@ -359,8 +356,7 @@ static int verb_step(sd_bus *bus, int argc, char **argv) {
                 ctl_json_print(m);
         else
                 print_migration(m);
-        return streq(ctl_json_str(m, "phase"), "committed") ||
-                               phase_waits(ctl_json_str(m, "phase"))
+        return streq(ctl_json_str(m, "phase"), "committed") || phase_waits(ctl_json_str(m, "phase"))
                        ? EXIT_OK
                        : EXIT_FAILED;
 }
@@ -370,13 +366,11 @@ static const CtlVerb verbs[] = {
           verb_migrate, .more = true },
         { "migrations", "", "Every migration, running and recently finished", 0, false,
           verb_migrations },
-        { "show-migration", "ID", "Everything about one migration", 1, false,
-          verb_show_migration },
+        { "show-migration", "ID", "Everything about one migration", 1, false, verb_show_migration },
         { "switchover", "ID", "Stop the source VFs and move the rest (manual) (root)", 1, false,
           verb_step },
         { "commit", "ID", "Run the VFs on the destination (manual) (root)", 1, false, verb_step },
-        { "cancel", "ID", "Roll a migration back before its commit (root)", 1, false,
-          verb_step },
+        { "cancel", "ID", "Roll a migration back before its commit (root)", 1, false, verb_step },
 };
 
 const CtlVerbGroup ctl_migrate_verbs = { verbs, ELEMENTSOF(verbs) };

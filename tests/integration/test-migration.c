@@ -8,6 +8,7 @@
  */
 
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "daemon-harness.h"
 #include "file-util.h"
 #include "macro.h"
+#include "string-util.h"
 #include "peer-hosts.h"
 #include "test-main.h"
 #include "test-pki.h"
@@ -26,13 +28,15 @@ static char pki[] = "/tmp/test-migration.XXXXXX";
 #define SEC_VF  "0000:76:00.1"
 #define HPRE_VF "0000:77:00.1"
 
+/* Once for every test case (unchecked fixtures run in this process). */
 static void make_pki(void) {
+        if (peer_hosts_pki)
+                return;
         peer_hosts_pki = pki;
         ck_assert_int_eq(test_pki_make(pki, "host-a host-b"), 0);
 }
 
 static void remove_pki(void) {
-        test_pki_remove(pki);
 }
 
 static char *field(host *x, const char *vf, const char *name) {
@@ -95,6 +99,268 @@ START_TEST(test_manual_commit_same_state) {
 }
 END_TEST
 
+/* The daemon holds vf (a workload took it: TakeDevice), its guest driver set it up again after
+ * the open, and then stops stepping, so that its digest stands still: the state a rollback must
+ * give back untouched. Returns that digest. */
+static char *take_and_freeze(host *x, const char *vf) {
+        _cleanup_free_ char *out = NULL;
+
+        ck_assert_int_eq(dh_busctl(x->h, 0, &out, NULL, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                                   ACCMIG_MANAGER_INTERFACE, "TakeDevice", "s", vf, NULL),
+                         0);
+        for (int i = 0; i < 6000; i++) {
+                _cleanup_free_ char *g = field(x, vf, "guest_driver");
+                if (streq(g, "true"))
+                        break;
+                usleep(1000);
+        }
+        assert_field(x, vf, "guest_driver", "true");
+        ck_assert_int_eq(dh_sim_ctl(x->h, "guest", vf, "off", NULL), 0);
+        return field(x, vf, "digest");
+}
+
+/* After a rollback: vf runs on x with exactly the state it had, and the daemon holds it. */
+static void assert_intact(host *x, const char *vf, const char *digest) {
+        _cleanup_free_ char *now = field(x, vf, "digest");
+
+        assert_field(x, vf, "state", "RUNNING");
+        ck_assert_msg(streq(now, digest), "%s: digest %s after the rollback, %s before", vf, now,
+                      digest);
+}
+
+/* A destination VF is free again: reset (the daemon let go), in no migration. */
+static void assert_free(host *x, const char *vf) {
+        _cleanup_free_ char *path = dh_device_path(vf), *mig = NULL;
+
+        assert_field(x, vf, "open", "false");
+        ck_assert_int_eq(dh_get_property(x->h, path, ACCMIG_DEVICE_INTERFACE, "Migration", &mig),
+                         0);
+        ck_assert_str_eq(mig, "/");
+}
+
+static const struct profile_pair {
+        const char *source, *destination;
+} pairs[] = {
+        { "6.1", "6.1" },  { "6.2", "6.2" },   { "6.16", "6.16" },
+        { "6.2", "6.16" }, { "6.19", "6.19" },
+};
+
+START_TEST(test_profiles) {
+        const struct profile_pair *t = &pairs[_i];
+        _cleanup_free_ char *out = NULL, *id = NULL;
+        host a, b;
+
+        host_start(&a, t->source, 64, "host-a");
+        host_start(&b, t->destination, 64, "host-b");
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "--json", "migrate", ZIP_VF, SEC_VF, HPRE_VF,
+                                "--to", b.to, "--manual-commit", NULL),
+                         0);
+        assert_says(out, "\"phase\":\"loaded\"");
+        id = migration_id(out);
+        for (const char *const *vf = (const char *const[]){ ZIP_VF, SEC_VF, HPRE_VF, NULL }; *vf;
+             vf++) {
+                _cleanup_free_ char *src = field(&a, *vf, "digest"),
+                                    *dst = field(&b, *vf, "digest");
+                ck_assert_msg(streq(src, dst), "%s -> %s: %s: %s != %s", t->source, t->destination,
+                              *vf, src, dst);
+        }
+        out = mfree(out);
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "--json", "commit", id, NULL), 0);
+        assert_says(out, "\"phase\":\"committed\"");
+        assert_field(&b, HPRE_VF, "state", "RUNNING");
+        assert_field(&a, HPRE_VF, "open", "false");
+        host_stop(&a);
+        host_stop(&b);
+}
+END_TEST
+
+START_TEST(test_auto_commit) {
+        _cleanup_free_ char *out = NULL;
+        host a, b;
+
+        host_start(&a, "6.16", 64, "host-a");
+        host_start(&b, "6.16", 64, "host-b");
+        ck_assert_int_eq(
+                dh_ctl(a.h, 0, &out, NULL, "migrate", ZIP_VF, SEC_VF, HPRE_VF, "--to", b.to, NULL),
+                0);
+        assert_says(out, "committed");
+        assert_says(out, "moved");
+        assert_says(out, " us");
+        for (const char *const *vf = (const char *const[]){ ZIP_VF, SEC_VF, HPRE_VF, NULL }; *vf;
+             vf++) {
+                assert_field(&b, *vf, "state", "RUNNING");
+                assert_field(&b, *vf, "open", "true"); /* the daemon holds what it received */
+                assert_field(&a, *vf, "open", "false");
+        }
+        /* The VFs taken are not offered again. */
+        out = mfree(out);
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "check", "0000:75:00.2", "--to", b.to, NULL),
+                         0);
+        assert_says(out, "0000:75:00.2   0000:75:00.2   accepted");
+        host_stop(&a);
+        host_stop(&b);
+}
+END_TEST
+
+START_TEST(test_refused_before_stop) {
+        _cleanup_free_ char *out = NULL, *err = NULL, *digest = NULL;
+        host a, b;
+
+        host_start(&a, "6.16", 64, "host-a");
+        host_start(&b, "6.2", 64, "host-b");
+        digest = take_and_freeze(&a, SEC_VF);
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, &err, "migrate", SEC_VF, "--to", b.to, NULL), 8);
+        assert_says(out, "rolled-back");
+        assert_says(out, "stream version: source sends V2");
+        assert_intact(&a, SEC_VF, digest);
+        assert_free(&b, SEC_VF);
+        host_stop(&a);
+        host_stop(&b);
+}
+END_TEST
+
+/* A fault on an arc of either side, at each phase that has one: the migration rolls back. */
+static const struct arc_fault {
+        bool on_destination;
+        const char *from, *to;
+        const char *says;
+} arc_faults[] = {
+        /* The source reads its match data through PRE_COPY before it asks: refused at once. */
+        { false, "RUNNING", "PRE_COPY", "Input/output error" },
+        { false, "PRE_COPY", "STOP_COPY", "source, switchover" },
+        { true, "STOP", "RESUMING", "-> RESUMING: Input/output error" },
+        { true, "RESUMING", "STOP", "could not load" },
+        { true, "STOP", "RUNNING", NULL }, /* after the load: reported, not rolled back */
+};
+
+START_TEST(test_arc_fault) {
+        const struct arc_fault *t = &arc_faults[_i];
+        _cleanup_free_ char *out = NULL, *err = NULL, *digest = NULL, *all = NULL;
+        int r;
+        host a, b;
+
+        host_start(&a, "6.16", 64, "host-a");
+        host_start(&b, "6.16", 64, "host-b");
+        digest = take_and_freeze(&a, ZIP_VF);
+        ck_assert_int_eq(dh_sim_ctl(t->on_destination ? b.h : a.h, "fault", ZIP_VF, "arc", t->from,
+                                    t->to, "EIO", NULL),
+                         0);
+        if (!t->says) {
+                /* STOP -> RUNNING after every VF loaded: past the commit, not a rollback. */
+                ck_assert_int_eq(dh_ctl(a.h, 0, &out, &err, "migrate", ZIP_VF, "--to", b.to, NULL),
+                                 0);
+                assert_field(&a, ZIP_VF, "open", "false");
+                host_stop(&a);
+                host_stop(&b);
+                return;
+        }
+        /* Exit 1 when it failed on the way, 8 when the destination refused the VF up front. */
+        r = dh_ctl(a.h, 0, &out, &err, "migrate", ZIP_VF, "--to", b.to, NULL);
+        ck_assert_msg(r == 1 || r == 8, "exit %d", r);
+        ck_assert_int_eq(asprintf_safe(&all, "%s%s", strempty(out), strempty(err)), 0);
+        assert_says(all, t->says);
+        assert_intact(&a, ZIP_VF, digest);
+        assert_free(&b, ZIP_VF);
+        host_stop(&a);
+        host_stop(&b);
+}
+END_TEST
+
+START_TEST(test_one_of_three_fails_to_load) {
+        _cleanup_free_ char *out = NULL, *d1 = NULL, *d2 = NULL, *d3 = NULL;
+        host a, b;
+
+        host_start(&a, "6.16", 64, "host-a");
+        host_start(&b, "6.16", 64, "host-b");
+        d1 = take_and_freeze(&a, ZIP_VF);
+        d2 = take_and_freeze(&a, SEC_VF);
+        d3 = take_and_freeze(&a, HPRE_VF);
+        ck_assert_int_eq(
+                dh_sim_ctl(b.h, "fault", SEC_VF, "arc", "RESUMING", "STOP", "EINVAL", NULL), 0);
+        ck_assert_int_eq(
+                dh_ctl(a.h, 0, &out, NULL, "migrate", ZIP_VF, SEC_VF, HPRE_VF, "--to", b.to, NULL),
+                1);
+        assert_says(out, "could not load");
+        /* None runs on the destination; all three run on the source, as they were. */
+        assert_free(&b, ZIP_VF);
+        assert_free(&b, SEC_VF);
+        assert_free(&b, HPRE_VF);
+        assert_intact(&a, ZIP_VF, d1);
+        assert_intact(&a, SEC_VF, d2);
+        assert_intact(&a, HPRE_VF, d3);
+        host_stop(&a);
+        host_stop(&b);
+}
+END_TEST
+
+START_TEST(test_refused_at_load) {
+        _cleanup_free_ char *out = NULL, *digest = NULL;
+        host a, b;
+
+        /* A 6.1 source cannot show its match data without stopping: the check leaves the qp
+         * count to the destination kernel, whose match check refuses the state (EFAULT), fatal
+         * for the VF. The source runs again, as it was. */
+        host_start(&a, "6.1", 64, "host-a");
+        host_start(&b, "6.16", 32, "host-b");
+        digest = take_and_freeze(&a, ZIP_VF);
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "migrate", ZIP_VF, "--to", b.to, NULL), 1);
+        assert_says(out, "the kernel refused the state at byte");
+        assert_says(out, "Bad address");
+        assert_intact(&a, ZIP_VF, digest);
+        assert_free(&b, ZIP_VF);
+        host_stop(&a);
+        host_stop(&b);
+}
+END_TEST
+
+START_TEST(test_cancel_and_kill) {
+        _cleanup_free_ char *out = NULL, *id = NULL, *digest = NULL, *path = NULL, *mpath = NULL;
+        host a, b;
+
+        host_start(&a, "6.16", 64, "host-a");
+        host_start(&b, "6.16", 64, "host-b");
+        digest = take_and_freeze(&a, ZIP_VF);
+
+        /* Cancelled while it waits for the switchover (in PRE_COPY). */
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "--json", "migrate", ZIP_VF, "--to", b.to,
+                                "--manual-switchover", NULL),
+                         0);
+        assert_says(out, "\"phase\":\"ready\"");
+        id = migration_id(out);
+        assert_field(&a, ZIP_VF, "state", "PRE_COPY");
+        ck_assert_int_eq(dh_ctl(a.h, 0, NULL, NULL, "cancel", id, NULL), 0);
+        out = mfree(out);
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "show-migration", id, NULL), 0);
+        assert_says(out, "rolled-back");
+        assert_says(out, "cancelled by the operator");
+        assert_intact(&a, ZIP_VF, digest);
+        /* The destination learns it and lets go. */
+        ck_assert_int_eq(asprintf_safe(&mpath, ACCMIG_MIGRATION_PATH_PREFIX "/%s", id), 0);
+        ck_assert_int_eq(
+                dh_wait_property(b.h, mpath, ACCMIG_MIGRATION_INTERFACE, "Phase", "rolled-back"),
+                0);
+        assert_free(&b, ZIP_VF);
+
+        /* The destination's daemon killed while the migration waits: the source rolls back. */
+        out = mfree(out);
+        id = mfree(id);
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "--json", "migrate", ZIP_VF, "--to", b.to,
+                                "--manual-switchover", NULL),
+                         0);
+        id = migration_id(out);
+        ck_assert_int_eq(dh_signal_daemon(b.h, SIGKILL), 0);
+        free(mpath);
+        ck_assert_int_eq(asprintf_safe(&mpath, ACCMIG_MIGRATION_PATH_PREFIX "/%s", id), 0);
+        ck_assert_int_eq(
+                dh_wait_property(a.h, mpath, ACCMIG_MIGRATION_INTERFACE, "Phase", "rolled-back"),
+                0);
+        assert_intact(&a, ZIP_VF, digest);
+        (void)dh_wait_exit(b.h);
+        dh_free(b.h);
+        host_stop(&a);
+}
+END_TEST
+
 static Suite *migration_suite(void) {
         Suite *s = suite_create("migration");
         TCase *tc = tcase_create("migrate");
@@ -102,8 +368,32 @@ static Suite *migration_suite(void) {
         tcase_add_unchecked_fixture(tc, make_pki, remove_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_manual_commit_same_state);
+        tcase_add_test(tc, test_auto_commit);
+        tcase_add_loop_test(tc, test_profiles, 0, ELEMENTSOF(pairs));
+        tcase_add_test(tc, test_refused_before_stop);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("rollback");
+        tcase_add_unchecked_fixture(tc, make_pki, remove_pki);
+        tcase_set_timeout(tc, 300);
+        tcase_add_loop_test(tc, test_arc_fault, 0, ELEMENTSOF(arc_faults));
+        tcase_add_test(tc, test_one_of_three_fails_to_load);
+        tcase_add_test(tc, test_refused_at_load);
+        tcase_add_test(tc, test_cancel_and_kill);
         suite_add_tcase(s, tc);
         return s;
 }
 
-TEST_MAIN_REQUIRES(dh_can_run, migration_suite)
+static bool can_run(void) {
+        return dh_can_run();
+}
+
+int main(void) {
+        int r;
+
+        if (!can_run())
+                return TEST_EXIT_SKIP;
+        r = test_run_suite(migration_suite());
+        if (peer_hosts_pki)
+                test_pki_remove(pki);
+        return r;
+}

@@ -57,7 +57,7 @@ char *sim_config(const char *profile, unsigned qp) {
 /* A daemon with policy "all" on its host, its peer link on 127.0.0.1, certificates from
  * pki/<pki_host>; tls_extra goes into peer.tls. Started, every VF bound. */
 void host_start_full(host *x, const char *sim, const char *pki_host, const char *tls_extra,
-                            const char *extra, int listen_fd) {
+                     const char *extra, int listen_fd) {
         _cleanup_free_ char *config = NULL, *count = NULL;
 
         ck_assert_int_eq(dh_new(sim, &x->h), 0);
@@ -100,4 +100,3 @@ void host_stop(host *x) {
         ck_assert_int_eq(dh_stop_daemon(x->h), 0);
         dh_free(x->h);
 }
-
