@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accmig-bus.h"
 #include "bus-args.h"
 #include "hisi/pci-address.h"
+#include "hisi/peer-wire.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -109,4 +112,60 @@ int bus_read_options(sd_bus_message *message, const BusOption *table, void *base
         if (r < 0)
                 return r;
         return sd_bus_message_exit_container(message);
+}
+
+void bus_transfer_done(BusTransfer *t) {
+        t->vfs = strv_free(t->vfs);
+        t->host = mfree(t->host);
+}
+
+int bus_read_transfer(sd_bus_message *message, const char *what, const BusOption *options,
+                      BusTransferOptions *opts, BusTransfer *t, sd_bus_error *error) {
+        const char *peer;
+        int r;
+
+        r = bus_read_vf_list(message, "vfs", false, HISI_WIRE_DEVICES_MAX, &t->vfs, &t->n_vfs,
+                             error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_basic(message, 's', &peer);
+        if (r < 0)
+                return r;
+        r = bus_read_options(message, options, opts, error);
+        if (r < 0)
+                return r;
+        if (t->n_vfs == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No VF to %s.", what);
+        if (opts->to && opts->n_to != t->n_vfs)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "to-devices names %zu VFs for %zu VFs to %s.", opts->n_to,
+                                         t->n_vfs, what);
+        if (parse_host_port(peer, &t->host, &t->port) < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "\"%.64s\" is not HOST or HOST:PORT.", peer);
+        return 0;
+}
+
+int bus_transfer_error(int r, const char *text, const char *fallback, sd_bus_error *error) {
+        const char *name;
+
+        switch (-r) {
+        case ENODEV:
+                name = ACCMIG_ERROR_NO_SUCH_DEVICE;
+                break;
+        case EINVAL:
+                name = ACCMIG_ERROR_NOT_A_VF;
+                break;
+        case EADDRNOTAVAIL:
+                name = ACCMIG_ERROR_NOT_BOUND;
+                break;
+        case EBUSY:
+                name = ACCMIG_ERROR_BUSY;
+                break;
+        case ENOMEM:
+                return -ENOMEM;
+        default:
+                name = fallback;
+        }
+        return sd_bus_error_set(error, name, text ?: strerror(-r));
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 
 /* "as" of PCI addresses into canonical ones, NULL-terminated, at most max; "" stays "" when
@@ -26,3 +27,29 @@ typedef struct BusOption {
  * of another type, is refused. */
 int bus_read_options(sd_bus_message *message, const BusOption *table, void *base,
                      sd_bus_error *error);
+
+/* What Check and Migrate take: VFs, the other host and options. An options struct for them
+ * starts with this header, which the "to-devices" option fills. */
+typedef struct BusTransferOptions {
+        char **to;
+        size_t n_to;
+} BusTransferOptions;
+
+typedef struct BusTransfer {
+        char **vfs;
+        size_t n_vfs;
+        char *host;
+        uint16_t port; /* 0: the configured peer.port */
+} BusTransfer;
+
+void bus_transfer_done(BusTransfer *t);
+
+/* (as vfs, s peer, a{sv} options) of a Check or Migrate call into t and opts (whose struct
+ * starts with a BusTransferOptions); what names the operation in messages ("check"). Refuses no
+ * VF, a to-devices of another length, a peer that is not HOST[:PORT]. */
+int bus_read_transfer(sd_bus_message *message, const char *what, const BusOption *options,
+                      BusTransferOptions *opts, BusTransfer *t, sd_bus_error *error);
+
+/* A Check or Migrate that could not start (-errno and the sentence text) as its D-Bus error:
+ * NoSuchDevice, NotAVirtualFunction, NotBound, Busy, or fallback (the operation's own). */
+int bus_transfer_error(int r, const char *text, const char *fallback, sd_bus_error *error);

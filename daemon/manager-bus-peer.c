@@ -38,13 +38,8 @@ int manager_bus_property_peer_error(sd_bus *bus, const char *path, const char *i
         return sd_bus_message_append(reply, "s", strempty(m->peer_error));
 }
 
-typedef struct CheckOptions {
-        char **to;
-        size_t n_to;
-} CheckOptions;
-
 static const BusOption check_options[] = {
-        { "to-devices", 'a', offsetof(CheckOptions, to), offsetof(CheckOptions, n_to) },
+        { "to-devices", 'a', offsetof(BusTransferOptions, to), offsetof(BusTransferOptions, n_to) },
         {},
 };
 
@@ -85,61 +80,28 @@ done:
 }
 
 int manager_bus_method_check(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_strv_free_ char **vfs = NULL;
-        _cleanup_free_ char *host = NULL, *text = NULL;
-        CheckOptions o = {};
-        size_t n_vfs = 0;
+        _cleanup_(bus_transfer_done) BusTransfer t = {};
+        _cleanup_free_ char *text = NULL;
+        BusTransferOptions o = {};
         Manager *m = userdata;
-        const char *peer;
-        uint16_t port;
         int r;
 
         /* Access before arguments: a check opens the VFs it describes. */
         r = bus_verify_root(message, "Only root may check a migration: it opens the VFs.", error);
         if (r < 0)
                 return r;
-        r = bus_read_vf_list(message, "vfs", false, HISI_WIRE_DEVICES_MAX, &vfs, &n_vfs, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read_basic(message, 's', &peer);
-        if (r < 0)
-                return r;
-        r = bus_read_options(message, check_options, &o, error);
-        if (r < 0) {
-                strv_free(o.to);
-                return r;
-        }
+        r = bus_read_transfer(message, "check", check_options, &o, &t, error);
         _cleanup_strv_free_ char **to = o.to;
-        size_t n_to = o.n_to;
-        if (n_vfs == 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No VF to check.");
-        if (to && n_to != n_vfs)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "to-devices names %zu VFs for %zu VFs to check.", n_to,
-                                         n_vfs);
-        if (parse_host_port(peer, &host, &port) < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "\"%.64s\" is not HOST or HOST:PORT.", peer);
+        if (r < 0)
+                return r;
         if (m->state == MANAGER_STOPPING)
                 return sd_bus_error_set(error, ACCMIG_ERROR_SHUTTING_DOWN,
                                         "The daemon is stopping.");
-        r = manager_check(m, vfs, n_vfs, to, host, port, on_check_done, sd_bus_message_ref(message),
-                          &text);
+        r = manager_check(m, t.vfs, t.n_vfs, to, t.host, t.port, on_check_done,
+                          sd_bus_message_ref(message), &text);
         if (r < 0) {
                 sd_bus_message_unref(message);
-                switch (-r) {
-                case ENODEV:
-                        return sd_bus_error_set(error, ACCMIG_ERROR_NO_SUCH_DEVICE, text);
-                case EINVAL:
-                        return sd_bus_error_set(error, ACCMIG_ERROR_NOT_A_VF, text);
-                case EADDRNOTAVAIL:
-                        return sd_bus_error_set(error, ACCMIG_ERROR_NOT_BOUND, text);
-                case ENOMEM:
-                        return -ENOMEM;
-                default:
-                        return sd_bus_error_set(error, ACCMIG_ERROR_PEER_FAILED,
-                                                text ?: strerror(-r));
-                }
+                return bus_transfer_error(r, text, ACCMIG_ERROR_PEER_FAILED, error);
         }
         return 1; /* answered when the peer has */
 }

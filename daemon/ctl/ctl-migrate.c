@@ -172,31 +172,6 @@ static int follow(sd_bus *bus, const char *path, json_object **ret) {
         return 0;
 }
 
-static int append_migrate_options(sd_bus_message *call) {
-        int r = sd_bus_message_open_container(call, 'a', "{sv}");
-
-        if (r >= 0 && arg_n_to_devices > 0) {
-                r = sd_bus_message_open_container(call, 'e', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(call, "s", "to-devices");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(call, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(call, arg_to_devices);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(call);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(call);
-        }
-        if (r >= 0 && arg_manual_switchover)
-                r = sd_bus_message_append(call, "{sv}", "manual-switchover", "b", 1);
-        if (r >= 0 && arg_manual_commit)
-                r = sd_bus_message_append(call, "{sv}", "manual-commit", "b", 1);
-        if (r >= 0)
-                r = sd_bus_message_close_container(call);
-        return r;
-}
-
 static int verb_migrate(sd_bus *bus, int argc, char **argv) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
@@ -204,29 +179,9 @@ static int verb_migrate(sd_bus *bus, int argc, char **argv) {
         const char *path, *phase;
         int r;
 
-        if (!arg_to) {
-                fprintf(stderr, "hisi-accmigctl: migrate needs --to HOST[:PORT]\n");
-                return EXIT_USAGE;
-        }
-        if (arg_n_to_devices > 0 && arg_n_to_devices != (size_t)argc - 1) {
-                fprintf(stderr,
-                        "hisi-accmigctl: migrate: %zu --to-device for %d VFs (one per VF, in "
-                        "order, or none)\n",
-                        arg_n_to_devices, argc - 1);
-                return EXIT_USAGE;
-        }
-        r = sd_bus_message_new_method_call(bus, &call, ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
-                                           ACCMIG_MANAGER_INTERFACE, "Migrate");
-        if (r >= 0)
-                r = sd_bus_message_append_strv(call, argv + 1);
-        if (r >= 0)
-                r = sd_bus_message_append(call, "s", arg_to);
-        if (r >= 0)
-                r = append_migrate_options(call);
-        if (r < 0) {
-                fprintf(stderr, "hisi-accmigctl: cannot build the call: %s\n", strerror(-r));
-                return EXIT_FAILED;
-        }
+        r = ctl_new_transfer_call(bus, "migrate", "Migrate", argc, argv, &call);
+        if (r != EXIT_OK)
+                return r;
         r = sd_bus_call(bus, call, arg_timeout_usec, &error, &reply);
         if (r < 0)
                 return ctl_call_failed("migrate", &error, r);

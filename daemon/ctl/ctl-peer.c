@@ -74,44 +74,9 @@ static int verb_check(sd_bus *bus, int argc, char **argv) {
         bool all = true;
         int r;
 
-        if (!arg_to) {
-                fprintf(stderr, "hisi-accmigctl: check needs --to HOST[:PORT]\n");
-                return EXIT_USAGE;
-        }
-        if (arg_n_to_devices > 0 && arg_n_to_devices != (size_t)argc - 1) {
-                fprintf(stderr,
-                        "hisi-accmigctl: check: %zu --to-device for %d VFs (one per VF, in "
-                        "order, or none)\n",
-                        arg_n_to_devices, argc - 1);
-                return EXIT_USAGE;
-        }
-        r = sd_bus_message_new_method_call(bus, &call, ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
-                                           ACCMIG_MANAGER_INTERFACE, "Check");
-        if (r >= 0)
-                r = sd_bus_message_append_strv(call, argv + 1);
-        if (r >= 0)
-                r = sd_bus_message_append(call, "s", arg_to);
-        if (r >= 0)
-                r = sd_bus_message_open_container(call, 'a', "{sv}");
-        if (r >= 0 && arg_n_to_devices > 0) {
-                r = sd_bus_message_open_container(call, 'e', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(call, "s", "to-devices");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(call, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(call, arg_to_devices);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(call);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(call);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(call);
-        if (r < 0) {
-                fprintf(stderr, "hisi-accmigctl: cannot build the call: %s\n", strerror(-r));
-                return EXIT_FAILED;
-        }
+        r = ctl_new_transfer_call(bus, "check", "Check", argc, argv, &call);
+        if (r != EXIT_OK)
+                return r;
         r = sd_bus_call(bus, call, arg_timeout_usec, &error, &reply);
         if (r < 0)
                 return ctl_call_failed("check", &error, r);
@@ -146,6 +111,64 @@ static int verb_check(sd_bus *bus, int argc, char **argv) {
                 print_table(arg_to, v, n);
         verdicts_free(v, n);
         return all ? EXIT_OK : EXIT_INCOMPATIBLE;
+}
+
+/* The options of Check and Migrate: the destination VFs, and Migrate's manual steps. */
+static int append_options(sd_bus_message *call, bool migrate) {
+        int r = sd_bus_message_open_container(call, 'a', "{sv}");
+
+        if (r >= 0 && arg_n_to_devices > 0) {
+                r = sd_bus_message_open_container(call, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(call, "s", "to-devices");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(call, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(call, arg_to_devices);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(call);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(call);
+        }
+        if (r >= 0 && migrate && arg_manual_switchover)
+                r = sd_bus_message_append(call, "{sv}", "manual-switchover", "b", 1);
+        if (r >= 0 && migrate && arg_manual_commit)
+                r = sd_bus_message_append(call, "{sv}", "manual-commit", "b", 1);
+        if (r >= 0)
+                r = sd_bus_message_close_container(call);
+        return r;
+}
+
+int ctl_new_transfer_call(sd_bus *bus, const char *verb, const char *method, int argc, char **argv,
+                          sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        if (!arg_to) {
+                fprintf(stderr, "hisi-accmigctl: %s needs --to HOST[:PORT]\n", verb);
+                return EXIT_USAGE;
+        }
+        if (arg_n_to_devices > 0 && arg_n_to_devices != (size_t)argc - 1) {
+                fprintf(stderr,
+                        "hisi-accmigctl: %s: %zu --to-device for %d VFs (one per VF, in order, "
+                        "or none)\n",
+                        verb, arg_n_to_devices, argc - 1);
+                return EXIT_USAGE;
+        }
+        r = sd_bus_message_new_method_call(bus, &call, ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                                           ACCMIG_MANAGER_INTERFACE, method);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(call, argv + 1);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "s", arg_to);
+        if (r >= 0)
+                r = append_options(call, streq(method, "Migrate"));
+        if (r < 0) {
+                fprintf(stderr, "hisi-accmigctl: cannot build the call: %s\n", strerror(-r));
+                return EXIT_FAILED;
+        }
+        *ret = TAKE_PTR(call);
+        return EXIT_OK;
 }
 
 static const CtlVerb verbs[] = {

@@ -35,6 +35,11 @@ extern size_t arg_n_to_devices;
 extern bool arg_manual_switchover; /* --manual-switchover */
 extern bool arg_manual_commit;     /* --manual-commit */
 
+/* ctl-peer.c: the call of Check or Migrate (method) for the VFs argv[1..argc), --to and the
+ * options; EXIT_OK and *ret, or an exit code (said why). */
+int ctl_new_transfer_call(sd_bus *bus, const char *verb, const char *method, int argc, char **argv,
+                          sd_bus_message **ret);
+
 /* CLOCK_MONOTONIC in µs. */
 uint64_t now_monotonic_usec(void);
 
