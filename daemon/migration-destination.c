@@ -236,13 +236,14 @@ static int on_message(Peer *p, const char *json, size_t len, void *userdata) {
 
 static void on_closed(Peer *p, int error, const char *reason, void *userdata) {
         _cleanup_(migration_unrefp) Migration *m = migration_ref(userdata);
+        _cleanup_free_ char *why = strdup(reason ?: "closed before the migration ended");
 
+        /* reason lives in the connection: copied before the connection goes. */
         m->peer = peer_free(m->peer);
         if (migration_is_finished(m))
                 return;
         /* No COMMIT came: nothing runs here, everything taken is reset. */
-        destination_fail(m, "internal", "the link to the source: %s",
-                         reason ?: "closed before the migration ended");
+        destination_fail(m, "internal", "the link to the source: %s", strna(why));
 }
 
 static const PeerCallbacks destination_callbacks = {
