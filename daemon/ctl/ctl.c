@@ -22,6 +22,7 @@
 #include "macro.h"
 #include "version.h"
 
+const char *arg_verb = NULL;
 bool arg_json = false;
 bool arg_force = false;
 uint64_t arg_timeout_usec = 300 * 1000000ULL;
@@ -75,10 +76,10 @@ static void help(void) {
                "9 other host unreachable or refused the link. See hisi-accmigctl(1).\n");
 }
 
-/* The verb's arguments as its table line says; EXIT_OK or EXIT_USAGE (said why). */
-static int check_args(const CtlVerb *verb, int argc, char **argv) {
-        char a[HISI_PCI_ADDRESS_MAX];
-
+/* The verb's arguments as its table line says, each VF address made canonical in place
+ * ("75:00.1" → "0000:75:00.1", into addresses[]); EXIT_OK or EXIT_USAGE (said why). */
+static int check_args(const CtlVerb *verb, int argc, char **argv,
+                      char (*addresses)[HISI_PCI_ADDRESS_MAX]) {
         if (verb->more ? (unsigned)argc < verb->n_args + 1 : (unsigned)argc != verb->n_args + 1) {
                 if (verb->n_args == 0)
                         fprintf(stderr, "hisi-accmigctl: %s takes no argument\n", verb->name);
@@ -89,14 +90,34 @@ static int check_args(const CtlVerb *verb, int argc, char **argv) {
                                 verb->args);
                 return EXIT_USAGE;
         }
-        for (int i = 1; verb->vf && i < (verb->more ? argc : 2); i++)
-                if (hisi_pci_address_normalize(argv[i], a) < 0) {
+        /* check's options (ctl-peer.c says so again once connected). */
+        if (streq(verb->name, "check")) {
+                if (!arg_to) {
+                        fprintf(stderr, "hisi-accmigctl: check needs --to HOST[:PORT]\n");
+                        return EXIT_USAGE;
+                }
+                if (arg_n_to_devices > 0 && arg_n_to_devices != (size_t)argc - 1) {
+                        fprintf(stderr,
+                                "hisi-accmigctl: check: %zu --to-device for %d VFs (one per VF, "
+                                "in order, or none)\n",
+                                arg_n_to_devices, argc - 1);
+                        return EXIT_USAGE;
+                }
+        } else if (arg_to || arg_n_to_devices > 0) {
+                fprintf(stderr, "hisi-accmigctl: %s: --to and --to-device are for check\n",
+                        verb->name);
+                return EXIT_USAGE;
+        }
+        for (int i = 1; verb->vf && i < (verb->more ? argc : 2); i++) {
+                if (hisi_pci_address_normalize(argv[i], addresses[i]) < 0) {
                         fprintf(stderr,
                                 "hisi-accmigctl: %s: '%s' is not a PCI address such as "
-                                "0000:75:00.1\n",
+                                "0000:75:00.1 or 75:00.1\n",
                                 verb->name, argv[i]);
                         return EXIT_USAGE;
                 }
+                argv[i] = addresses[i];
+        }
         return EXIT_OK;
 }
 
@@ -177,6 +198,7 @@ static int parse_argv(int argc, char *argv[]) {
 int main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_free_ char **to_devices = NULL;
+        _cleanup_free_ char(*addresses)[HISI_PCI_ADDRESS_MAX] = NULL;
         const CtlVerb *verb;
         int r;
 
@@ -195,14 +217,19 @@ int main(int argc, char *argv[]) {
                         argv[optind]);
                 return EXIT_USAGE;
         }
+        arg_verb = verb->name;
+        /* Every mistake on the command line is said before anything else, daemon or not. */
+        addresses = calloc(argc - optind, sizeof(*addresses));
+        if (!addresses)
+                return EXIT_FAILED;
+        r = check_args(verb, argc - optind, argv + optind, addresses);
+        if (r != EXIT_OK)
+                return r;
         r = ctl_bus_open(&bus);
         if (r < 0) {
                 fprintf(stderr, "hisi-accmigctl: cannot connect to the system bus: %s\n",
                         strerror(-r));
                 return EXIT_UNREACHABLE;
         }
-        r = check_args(verb, argc - optind, argv + optind);
-        if (r != EXIT_OK)
-                return r;
         return verb->run(bus, argc - optind, argv + optind);
 }
