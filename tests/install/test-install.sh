@@ -101,6 +101,9 @@ check "dbus-daemon reads policies from $HISI_DBUS_SYSTEM_CONF_DIR" \
 EOL
 check "the D-Bus activation file is in $HISI_DBUS_SYSTEM_SERVICES_DIR" \
     test -f "$stage$HISI_DBUS_SYSTEM_SERVICES_DIR/com.hisilicon.AccMig1.service"
+check "the bash completions are in $HISI_BASH_COMPLETION_DIR" test -f \
+    "$stage$HISI_BASH_COMPLETION_DIR/hisi-accmigctl" -a -f \
+    "$stage$HISI_BASH_COMPLETION_DIR/hisi-migtool" -a -f "$stage$HISI_BASH_COMPLETION_DIR/hisi-accsim"
 check "nothing is left under the prefix's lib/ for systemd or udev" \
     test ! -e "$stage$HISI_PREFIX/lib/systemd" -a ! -e "$stage$HISI_PREFIX/lib/modules-load.d"
 
