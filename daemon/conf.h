@@ -64,6 +64,8 @@ bool address_list_contains(const AddressList *l, const char *address);
 typedef struct Config {
         hisi_backend backend;    /* "backend": kernel or sim */
         char *runtime_directory; /* "runtime_directory" */
+        char *state_directory;   /* "state_directory": NULL when not set (see
+                                  * config_state_directory()) */
         int log_level;           /* "log_level": LOG_ERR … LOG_DEBUG */
 
         struct {
@@ -122,3 +124,8 @@ int config_parse(const char *text, size_t len, const char *origin, Config *ret, 
 int config_load(const char *path, Config *ret, char **ret_error);
 
 void config_done(Config *c);
+
+/* Where the daemon keeps what outlasts it (the persistent bindings): the service manager's
+ * $STATE_DIRECTORY (the unit's StateDirectory=; the first, when it names several), else the
+ * config's state_directory, else HISI_STATE_DIR. */
+const char *config_state_directory(const Config *c);

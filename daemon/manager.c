@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "bind-overrides.h"
 #include "device-bus.h"
 #include "device-facts.h"
 #include "file-util.h"
@@ -368,6 +369,7 @@ Manager *manager_free(Manager *m) {
         hisi_ctx_free(m->ctx);
         config_done(&m->config);
         free(m->config_path);
+        bind_overrides_free(m->overrides);
         free(m);
         return NULL;
 }

@@ -197,6 +197,7 @@ static const struct {
         { "PhysicalFunctions",
           (const char *const[]){ "address", "kind", "driver", "num_vfs", "total_vfs", NULL } },
         { "LibvirtManaged", (const char *const[]){ "address", "domain", NULL } },
+        { "Overrides", (const char *const[]){ "address", "binding", NULL } },
 };
 
 static int name_structs(json_object *array, const char *const *members, json_object **ret) {

@@ -21,7 +21,7 @@ char *ctl_json_key(const char *name);
 
 /* A property dictionary (as GetAll returns it, read by ctl_json_read()) as the tools print it:
  * every key through ctl_json_key(), and each array of structs that has a known layout
- * (PhysicalFunctions, LibvirtManaged) as an array of objects with named members. */
+ * (PhysicalFunctions, LibvirtManaged, Overrides) as an array of objects with named members. */
 int ctl_json_properties(json_object *props, json_object **ret);
 
 /* Pretty-printed, slashes as they are, with a newline. */

@@ -25,6 +25,7 @@
 const char *arg_verb = NULL;
 bool arg_json = false;
 bool arg_force = false;
+bool arg_persistent = false;
 uint64_t arg_timeout_usec = 300 * 1000000ULL;
 const char *arg_to = NULL;
 char **arg_to_devices = NULL;
@@ -68,6 +69,9 @@ static void help(void) {
                "  -t, --timeout=SEC    How long bind, unbind and check may take (default 300)\n"
                "      --to=HOST[:PORT] check: the other host (its hisi-accmigd's peer port)\n"
                "      --to-device=VF   check: the destination VF for the next VF, in order\n"
+               "      --persistent     bind, unbind: record it, so that it outlasts a restart\n"
+               "                       and a reboot (see overrides)\n"
+               "      --runtime        bind, unbind: until the daemon stops (the default)\n"
                "  -h, --help           Show this help\n"
                "      --version        Show the version\n"
                "\n"
@@ -108,6 +112,11 @@ static int check_args(const CtlVerb *verb, int argc, char **argv,
                         verb->name);
                 return EXIT_USAGE;
         }
+        if (arg_persistent && !streq(verb->name, "bind") && !streq(verb->name, "unbind")) {
+                fprintf(stderr, "hisi-accmigctl: %s: --persistent is for bind and unbind\n",
+                        verb->name);
+                return EXIT_USAGE;
+        }
         for (int i = 1; verb->vf && i < (verb->more ? argc : 2); i++) {
                 if (hisi_pci_address_normalize(argv[i], addresses[i]) < 0) {
                         fprintf(stderr,
@@ -126,6 +135,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_VERSION = 0x100,
                 ARG_TO,
                 ARG_TO_DEVICE,
+                ARG_PERSISTENT,
+                ARG_RUNTIME,
         };
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -135,8 +146,11 @@ static int parse_argv(int argc, char *argv[]) {
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "to", required_argument, NULL, ARG_TO },
                 { "to-device", required_argument, NULL, ARG_TO_DEVICE },
+                { "persistent", no_argument, NULL, ARG_PERSISTENT },
+                { "runtime", no_argument, NULL, ARG_RUNTIME },
                 {},
         };
+        bool seen_scope = false;
         int c;
 
         while ((c = getopt_long(argc, argv, "jft:h", options, NULL)) >= 0)
@@ -170,6 +184,16 @@ static int parse_argv(int argc, char *argv[]) {
                         return 0;
                 case ARG_TO:
                         arg_to = optarg;
+                        break;
+                case ARG_PERSISTENT:
+                case ARG_RUNTIME:
+                        if (seen_scope && arg_persistent != (c == ARG_PERSISTENT)) {
+                                fprintf(stderr, "hisi-accmigctl: --persistent and --runtime "
+                                                "exclude each other\n");
+                                return -EXIT_USAGE;
+                        }
+                        seen_scope = true;
+                        arg_persistent = c == ARG_PERSISTENT;
                         break;
                 case ARG_TO_DEVICE: {
                         char a[HISI_PCI_ADDRESS_MAX], **l;

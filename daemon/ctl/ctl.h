@@ -29,6 +29,7 @@ enum {
 extern const char *arg_verb;
 extern bool arg_json;
 extern bool arg_force;
+extern bool arg_persistent; /* --persistent (bind, unbind); --runtime is the default */
 extern uint64_t arg_timeout_usec;
 extern const char *arg_to;    /* --to HOST[:PORT] */
 extern char **arg_to_devices; /* --to-device VF, in order; NULL-terminated */
@@ -53,5 +54,5 @@ typedef struct CtlVerbGroup {
 
 /* The groups, one file each, in the order of --help. */
 extern const CtlVerbGroup ctl_devices_verbs; /* ctl-devices.c: status, list, show */
-extern const CtlVerbGroup ctl_bind_verbs;    /* ctl-bind.c: bind, unbind, reload */
+extern const CtlVerbGroup ctl_bind_verbs;    /* ctl-bind.c: bind, unbind, overrides, reload */
 extern const CtlVerbGroup ctl_peer_verbs;    /* ctl-peer.c: check */
