@@ -253,9 +253,10 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
         Manager *m = userdata;
         int r;
 
-        r = bus_verify_root(message, "Only root may reload the configuration.", error);
-        if (r < 0)
-                return r;
+        r = bus_verify_admin(message, ACCMIG_POLKIT_RELOAD,
+                             "Only root may reload the configuration.", error);
+        if (r != 0)
+                return r < 0 ? r : 1; /* > 0: polkit answers first, then the call comes again */
         r = manager_reload(m, &msg);
         if (r == -EBUSY)
                 return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY, "The daemon is %s.",
@@ -341,12 +342,12 @@ int manager_bus_bind_request(Manager *m, Device *d, BindJobType type, uint64_t f
         if (m->state == MANAGER_STOPPING)
                 return sd_bus_error_set(error, ACCMIG_ERROR_SHUTTING_DOWN,
                                         "The daemon is stopping.");
-        r = bus_verify_root(message,
-                            "Only root may change the binding of a VF; reading is open to every "
-                            "local user.",
-                            error);
-        if (r < 0)
-                return r;
+        r = bus_verify_admin(message, ACCMIG_POLKIT_BIND,
+                             "Only root may change the binding of a VF; reading is open to every "
+                             "local user.",
+                             error);
+        if (r != 0)
+                return r < 0 ? r : 1; /* > 0: polkit answers first, then the call comes again */
 
         /* Waiting before the request: a job that cannot start answers at once. */
         r = bus_waiters_add(m->bind_waiters, d, message);

@@ -16,6 +16,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bind-overrides.h"
+#include "bus-util.h"
 #include "device-bus.h"
 #include "device-facts.h"
 #include "file-util.h"
@@ -370,6 +371,7 @@ Manager *manager_free(Manager *m) {
         config_done(&m->config);
         free(m->config_path);
         bind_overrides_free(m->overrides);
+        bus_verify_admin_flush();
         free(m);
         return NULL;
 }

@@ -69,14 +69,15 @@ START_TEST(test_nobody_refused) {
         ck_assert_int_eq(dh_new(NULL, &h), 0);
         ck_assert_int_eq(dh_start_daemon(h), 0);
         ck_assert_int_eq(dh_ctl(h, DH_NOBODY, NULL, &err, "bind", VF, NULL), 4);
-        /* In words, saying who may (issue 15), not the bus's "Rejected send message". */
-        ck_assert_ptr_nonnull(strstr(err, VF ": permission denied: only root may bind a VF"));
+        /* The bus lets the call through to the daemon's check (root, or polkit where it runs:
+         * not on this bus), which says who may in words (issue 15), not the bus's "Rejected
+         * send message". */
+        ck_assert_ptr_nonnull(strstr(err, VF ": Only root may change the binding of a VF"));
         ck_assert_ptr_null(strstr(err, "Rejected send message"));
         err = mfree(err);
         ck_assert_int_eq(dh_ctl(h, DH_NOBODY, NULL, NULL, "unbind", VF, NULL), 4);
         ck_assert_int_eq(dh_ctl(h, DH_NOBODY, NULL, &err, "reload", NULL), 4);
-        ck_assert_ptr_nonnull(
-                strstr(err, "only root may make hisi-accmigd read its configuration"));
+        ck_assert_ptr_nonnull(strstr(err, "Only root may reload the configuration"));
         err = mfree(err);
         ck_assert_int_ne(dh_busctl(h, DH_NOBODY, NULL, &err, "call", ACCMIG_BUS_NAME, path,
                                    ACCMIG_DEVICE_INTERFACE, "Bind", "t", "0", NULL),

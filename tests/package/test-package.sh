@@ -72,6 +72,7 @@ check "hisi-accmigd has the daemon, CLI, hook, config" has "$daemon_files" usr/s
 check "hisi-accmigd has the units, rule and D-Bus files" has "$daemon_files" \
     lib/systemd/system/hisi-accmigd.service lib/systemd/system/hisi-accmigd.socket \
     lib/udev/rules.d/60-hisi-accmigd.rules usr/share/dbus-1/system.d/com.hisilicon.AccMig1.conf \
+    usr/share/polkit-1/actions/com.hisilicon.AccMig1.policy \
     usr/share/dbus-1/system-services/com.hisilicon.AccMig1.service
 check "hisi-accmigd has its man pages" has "$daemon_files" usr/share/man/man8/hisi-accmigd.8.gz \
     usr/share/man/man5/hisi-accmigd.json.5.gz usr/share/man/man1/hisi-accmigctl.1.gz
