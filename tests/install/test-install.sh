@@ -101,6 +101,8 @@ check "dbus-daemon reads policies from $HISI_DBUS_SYSTEM_CONF_DIR" \
 EOL
 check "the D-Bus activation file is in $HISI_DBUS_SYSTEM_SERVICES_DIR" \
     test -f "$stage$HISI_DBUS_SYSTEM_SERVICES_DIR/com.hisilicon.AccMig1.service"
+check "the polkit actions are in $HISI_POLKIT_ACTIONS_DIR" \
+    test -f "$stage$HISI_POLKIT_ACTIONS_DIR/com.hisilicon.AccMig1.policy"
 check "the bash completions are in $HISI_BASH_COMPLETION_DIR" test -f \
     "$stage$HISI_BASH_COMPLETION_DIR/hisi-accmigctl" -a -f \
     "$stage$HISI_BASH_COMPLETION_DIR/hisi-migtool" -a -f "$stage$HISI_BASH_COMPLETION_DIR/hisi-accsim"
