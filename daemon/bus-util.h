@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What the daemon's bus layer (manager-bus.c, device-bus.c) does the same way everywhere: the
- * one check of a caller, and PropertiesChanged from a table of property groups. Only the bus
+ * checks of a caller (root, or whom polkit authorizes), and PropertiesChanged from a table of
+ * property groups. Only the bus
  * layer includes this; the logic below it never sees a message.
  */
 #pragma once
@@ -17,6 +18,25 @@
  * check behind it.
  */
 int bus_verify_root(sd_bus_message *message, const char *denied_message, sd_bus_error *error);
+
+/* The polkit actions of the methods that change something (units/com.hisilicon.AccMig1.policy). */
+#define ACCMIG_POLKIT_BIND   "com.hisilicon.accmig1.bind"
+#define ACCMIG_POLKIT_RELOAD "com.hisilicon.accmig1.reload"
+
+/*
+ * The caller of message is root, or polkit authorizes it for action. Root passes at once.
+ * Anyone else is asked about of org.freedesktop.PolicyKit1 (CheckAuthorization, without
+ * interaction), without blocking the loop: the first time this returns > 0, and the method
+ * handler returns 1 without answering; when polkit has answered, the same message is dispatched
+ * again (sd_bus_enqueue_for_read()) and this call then returns 0 (authorized) or AccessDenied.
+ * Where polkit does not run (no one owns its name), only root may: AccessDenied with
+ * denied_message. Returns 0, > 0 or a negative errno with error set.
+ */
+int bus_verify_admin(sd_bus_message *message, const char *action, const char *denied_message,
+                     sd_bus_error *error);
+
+/* End the queries still waiting for polkit (the daemon stops). */
+void bus_verify_admin_flush(void);
 
 /* Properties that change together, named by one bit. */
 #define BUS_PROPERTY_GROUP_MAX 4

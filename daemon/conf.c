@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -90,6 +91,7 @@ void config_done(Config *c) {
         if (!c)
                 return;
         free(c->runtime_directory);
+        free(c->state_directory);
         address_list_done(&c->binding.devices);
         address_list_done(&c->binding.pfs);
         address_list_done(&c->binding.exclude);
@@ -460,6 +462,8 @@ static const hisi_json_field config_fields[] = {
           .to_string = hisi_backend_to_string },
         { "runtime_directory", HISI_JSON_CUSTOM, offsetof(Config, runtime_directory),
           .dispatch = dispatch_path },
+        { "state_directory", HISI_JSON_CUSTOM, offsetof(Config, state_directory),
+          .dispatch = dispatch_path },
         { "log_level", HISI_JSON_CUSTOM, offsetof(Config, log_level),
           .dispatch = dispatch_log_level },
         { "binding", HISI_JSON_CUSTOM, .dispatch = dispatch_binding },
@@ -485,6 +489,22 @@ int config_parse(const char *text, size_t len, const char *origin, Config *ret, 
         *ret = c;
         c = (Config){};
         return 0;
+}
+
+const char *config_state_directory(const Config *c) {
+        static char first[PATH_LENGTH_MAX + 1];
+        const char *e = getenv("STATE_DIRECTORY");
+
+        if (e && e[0] == '/') {
+                size_t n = strcspn(e, ":");
+
+                if (n < sizeof(first)) {
+                        memcpy(first, e, n);
+                        first[n] = '\0';
+                        return first;
+                }
+        }
+        return c && c->state_directory ? c->state_directory : HISI_STATE_DIR;
 }
 
 int config_load(const char *path, Config *ret, char **ret_error) {

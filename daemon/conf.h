@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The daemon's configuration: one JSON file (/etc/hisi-accmigd/hisi-accmigd.json by default),
+ * The daemon's configuration: one JSON file (SYSCONFDIR/hisi-accmigd/hisi-accmigd.json),
  * decoded strictly through field tables (libhisi's hisi/json-dispatch.h), so that an unknown
  * key, a wrong type or a bad value is refused with the file, the line, the key's path and the
  * reason:
@@ -20,7 +20,15 @@
 #include "hisi/migdev.h"
 #include "hisi/pci-address.h"
 
-#define CONFIG_FILE_DEFAULT "/etc/hisi-accmigd/hisi-accmigd.json"
+/* From the build (GNUInstallDirs: SYSCONFDIR and LOCALSTATEDIR); these are the values of a /usr
+ * install. */
+#ifndef HISI_CONFIG_FILE
+#define HISI_CONFIG_FILE "/etc/hisi-accmigd/hisi-accmigd.json"
+#endif
+#ifndef HISI_STATE_DIR
+#define HISI_STATE_DIR "/var/lib/hisi-accmigd"
+#endif
+#define CONFIG_FILE_DEFAULT HISI_CONFIG_FILE
 
 /* Which VFs the daemon binds to hisi_acc_vfio_pci by itself. */
 typedef enum BindPolicy {
@@ -56,6 +64,8 @@ bool address_list_contains(const AddressList *l, const char *address);
 typedef struct Config {
         hisi_backend backend;    /* "backend": kernel or sim */
         char *runtime_directory; /* "runtime_directory" */
+        char *state_directory;   /* "state_directory": NULL when not set (see
+                                  * config_state_directory()) */
         int log_level;           /* "log_level": LOG_ERR … LOG_DEBUG */
 
         struct {
@@ -115,3 +125,8 @@ int config_parse(const char *text, size_t len, const char *origin, Config *ret, 
 int config_load(const char *path, Config *ret, char **ret_error);
 
 void config_done(Config *c);
+
+/* Where the daemon keeps what outlasts it (the persistent bindings): the service manager's
+ * $STATE_DIRECTORY (the unit's StateDirectory=; the first, when it names several), else the
+ * config's state_directory, else HISI_STATE_DIR. */
+const char *config_state_directory(const Config *c);

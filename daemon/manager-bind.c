@@ -18,7 +18,9 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "bind-overrides.h"
 #include "device-facts.h"
+#include "file-util.h"
 #include "log.h"
 #include "manager.h"
 #include "string-util.h"
@@ -196,17 +198,55 @@ void manager_bind_forget(Manager *m, Device *d) {
 
 /* ---- The policy ---- */
 
+BindOverrides *manager_bind_overrides(Manager *m) {
+        _cleanup_free_ char *error = NULL;
+        const char *dir;
+        int r;
+
+        if (m->overrides)
+                return m->overrides;
+        dir = config_state_directory(&m->config);
+        r = bind_overrides_load(dir, &m->overrides, &error);
+        if (r < 0 && m->overrides)
+                log_error_errno(r,
+                                "Ignoring the persistent bindings, which cannot be read (the next "
+                                "--persistent request replaces them): %s",
+                                error ?: strerror(-r));
+        else if (r >= 0 && m->overrides->n > 0)
+                log_info("%zu persistent binding%s in %s.", m->overrides->n,
+                         m->overrides->n == 1 ? "" : "s", m->overrides->path);
+        return m->overrides;
+}
+
 static BindDecision evaluate(Manager *m, Device *d) {
         _cleanup_free_ char *text = NULL;
+        BindOverrides *o = manager_bind_overrides(m);
         BindReason reason;
         BindDecision decision;
         BindFacts f;
+        int recorded = o ? bind_overrides_get(o, device_address(d)) : -ENOENT;
 
         device_bind_facts(d, &f);
         decision = bind_policy_decide(&m->config, &f, &reason);
         if (decision < 0)
                 return BIND_DECISION_LEAVE;
-        if (device_binding_release_holds(&d->binding, decision, device_is_bound(d))) {
+        if (recorded == BIND_JOB_UNBIND) {
+                /* A persistent unbind: the policy leaves the VF, across restarts and reloads. */
+                decision = BIND_DECISION_LEAVE;
+                text = strdup("kept off hisi_acc_vfio_pci by a persistent unbind "
+                              "(hisi-accmigctl overrides)");
+        } else if (recorded == BIND_JOB_BIND) {
+                /* A persistent bind: an explicit bind without force, at every start, hot-add
+                 * and reload, whatever binding.policy names; its checks still hold. */
+                if (bind_policy_allow_explicit(&m->config, &f, false, &reason)) {
+                        decision = BIND_DECISION_BIND;
+                        text = strdup("bound by a persistent bind (hisi-accmigctl overrides)");
+                } else {
+                        _cleanup_free_ char *why = bind_reason_describe(reason, &f);
+                        decision = BIND_DECISION_LEAVE;
+                        (void)asprintf_safe(&text, "%s, over its persistent bind", strna(why));
+                }
+        } else if (device_binding_release_holds(&d->binding, decision, device_is_bound(d))) {
                 /* The operator's word stands over the policy's. */
                 decision = BIND_DECISION_LEAVE;
                 text = strdup("released by an explicit Unbind; the policy leaves it until a Bind "
@@ -294,7 +334,38 @@ _printf_(3, 4) static int refuse(int r, char **ret_message, const char *format, 
         return r;
 }
 
-int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force,
+/* The operator's word in the persistent bindings: recorded when persistent; a request for now
+ * only ends a record of the other type (the latest word stands). */
+static int record_override(Manager *m, Device *d, BindJobType type, bool persistent,
+                           char **ret_message) {
+        BindOverrides *o = manager_bind_overrides(m);
+        int recorded, r;
+
+        if (!o)
+                return -ENOMEM;
+        recorded = bind_overrides_get(o, device_address(d));
+        if (!persistent && (recorded < 0 || recorded == (int)type))
+                return 0;
+        r = bind_overrides_record(o, device_address(d), persistent ? (int)type : -1);
+        if (r < 0)
+                return refuse(r, ret_message, "Could not record the persistent %s of %s in %s: %s.",
+                              bind_job_type_to_string(type), device_address(d), o->path,
+                              strerror(-r));
+        if (r > 0) {
+                if (persistent)
+                        log_device_info(d, "%s: %s recorded as persistent in %s.",
+                                        device_address(d), bind_job_type_to_string(type), o->path);
+                else
+                        log_device_info(d, "%s: its persistent %s ended by a %s for now.",
+                                        device_address(d),
+                                        bind_job_type_to_string((BindJobType)recorded),
+                                        bind_job_type_to_string(type));
+                manager_changed(m, MANAGER_PROP_OVERRIDES);
+        }
+        return 0;
+}
+
+int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force, bool persistent,
                          BindReason *ret_reason, char **ret_message) {
         int r;
 
@@ -333,6 +404,9 @@ int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force,
                                       device_address(d), text ? text : "refused");
                 }
         }
+        r = record_override(m, d, type, persistent, ret_message);
+        if (r < 0)
+                return r;
         device_binding_requested(&d->binding, type);
         d->binding.retry_timer = sd_event_source_disable_unref(d->binding.retry_timer);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "accmig-bus.h"
+#include "bind-overrides.h"
 #include "bus-util.h"
 #include "device-bus.h"
 #include "log.h"
@@ -98,6 +99,22 @@ static int property_get_pfs(sd_bus *bus, const char *path, const char *interface
                         return r;
         }
         return sd_bus_message_close_container(reply);
+}
+
+/* The persistent bindings: (address, "bind" or "unbind"), by address. */
+static int property_get_overrides(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error) {
+        BindOverrides *o = manager_bind_overrides(userdata);
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (size_t i = 0; r >= 0 && i < o->n; i++)
+                r = sd_bus_message_append(reply, "(ss)", o->entries[i].address,
+                                          bind_job_type_to_string(o->entries[i].type));
+        return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
 static int property_get_libvirt_state(sd_bus *bus, const char *path, const char *interface,
@@ -236,9 +253,10 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
         Manager *m = userdata;
         int r;
 
-        r = bus_verify_root(message, "Only root may reload the configuration.", error);
-        if (r < 0)
-                return r;
+        r = bus_verify_admin(message, ACCMIG_POLKIT_RELOAD,
+                             "Only root may reload the configuration.", error);
+        if (r != 0)
+                return r < 0 ? r : 1; /* > 0: polkit answers first, then the call comes again */
         r = manager_reload(m, &msg);
         if (r == -EBUSY)
                 return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY, "The daemon is %s.",
@@ -324,23 +342,24 @@ int manager_bus_bind_request(Manager *m, Device *d, BindJobType type, uint64_t f
         if (m->state == MANAGER_STOPPING)
                 return sd_bus_error_set(error, ACCMIG_ERROR_SHUTTING_DOWN,
                                         "The daemon is stopping.");
-        r = bus_verify_root(message,
-                            "Only root may change the binding of a VF; reading is open to every "
-                            "local user.",
-                            error);
-        if (r < 0)
-                return r;
+        r = bus_verify_admin(message, ACCMIG_POLKIT_BIND,
+                             "Only root may change the binding of a VF; reading is open to every "
+                             "local user.",
+                             error);
+        if (r != 0)
+                return r < 0 ? r : 1; /* > 0: polkit answers first, then the call comes again */
 
         /* Waiting before the request: a job that cannot start answers at once. */
         r = bus_waiters_add(m->bind_waiters, d, message);
         if (r < 0)
                 return r;
-        r = manager_bind_request(m, d, type, flags & ACCMIG_BIND_FORCE, &reason, &text);
+        r = manager_bind_request(m, d, type, flags & ACCMIG_BIND_FORCE,
+                                 flags & ACCMIG_BIND_PERSISTENT, &reason, &text);
         if (r < 0) {
                 bus_waiters_remove(m->bind_waiters, d, message);
                 name = error_name_for_refusal(r, reason);
                 if (!name)
-                        return r;
+                        return text ? sd_bus_error_set_errnof(error, r, "%s", text) : r;
                 return sd_bus_error_set(error, name, text ? text : "Refused.");
         }
         return 1; /* answered when the job ends */
@@ -419,6 +438,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("LibvirtManaged", "a(ss)", property_get_libvirt_managed, 0, EMITS),
         SD_BUS_PROPERTY("PeerListen", "s", manager_bus_property_peer_listen, 0, EMITS),
         SD_BUS_PROPERTY("PeerError", "s", manager_bus_property_peer_error, 0, EMITS),
+        SD_BUS_PROPERTY("Overrides", "a(ss)", property_get_overrides, 0, EMITS),
         SD_BUS_METHOD_WITH_ARGS("ListDevices", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssso)", devices),
                                 method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetDevice", SD_BUS_ARGS("s", address), SD_BUS_RESULT("o", device),
@@ -451,6 +471,7 @@ static const BusPropertyGroup manager_property_groups[] = {
         { MANAGER_PROP_PFS, { "PhysicalFunctions" } },
         { MANAGER_PROP_LIBVIRT, { "LibvirtState", "LibvirtError", "LibvirtManaged" } },
         { MANAGER_PROP_PEER, { "PeerListen", "PeerError" } },
+        { MANAGER_PROP_OVERRIDES, { "Overrides" } },
 };
 
 void manager_bus_send_changed(Manager *m, unsigned props) {

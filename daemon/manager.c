@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "bind-overrides.h"
+#include "bus-util.h"
 #include "device-bus.h"
 #include "device-facts.h"
 #include "file-util.h"
@@ -369,6 +371,8 @@ Manager *manager_free(Manager *m) {
         hisi_ctx_free(m->ctx);
         config_done(&m->config);
         free(m->config_path);
+        bind_overrides_free(m->overrides);
+        bus_verify_admin_flush();
         free(m);
         return NULL;
 }

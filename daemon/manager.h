@@ -53,11 +53,12 @@ LibvirtState libvirt_state_from_string(const char *s);
 /* Manager properties that change, as bits for manager_bus_send_changed(). */
 enum {
         MANAGER_PROP_STATE = 1u << 0,
-        MANAGER_PROP_CONFIG = 1u << 1,  /* Backend, BindPolicy */
-        MANAGER_PROP_COUNTS = 1u << 2,  /* DeviceCount, BoundCount, FailedCount, PendingJobs */
-        MANAGER_PROP_PFS = 1u << 3,     /* PhysicalFunctions */
-        MANAGER_PROP_LIBVIRT = 1u << 4, /* LibvirtState, LibvirtError, LibvirtManaged */
-        MANAGER_PROP_PEER = 1u << 5,    /* PeerListen, PeerError */
+        MANAGER_PROP_CONFIG = 1u << 1,    /* Backend, BindPolicy */
+        MANAGER_PROP_COUNTS = 1u << 2,    /* DeviceCount, BoundCount, FailedCount, PendingJobs */
+        MANAGER_PROP_PFS = 1u << 3,       /* PhysicalFunctions */
+        MANAGER_PROP_LIBVIRT = 1u << 4,   /* LibvirtState, LibvirtError, LibvirtManaged */
+        MANAGER_PROP_PEER = 1u << 5,      /* PeerListen, PeerError */
+        MANAGER_PROP_OVERRIDES = 1u << 6, /* Overrides */
 };
 
 /* The counts the Manager publishes (and STATUS= tells). */
@@ -81,6 +82,8 @@ struct Manager {
         hisi_ctx *ctx;
         Config config;
         char *config_path;
+        /* The operator's persistent bindings (manager-bind.c): read at the first use. */
+        struct BindOverrides *overrides;
         ManagerState state;
         int exit_code;
 
@@ -167,10 +170,15 @@ void manager_bind_resume(Manager *m);
  *   -EOPNOTSUPP  d is a PF
  *   -EBUSY       a job of the other type runs
  *   -EPERM       the policy's checks refuse a Bind without force: *ret_reason says which
+ * persistent: record the request in the persistent bindings (bind-overrides.h) before the job
+ * starts; without it, a record of the other type for d ends. A record that cannot be written
+ * refuses the request with its errno and a message.
  * Any other negative errno is a failure to queue the job.
  */
-int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force,
+int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force, bool persistent,
                          BindReason *ret_reason, char **ret_message);
+/* The persistent bindings, read from the state directory at the first call; NULL on -ENOMEM. */
+struct BindOverrides *manager_bind_overrides(Manager *m);
 /* Start the libvirt scan (at start, on reload, before a policy run when it is stale). */
 void manager_libvirt_rescan(Manager *m, bool then_apply_policy);
 unsigned manager_pending_jobs(Manager *m);

@@ -96,8 +96,8 @@ CONF
     # Ready when it answers and every VF is bound (its binding policy is "all").
     for ((i = 0; i < 600; i++)); do
         if out=$(ctl "$h" --json status 2>/dev/null) &&
-            [ "$(sed -n 's/.*"DeviceCount": *\([0-9]*\).*/\1/p' <<<"$out")" = \
-              "$(sed -n 's/.*"BoundCount": *\([0-9]*\).*/\1/p' <<<"$out")" ]; then
+            [ "$(sed -n 's/.*"device_count": *\([0-9]*\).*/\1/p' <<<"$out")" = \
+              "$(sed -n 's/.*"bound_count": *\([0-9]*\).*/\1/p' <<<"$out")" ]; then
             return 0
         fi
         kill -0 "$(cat "$dir/$h/daemon.pid")" 2>/dev/null || break

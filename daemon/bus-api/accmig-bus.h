@@ -36,9 +36,11 @@
 #define ACCMIG_ERROR_NO_SUCH_MIGRATION  ACCMIG_ERROR_PREFIX "NoSuchMigration"
 #define ACCMIG_ERROR_MIGRATION_FAILED   ACCMIG_ERROR_PREFIX "MigrationFailed"
 
-/* Flags of BindDevice/UnbindDevice/Bind/Unbind. */
-#define ACCMIG_BIND_FORCE     (UINT64_C(1) << 0) /* bind even what the policy's checks would refuse */
-#define ACCMIG_BIND_FLAGS_ALL ACCMIG_BIND_FORCE
+/* Flags of BindDevice, UnbindDevice, Bind, Unbind. FORCE: bind even what the policy's checks
+ * would refuse. PERSISTENT: record the request, so that it outlasts a restart (Overrides). */
+#define ACCMIG_BIND_FORCE      (UINT64_C(1) << 0)
+#define ACCMIG_BIND_PERSISTENT (UINT64_C(1) << 1)
+#define ACCMIG_BIND_FLAGS_ALL  (ACCMIG_BIND_FORCE | ACCMIG_BIND_PERSISTENT)
 
 /* The daemon's exit status for a config it cannot use (EX_CONFIG): a restart would not help. */
 #define ACCMIG_EXIT_CONFIG 78

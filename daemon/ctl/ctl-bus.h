@@ -11,13 +11,12 @@
 /* The system bus (DBUS_SYSTEM_BUS_ADDRESS), with the daemon's errors mapped to errno values. */
 int ctl_bus_open(sd_bus **ret);
 
-/* Every property of interface on path, as a JSON object. */
+/* Every property of interface on path, as a JSON object in the tools' key style
+ * (ctl_json_properties()). */
 int ctl_get_all(sd_bus *bus, const char *path, const char *interface, json_object **ret,
                 sd_bus_error *error);
 
-/* The exit code for a D-Bus error (hisi-accmigctl(1)). */
-int ctl_exit_code_for(const sd_bus_error *e);
-
-/* Print a failed call's error (what: the VF or the verb it was about) and return its exit
- * code. r: the call's negative errno, for a failure that carries no D-Bus error. */
+/* Print a failed call's error as a sentence (ctl_error_sentence(); what: the VF or the verb it
+ * was about) and return its exit code. r: the call's negative errno, for a failure that carries
+ * no D-Bus error. */
 int ctl_call_failed(const char *what, const sd_bus_error *e, int r);

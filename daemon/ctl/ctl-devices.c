@@ -29,35 +29,36 @@ static int verb_status(sd_bus *bus, int argc, char **argv) {
                 ctl_json_print(p);
                 return EXIT_OK;
         }
-        printf("hisi-accmigd %s: %s, backend %s, config %s\n", ctl_json_str(p, "Version"),
-               ctl_json_str(p, "State"), ctl_json_str(p, "Backend"), ctl_json_str(p, "ConfigFile"));
-        printf("Binding policy: %s\n", ctl_json_str(p, "BindPolicy"));
+        printf("hisi-accmigd %s: %s, backend %s, config %s\n", ctl_json_str(p, "version"),
+               ctl_json_str(p, "state"), ctl_json_str(p, "backend"),
+               ctl_json_str(p, "config_file"));
+        printf("Binding policy: %s\n", ctl_json_str(p, "bind_policy"));
         printf("VFs: %lld (%lld bound to hisi_acc_vfio_pci, %lld failed), %lld bind job%s "
                "pending\n",
-               (long long)ctl_json_int(p, "DeviceCount"), (long long)ctl_json_int(p, "BoundCount"),
-               (long long)ctl_json_int(p, "FailedCount"), (long long)ctl_json_int(p, "PendingJobs"),
-               ctl_json_int(p, "PendingJobs") == 1 ? "" : "s");
-        printf("libvirt: %s%s%s\n", ctl_json_str(p, "LibvirtState"),
-               ctl_json_str(p, "LibvirtError")[0] ? ": " : "", ctl_json_str(p, "LibvirtError"));
-        if (json_object_object_get_ex(p, "PhysicalFunctions", &pfs) &&
+               (long long)ctl_json_int(p, "device_count"),
+               (long long)ctl_json_int(p, "bound_count"),
+               (long long)ctl_json_int(p, "failed_count"),
+               (long long)ctl_json_int(p, "pending_jobs"),
+               ctl_json_int(p, "pending_jobs") == 1 ? "" : "s");
+        printf("libvirt: %s%s%s\n", ctl_json_str(p, "libvirt_state"),
+               ctl_json_str(p, "libvirt_error")[0] ? ": " : "", ctl_json_str(p, "libvirt_error"));
+        if (json_object_object_get_ex(p, "physical_functions", &pfs) &&
             json_object_array_length(pfs) > 0) {
                 printf("\n%-13s %-5s %-12s %s\n", "PF", "KIND", "DRIVER", "VFS");
                 for (size_t i = 0; i < json_object_array_length(pfs); i++) {
                         json_object *pf = json_object_array_get_idx(pfs, i);
-                        printf("%-13s %-5s %-12s %lld/%lld\n",
-                               json_object_get_string(json_object_array_get_idx(pf, 0)),
-                               json_object_get_string(json_object_array_get_idx(pf, 1)),
-                               ctl_dash(json_object_get_string(json_object_array_get_idx(pf, 2))),
-                               (long long)json_object_get_int64(json_object_array_get_idx(pf, 3)),
-                               (long long)json_object_get_int64(json_object_array_get_idx(pf, 4)));
+                        printf("%-13s %-5s %-12s %lld/%lld\n", ctl_json_str(pf, "address"),
+                               ctl_json_str(pf, "kind"), ctl_dash(ctl_json_str(pf, "driver")),
+                               (long long)ctl_json_int(pf, "num_vfs"),
+                               (long long)ctl_json_int(pf, "total_vfs"));
                 }
         }
         return EXIT_OK;
 }
 
 static int compare_address(const void *a, const void *b) {
-        return strcmp(ctl_json_str(*(json_object *const *)a, "Address"),
-                      ctl_json_str(*(json_object *const *)b, "Address"));
+        return strcmp(ctl_json_str(*(json_object *const *)a, "address"),
+                      ctl_json_str(*(json_object *const *)b, "address"));
 }
 
 static int verb_list(sd_bus *bus, int argc, char **argv) {
@@ -78,10 +79,16 @@ static int verb_list(sd_bus *bus, int argc, char **argv) {
         }
         list = json_object_new_array();
         json_object_object_foreach (objects, path, interfaces) {
-                json_object *dev;
+                json_object *dev, *d;
                 (void)path;
-                if (json_object_object_get_ex(interfaces, ACCMIG_DEVICE_INTERFACE, &dev))
-                        json_object_array_add(list, json_object_get(dev));
+                if (!json_object_object_get_ex(interfaces, ACCMIG_DEVICE_INTERFACE, &dev))
+                        continue;
+                r = ctl_json_properties(dev, &d);
+                if (r < 0) {
+                        fprintf(stderr, "hisi-accmigctl: malformed reply\n");
+                        return EXIT_FAILED;
+                }
+                json_object_array_add(list, d);
         }
         json_object_array_sort(list, compare_address);
         if (arg_json) {
@@ -92,13 +99,13 @@ static int verb_list(sd_bus *bus, int argc, char **argv) {
                "STATE", "NOTE");
         for (size_t i = 0; i < json_object_array_length(list); i++) {
                 json_object *d = json_object_array_get_idx(list, i);
-                const char *note = ctl_json_str(d, "LastError")[0] ? ctl_json_str(d, "LastError")
-                                   : ctl_json_str(d, "LibvirtDomain")[0] ? "libvirt-managed"
-                                                                         : "";
-                printf("%-13s %-5s %-13s %-18s %-7s %-9s %s\n", ctl_json_str(d, "Address"),
-                       ctl_json_str(d, "Kind"), ctl_dash(ctl_json_str(d, "PF")),
-                       ctl_dash(ctl_json_str(d, "Driver")), ctl_json_str(d, "Policy"),
-                       ctl_json_str(d, "BindState"), note);
+                const char *note = ctl_json_str(d, "last_error")[0] ? ctl_json_str(d, "last_error")
+                                   : ctl_json_str(d, "libvirt_domain")[0] ? "libvirt-managed"
+                                                                          : "";
+                printf("%-13s %-5s %-13s %-18s %-7s %-9s %s\n", ctl_json_str(d, "address"),
+                       ctl_json_str(d, "kind"), ctl_dash(ctl_json_str(d, "pf")),
+                       ctl_dash(ctl_json_str(d, "driver")), ctl_json_str(d, "policy"),
+                       ctl_json_str(d, "bind_state"), note);
         }
         if (json_object_array_length(list) == 0)
                 printf("(no HiSilicon accelerator VFs on this host)\n");
@@ -133,11 +140,15 @@ static int verb_show(sd_bus *bus, int argc, char **argv) {
                 ctl_json_print(p);
                 return EXIT_OK;
         }
+        /* Labelled with the properties' D-Bus names, found by their JSON keys. */
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                json_object *v;
-                const char *s = json_object_object_get_ex(p, keys[i], &v) && v
-                                        ? json_object_get_string(v)
-                                        : "";
+                _cleanup_free_ char *key = ctl_json_key(keys[i]);
+                json_object *v = NULL;
+                const char *s;
+
+                if (!key)
+                        return EXIT_FAILED;
+                s = json_object_object_get_ex(p, key, &v) && v ? json_object_get_string(v) : "";
                 if (streq(keys[i], "DeviceId") && v)
                         printf("%16s: 0x%04llx\n", keys[i],
                                (unsigned long long)json_object_get_int64(v));

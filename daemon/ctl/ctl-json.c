@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* D-Bus → JSON for hisi-accmigctl (see ctl-json.h). */
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,93 @@ int ctl_json_read(sd_bus_message *m, json_object **ret) {
         if (type == 'a' || type == 'r')
                 return read_array(m, type, contents, ret);
         return read_basic(m, type, ret);
+}
+
+char *ctl_json_key(const char *name) {
+        size_t n = strlen(name);
+        char *k = malloc(2 * n + 1), *p = k;
+
+        if (!k)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                char c = name[i];
+                bool upper = c >= 'A' && c <= 'Z';
+                /* A word starts at a capital after a small letter or digit ("BindState"), or at
+                 * the last capital of a run that a small letter follows ("VFIndex"). */
+                bool after_word = i > 0 && ((name[i - 1] >= 'a' && name[i - 1] <= 'z') ||
+                                            (name[i - 1] >= '0' && name[i - 1] <= '9'));
+                bool ends_run = i > 0 && name[i - 1] >= 'A' && name[i - 1] <= 'Z' &&
+                                name[i + 1] >= 'a' && name[i + 1] <= 'z';
+
+                if (upper && (after_word || ends_run))
+                        *p++ = '_';
+                *p++ = upper ? (char)(c - 'A' + 'a') : c;
+        }
+        *p = '\0';
+        return k;
+}
+
+/* The members of the structs in the arrays the interface has: D-Bus has no names for them. */
+static const struct {
+        const char *property;
+        const char *const *members;
+} struct_layouts[] = {
+        { "PhysicalFunctions",
+          (const char *const[]){ "address", "kind", "driver", "num_vfs", "total_vfs", NULL } },
+        { "LibvirtManaged", (const char *const[]){ "address", "domain", NULL } },
+        { "Overrides", (const char *const[]){ "address", "binding", NULL } },
+};
+
+static int name_structs(json_object *array, const char *const *members, json_object **ret) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+
+        if (!a)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_object_array_length(array); i++) {
+                json_object *s = json_object_array_get_idx(array, i), *o;
+
+                if (!json_object_is_type(s, json_type_array))
+                        return -EBADMSG;
+                o = json_object_new_object();
+                if (!o || json_object_array_add(a, o) < 0) {
+                        json_object_put(o);
+                        return -ENOMEM;
+                }
+                for (size_t j = 0; members[j] && j < json_object_array_length(s); j++)
+                        json_object_object_add(o, members[j],
+                                               json_object_get(json_object_array_get_idx(s, j)));
+        }
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+int ctl_json_properties(json_object *props, json_object **ret) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        if (!json_object_is_type(props, json_type_object))
+                return -EBADMSG;
+        json_object_object_foreach (props, name, value) {
+                _cleanup_free_ char *key = ctl_json_key(name);
+                json_object *v = NULL;
+
+                if (!key)
+                        return -ENOMEM;
+                for (size_t i = 0; i < ELEMENTSOF(struct_layouts); i++)
+                        if (streq(name, struct_layouts[i].property) &&
+                            json_object_is_type(value, json_type_array)) {
+                                r = name_structs(value, struct_layouts[i].members, &v);
+                                if (r < 0)
+                                        return r;
+                        }
+                if (!v)
+                        v = json_object_get(value);
+                json_object_object_add(o, key, v);
+        }
+        *ret = TAKE_PTR(o);
+        return 0;
 }
 
 void ctl_json_print(json_object *o) {

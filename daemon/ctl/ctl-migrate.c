@@ -24,9 +24,10 @@ static bool phase_is_final(const char *p) {
         return streq(p, "committed") || streq(p, "rolled-back");
 }
 
+/* "loaded" happens only with a manual commit; "ready" is where migrate --manual-switchover
+ * stops, and what `switchover` moves on from. */
 static bool phase_waits(const char *p) {
-        return (arg_manual_switchover && streq(p, "ready")) ||
-               (arg_manual_commit && streq(p, "loaded"));
+        return (arg_manual_switchover && streq(p, "ready")) || streq(p, "loaded");
 }
 
 static int migration_path(const char *id, char **ret) {

@@ -144,17 +144,7 @@ int ctl_new_transfer_call(sd_bus *bus, const char *verb, const char *method, int
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         int r;
 
-        if (!arg_to) {
-                fprintf(stderr, "hisi-accmigctl: %s needs --to HOST[:PORT]\n", verb);
-                return EXIT_USAGE;
-        }
-        if (arg_n_to_devices > 0 && arg_n_to_devices != (size_t)argc - 1) {
-                fprintf(stderr,
-                        "hisi-accmigctl: %s: %zu --to-device for %d VFs (one per VF, in order, "
-                        "or none)\n",
-                        verb, arg_n_to_devices, argc - 1);
-                return EXIT_USAGE;
-        }
+        /* --to and --to-device were checked with the arguments (ctl.c). */
         r = sd_bus_message_new_method_call(bus, &call, ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
                                            ACCMIG_MANAGER_INTERFACE, method);
         if (r >= 0)

@@ -23,8 +23,10 @@
 #include "time-util.h"
 #include "version.h"
 
+const char *arg_verb = NULL;
 bool arg_json = false;
 bool arg_force = false;
+bool arg_persistent = false;
 uint64_t arg_timeout_usec = 300 * 1000000ULL;
 const char *arg_to = NULL;
 char **arg_to_devices = NULL;
@@ -79,6 +81,9 @@ static void help(void) {
                "order\n"
                "      --manual-switchover  migrate: wait in \"ready\" until 'switchover ID'\n"
                "      --manual-commit  migrate: wait in \"loaded\" until 'commit ID'\n"
+               "      --persistent     bind, unbind: record it, so that it outlasts a restart\n"
+               "                       and a reboot (see overrides)\n"
+               "      --runtime        bind, unbind: until the daemon stops (the default)\n"
                "  -h, --help           Show this help\n"
                "      --version        Show the version\n"
                "\n"
@@ -87,10 +92,10 @@ static void help(void) {
                "9 other host unreachable or refused the link. See hisi-accmigctl(1).\n");
 }
 
-/* The verb's arguments as its table line says; EXIT_OK or EXIT_USAGE (said why). */
-static int check_args(const CtlVerb *verb, int argc, char **argv) {
-        char a[HISI_PCI_ADDRESS_MAX];
-
+/* The verb's arguments as its table line says, each VF address made canonical in place
+ * ("75:00.1" → "0000:75:00.1", into addresses[]); EXIT_OK or EXIT_USAGE (said why). */
+static int check_args(const CtlVerb *verb, int argc, char **argv,
+                      char (*addresses)[HISI_PCI_ADDRESS_MAX]) {
         if (verb->more ? (unsigned)argc < verb->n_args + 1 : (unsigned)argc != verb->n_args + 1) {
                 if (verb->n_args == 0)
                         fprintf(stderr, "hisi-accmigctl: %s takes no argument\n", verb->name);
@@ -101,14 +106,47 @@ static int check_args(const CtlVerb *verb, int argc, char **argv) {
                                 verb->args);
                 return EXIT_USAGE;
         }
-        for (int i = 1; verb->vf && i < (verb->more ? argc : 2); i++)
-                if (hisi_pci_address_normalize(argv[i], a) < 0) {
+        /* The options of check and migrate, before anything is asked of the daemon. */
+        if (streq(verb->name, "check") || streq(verb->name, "migrate")) {
+                if (!arg_to) {
+                        fprintf(stderr, "hisi-accmigctl: %s needs --to HOST[:PORT]\n", verb->name);
+                        return EXIT_USAGE;
+                }
+                if (arg_n_to_devices > 0 && arg_n_to_devices != (size_t)argc - 1) {
+                        fprintf(stderr,
+                                "hisi-accmigctl: %s: %zu --to-device for %d VFs (one per VF, "
+                                "in order, or none)\n",
+                                verb->name, arg_n_to_devices, argc - 1);
+                        return EXIT_USAGE;
+                }
+        } else if (arg_to || arg_n_to_devices > 0) {
+                fprintf(stderr,
+                        "hisi-accmigctl: %s: --to and --to-device are for check and migrate\n",
+                        verb->name);
+                return EXIT_USAGE;
+        }
+        if ((arg_manual_switchover || arg_manual_commit) && !streq(verb->name, "migrate")) {
+                fprintf(stderr,
+                        "hisi-accmigctl: %s: --manual-switchover and --manual-commit are for "
+                        "migrate\n",
+                        verb->name);
+                return EXIT_USAGE;
+        }
+        if (arg_persistent && !streq(verb->name, "bind") && !streq(verb->name, "unbind")) {
+                fprintf(stderr, "hisi-accmigctl: %s: --persistent is for bind and unbind\n",
+                        verb->name);
+                return EXIT_USAGE;
+        }
+        for (int i = 1; verb->vf && i < (verb->more ? argc : 2); i++) {
+                if (hisi_pci_address_normalize(argv[i], addresses[i]) < 0) {
                         fprintf(stderr,
                                 "hisi-accmigctl: %s: '%s' is not a PCI address such as "
-                                "0000:75:00.1\n",
+                                "0000:75:00.1 or 75:00.1\n",
                                 verb->name, argv[i]);
                         return EXIT_USAGE;
                 }
+                argv[i] = addresses[i];
+        }
         return EXIT_OK;
 }
 
@@ -119,6 +157,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_TO_DEVICE,
                 ARG_MANUAL_SWITCHOVER,
                 ARG_MANUAL_COMMIT,
+                ARG_PERSISTENT,
+                ARG_RUNTIME,
         };
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -130,8 +170,11 @@ static int parse_argv(int argc, char *argv[]) {
                 { "to-device", required_argument, NULL, ARG_TO_DEVICE },
                 { "manual-switchover", no_argument, NULL, ARG_MANUAL_SWITCHOVER },
                 { "manual-commit", no_argument, NULL, ARG_MANUAL_COMMIT },
+                { "persistent", no_argument, NULL, ARG_PERSISTENT },
+                { "runtime", no_argument, NULL, ARG_RUNTIME },
                 {},
         };
+        bool seen_scope = false;
         int c;
 
         while ((c = getopt_long(argc, argv, "jft:h", options, NULL)) >= 0)
@@ -172,6 +215,16 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_MANUAL_COMMIT:
                         arg_manual_commit = true;
                         break;
+                case ARG_PERSISTENT:
+                case ARG_RUNTIME:
+                        if (seen_scope && arg_persistent != (c == ARG_PERSISTENT)) {
+                                fprintf(stderr, "hisi-accmigctl: --persistent and --runtime "
+                                                "exclude each other\n");
+                                return -EXIT_USAGE;
+                        }
+                        seen_scope = true;
+                        arg_persistent = c == ARG_PERSISTENT;
+                        break;
                 case ARG_TO_DEVICE: {
                         char a[HISI_PCI_ADDRESS_MAX], **l;
 
@@ -199,6 +252,7 @@ static int parse_argv(int argc, char *argv[]) {
 int main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_free_ char **to_devices = NULL;
+        _cleanup_free_ char(*addresses)[HISI_PCI_ADDRESS_MAX] = NULL;
         const CtlVerb *verb;
         int r;
 
@@ -217,14 +271,19 @@ int main(int argc, char *argv[]) {
                         argv[optind]);
                 return EXIT_USAGE;
         }
+        arg_verb = verb->name;
+        /* Every mistake on the command line is said before anything else, daemon or not. */
+        addresses = calloc(argc - optind, sizeof(*addresses));
+        if (!addresses)
+                return EXIT_FAILED;
+        r = check_args(verb, argc - optind, argv + optind, addresses);
+        if (r != EXIT_OK)
+                return r;
         r = ctl_bus_open(&bus);
         if (r < 0) {
                 fprintf(stderr, "hisi-accmigctl: cannot connect to the system bus: %s\n",
                         strerror(-r));
                 return EXIT_UNREACHABLE;
         }
-        r = check_args(verb, argc - optind, argv + optind);
-        if (r != EXIT_OK)
-                return r;
         return verb->run(bus, argc - optind, argv + optind);
 }

@@ -3,7 +3,7 @@
  * hisi-accmigctl's common ground: the exit codes scripts rely on (hisi-accmigctl(1)), the
  * options every verb reads, and the verb table. A verb group (devices, bind, …) is one file that
  * defines a CtlVerbGroup; ctl.c lists the groups, parses the options, checks each verb's
- * arguments and connects to the bus before it runs the verb.
+ * arguments (a usage error never waits for the bus), then connects and runs the verb.
  */
 #pragma once
 
@@ -25,9 +25,11 @@ enum {
         EXIT_PEER = 9,         /* check: the other host could not be reached or refused us */
 };
 
-/* The options (ctl.c). */
+/* The verb being run ("bind"), for messages; and the options (ctl.c). */
+extern const char *arg_verb;
 extern bool arg_json;
 extern bool arg_force;
+extern bool arg_persistent; /* --persistent (bind, unbind); --runtime is the default */
 extern uint64_t arg_timeout_usec;
 extern const char *arg_to;    /* --to HOST[:PORT] */
 extern char **arg_to_devices; /* --to-device VF, in order; NULL-terminated */
@@ -62,6 +64,6 @@ typedef struct CtlVerbGroup {
 
 /* The groups, one file each, in the order of --help. */
 extern const CtlVerbGroup ctl_devices_verbs; /* ctl-devices.c: status, list, show */
-extern const CtlVerbGroup ctl_bind_verbs;    /* ctl-bind.c: bind, unbind, reload */
+extern const CtlVerbGroup ctl_bind_verbs;    /* ctl-bind.c: bind, unbind, overrides, reload */
 extern const CtlVerbGroup ctl_peer_verbs;    /* ctl-peer.c: check */
 extern const CtlVerbGroup ctl_migrate_verbs; /* ctl-migrate.c: migrate, migrations, ... */

@@ -23,6 +23,7 @@
 #include "hisi/migdev.h"
 #include "parse-util.h"
 #include "hisi/kind.h"
+#include "hisi/pci-address.h"
 #include "hisi/pci-bind.h"
 #include "version.h"
 #include "hisi/vf-regs.h"
@@ -173,7 +174,7 @@ static int cmd_info(hisi_ctx *ctx, const char *vf) {
 
         if (arg_json) {
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "device", json_object_new_string(vf));
+                json_object_object_add(o, "address", json_object_new_string(vf));
                 json_object_object_add(o, "backend",
                                        json_object_new_string(hisi_backend_to_string(arg_backend)));
                 json_object_object_add(o, "open_path",
@@ -210,7 +211,7 @@ static void print_path(const char *vf, const hisi_mig_path *path, hisi_mig_state
 
         if (arg_json) {
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "device", json_object_new_string(vf));
+                json_object_object_add(o, "address", json_object_new_string(vf));
                 json_object_object_add(o, "state",
                                        json_object_new_string(hisi_mig_state_to_string(state)));
                 if (path)
@@ -328,7 +329,7 @@ static int cmd_save(hisi_ctx *ctx, const char *vf, const char *file) {
 
         if (arg_json) {
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "device", json_object_new_string(vf));
+                json_object_object_add(o, "address", json_object_new_string(vf));
                 json_object_object_add(o, "file", json_object_new_string(file));
                 json_object_object_add(o, "bytes", json_object_new_uint64(total));
                 print_json(o);
@@ -389,7 +390,7 @@ static int cmd_load(hisi_ctx *ctx, const char *vf, const char *file) {
         }
         if (arg_json) {
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "device", json_object_new_string(vf));
+                json_object_object_add(o, "address", json_object_new_string(vf));
                 json_object_object_add(o, "file", json_object_new_string(file));
                 json_object_object_add(o, "bytes", json_object_new_uint64(total));
                 json_object_object_add(o, "state",
@@ -422,7 +423,7 @@ static int cmd_precopy_info(hisi_ctx *ctx, const char *vf) {
                 return fail(back, "%s: cannot return to RUNNING", vf);
         if (arg_json) {
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "device", json_object_new_string(vf));
+                json_object_object_add(o, "address", json_object_new_string(vf));
                 json_object_object_add(o, "initial_bytes", json_object_new_uint64(initial));
                 json_object_object_add(o, "dirty_bytes", json_object_new_uint64(dirty));
                 print_json(o);
@@ -485,7 +486,7 @@ static int cmd_bind(hisi_ctx *ctx, const char *vf, bool bind) {
         }
         if (arg_json) {
                 json_object *o = json_object_new_object();
-                json_object_object_add(o, "device", json_object_new_string(vf));
+                json_object_object_add(o, "address", json_object_new_string(vf));
                 json_object_object_add(o, "bound", json_object_new_boolean(bind));
                 if (bind)
                         json_object_object_add(o, "previous_driver",
@@ -533,6 +534,7 @@ int main(int argc, char *argv[]) {
                 {},
         };
         _cleanup_(hisi_ctx_freep) hisi_ctx *ctx = NULL;
+        char address[HISI_PCI_ADDRESS_MAX];
         const char *cmd, *vf, *arg;
         int c, r, nargs;
         size_t i;
@@ -622,7 +624,16 @@ int main(int argc, char *argv[]) {
                                                     : "one VF");
                 return EXIT_USAGE;
         }
-        vf = argv[optind + 1];
+        /* Short addresses ("75:00.1") as well as full ones; the devices are found by the full
+         * one. */
+        if (hisi_pci_address_normalize(argv[optind + 1], address) < 0) {
+                fprintf(stderr,
+                        "hisi-migtool: %s: '%s' is not a PCI address such as 0000:75:00.1 or "
+                        "75:00.1\n",
+                        cmd, argv[optind + 1]);
+                return EXIT_USAGE;
+        }
+        vf = address;
         arg = nargs > 1 ? argv[optind + 2] : NULL;
 
         if (arg_root && arg_root[0] != '/') {

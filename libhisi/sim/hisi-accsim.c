@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "hisi/pci-address.h"
 #include "errno-name.h"
 #include "file-util.h"
 #include "macro.h"
@@ -561,12 +562,20 @@ static json_object *errno_arg(const char *s) {
 }
 
 static int cmd_ctl(int argc, char **argv) {
+        char device[HISI_PCI_ADDRESS_MAX];
         json_object *req = NULL;
         const char *cmd = argc > 0 ? argv[0] : NULL;
         int r;
 
         if (!cmd)
                 return usage_error("ctl needs a command");
+        /* A device argument, short ("75:00.1") or full. */
+        if (argc >= 2 && !streq(cmd, "list") && !streq(cmd, "stop") && !streq(cmd, "fault-probe")) {
+                if (hisi_pci_address_normalize(argv[1], device) < 0)
+                        return usage_error("DEVICE is not a PCI address such as 0000:75:00.1 or "
+                                           "75:00.1");
+                argv[1] = device;
+        }
         if (streq(cmd, "list") && argc == 1)
                 req = request("list", NULL);
         else if ((streq(cmd, "show") || streq(cmd, "digest") || streq(cmd, "reset") ||

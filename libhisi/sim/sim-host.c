@@ -3,10 +3,12 @@
  * SR-IOV, and the device socket's view of the VFs. The writes to the PCI core's attributes are
  * in sim-host-pci.c. */
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <umockdev.h>
@@ -21,8 +23,7 @@
 
 /* The HiSilicon PCIe root port the accelerators sit behind, as on a Kunpeng 920. */
 #define BRIDGE_DEVICE_ID 0xa121
-#define BRIDGE_REVISION  0x00       /* not modelled */
-#define ACC_CLASS        "0x120000" /* processing accelerator */
+#define BRIDGE_REVISION  0x00 /* not modelled */
 #define GUEST_TICK_USEC  (20 * 1000)
 #define IOMMU_GROUP_BASE 10
 
@@ -183,18 +184,37 @@ static int up_to_sys(const char *syspath, char **ret) {
         return 0;
 }
 
+/* The PCI class of each kind as a Kunpeng 920 reports it (lspci on those hosts): ZIP is a
+ * processing accelerator (0x1200), SEC and HPRE are network and computing encryption devices
+ * (0x1000). A udev rule that matched the class alone would miss SEC and HPRE. */
+static const char *acc_class(hisi_kind kind) {
+        switch (kind) {
+        case HISI_KIND_ZIP:
+                return "0x120000";
+        case HISI_KIND_SEC:
+        case HISI_KIND_HPRE:
+                return "0x100000";
+        case _HISI_KIND_MAX:
+        case _HISI_KIND_INVALID:
+                break;
+        }
+        abort();
+}
+
 /* revision: the PCI revision ID, which the hisi QM drivers take as the QM version
- * (qm->ver = pdev->revision); the VFs are the same silicon as their PF. */
+ * (qm->ver = pdev->revision); the VFs are the same silicon as their PF. class: "0xCCSSPP". */
 static int add_pci_device(sim_host *h, const char *parent, const char *address, uint16_t device,
                           uint8_t revision, const char *class, char **ret_syspath) {
         char dev[16], rev[8], pci_id[16], modalias[64];
         char *syspath;
 
+        assert(strlen(class) == STRLEN("0xCCSSPP"));
         snprintf(dev, sizeof(dev), "0x%04x", device);
         snprintf(rev, sizeof(rev), "0x%02x", revision);
         snprintf(pci_id, sizeof(pci_id), "19E5:%04X", device);
         snprintf(modalias, sizeof(modalias),
-                 "pci:v000019E5d0000%04Xsv000019E5sd00000000bc12sc00i00", device);
+                 "pci:v000019E5d0000%04Xsv000019E5sd00000000bc%.2ssc%.2si%.2s", device, class + 2,
+                 class + 4, class + 6);
         syspath = umockdev_testbed_add_device(
                 h->tb, "pci", address, parent,
                 /* attributes */
@@ -252,7 +272,7 @@ static int add_vf_device(sim_host *h, sim_host_vf *vf) {
         int r;
 
         r = add_pci_device(h, h->bridge, vf->address, hisi_kind_vf_device_id(c->kind),
-                           (uint8_t)c->qm_version, ACC_CLASS, &vf->syspath);
+                           (uint8_t)c->qm_version, acc_class(c->kind), &vf->syspath);
         if (r < 0)
                 return r;
         vf->present = true;
@@ -284,7 +304,7 @@ static int add_pf_device(sim_host *h, sim_host_pf *pf) {
         int r;
 
         r = add_pci_device(h, h->bridge, c->address, hisi_kind_pf_device_id(c->kind),
-                           (uint8_t)c->qm_version, ACC_CLASS, &pf->syspath);
+                           (uint8_t)c->qm_version, acc_class(c->kind), &pf->syspath);
         if (r < 0)
                 return r;
         pf->present = true;

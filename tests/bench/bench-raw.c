@@ -61,7 +61,8 @@ static hisi_migdev *open_vf(const char *vf) {
 }
 
 static int receive(uint16_t port, const char *vf) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_port = htons(port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         hisi_migdev *d = open_vf(vf);
         int l, c, one = 1;

@@ -41,6 +41,9 @@ check bad-chunk 2 'chunk takes a size' -- "$tool" --chunk 0 save 0000:7d:00.1 /d
 check bad-wait-ready 2 'wait-ready takes seconds' -- "$tool" --wait-ready x save 0000:7d:00.1 /dev/null
 check relative-root 2 'needs an absolute path' -- "$tool" --root rel info 0000:7d:00.1
 check no-such-device 1 'ENODEV: no such device' -- "$tool" --root "$root" info 0000:7d:00.2
+# Short addresses as everywhere (issue 15); a malformed one is a usage error.
+check short-address 1 '0000:7d:00.1: ENODEV' -- "$tool" --root "$root" state 7d:00.1
+check bad-address 2 "'7d:00' is not a PCI address" -- "$tool" --root "$root" info 7d:00
 check not-bound-to-vfio 1 '0000:7d:00.1: ENODEV' -- "$tool" --root "$root" state 0000:7d:00.1
 check load-missing-file 1 'cannot open /nonexistent: ENOENT' -- \
     "$tool" --root "$root" load 0000:7d:00.1 /nonexistent

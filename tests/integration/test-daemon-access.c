@@ -69,9 +69,15 @@ START_TEST(test_nobody_refused) {
         ck_assert_int_eq(dh_new(NULL, &h), 0);
         ck_assert_int_eq(dh_start_daemon(h), 0);
         ck_assert_int_eq(dh_ctl(h, DH_NOBODY, NULL, &err, "bind", VF, NULL), 4);
-        ck_assert_ptr_nonnull(strstr(err, "Rejected send message"));
+        /* The bus lets the call through to the daemon's check (root, or polkit where it runs:
+         * not on this bus), which says who may in words (issue 15), not the bus's "Rejected
+         * send message". */
+        ck_assert_ptr_nonnull(strstr(err, VF ": Only root may change the binding of a VF"));
+        ck_assert_ptr_null(strstr(err, "Rejected send message"));
+        err = mfree(err);
         ck_assert_int_eq(dh_ctl(h, DH_NOBODY, NULL, NULL, "unbind", VF, NULL), 4);
-        ck_assert_int_eq(dh_ctl(h, DH_NOBODY, NULL, NULL, "reload", NULL), 4);
+        ck_assert_int_eq(dh_ctl(h, DH_NOBODY, NULL, &err, "reload", NULL), 4);
+        ck_assert_ptr_nonnull(strstr(err, "Only root may reload the configuration"));
         err = mfree(err);
         ck_assert_int_ne(dh_busctl(h, DH_NOBODY, NULL, &err, "call", ACCMIG_BUS_NAME, path,
                                    ACCMIG_DEVICE_INTERFACE, "Bind", "t", "0", NULL),

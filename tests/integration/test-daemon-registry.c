@@ -161,9 +161,9 @@ START_TEST(test_ctl) {
         j = json_tokener_parse(out);
         ck_assert_ptr_nonnull(j);
         ck_assert_uint_eq(json_object_array_length(j), 12);
-        ck_assert_str_eq(jstr(json_object_array_get_idx(j, 0), "Address"), ZIP_VF);
-        ck_assert_str_eq(jstr(json_object_array_get_idx(j, 0), "Policy"), "leave");
-        ck_assert_str_eq(jstr(json_object_array_get_idx(j, 0), "PolicyReason"),
+        ck_assert_str_eq(jstr(json_object_array_get_idx(j, 0), "address"), ZIP_VF);
+        ck_assert_str_eq(jstr(json_object_array_get_idx(j, 0), "policy"), "leave");
+        ck_assert_str_eq(jstr(json_object_array_get_idx(j, 0), "policy_reason"),
                          "binding.policy is \"none\"");
         json_object_put(j);
 
@@ -171,9 +171,29 @@ START_TEST(test_ctl) {
         ck_assert_int_eq(dh_ctl(h, 0, &out, NULL, "--json", "show", "75:00.1", NULL), 0);
         j = json_tokener_parse(out);
         ck_assert_ptr_nonnull(j);
-        ck_assert_str_eq(jstr(j, "Address"), ZIP_VF);
-        ck_assert_str_eq(jstr(j, "Kind"), "zip");
-        ck_assert_str_eq(jstr(j, "DeviceId"), "41553");
+        ck_assert_str_eq(jstr(j, "address"), ZIP_VF);
+        ck_assert_str_eq(jstr(j, "kind"), "zip");
+        ck_assert_str_eq(jstr(j, "device_id"), "41553");
+        ck_assert_str_eq(jstr(j, "vf_index"), "0");
+        ck_assert_str_eq(jstr(j, "bind_state"), "idle");
+        json_object_put(j);
+
+        /* status --json: the PFs as objects, not positional arrays (issue 15). */
+        out = mfree(out);
+        ck_assert_int_eq(dh_ctl(h, 0, &out, NULL, "--json", "status", NULL), 0);
+        j = json_tokener_parse(out);
+        ck_assert_ptr_nonnull(j);
+        ck_assert_str_eq(jstr(j, "state"), "running");
+        {
+                json_object *pfs = NULL, *pf;
+                ck_assert(json_object_object_get_ex(j, "physical_functions", &pfs));
+                ck_assert_uint_eq(json_object_array_length(pfs), 3);
+                pf = json_object_array_get_idx(pfs, 0);
+                ck_assert_str_eq(jstr(pf, "address"), ZIP_PF);
+                ck_assert_str_eq(jstr(pf, "kind"), "zip");
+                ck_assert_str_eq(jstr(pf, "driver"), "hisi_zip");
+                ck_assert_str_eq(jstr(pf, "num_vfs"), "4");
+        }
         json_object_put(j);
 
         out = mfree(out);
@@ -190,6 +210,10 @@ START_TEST(test_ctl) {
         ck_assert_int_eq(dh_ctl(h, 0, NULL, NULL, "bind", NULL), 2);
         ck_assert_int_eq(dh_ctl(h, 0, NULL, NULL, "bind", ZIP_PF, NULL), 3);
         ck_assert_int_eq(dh_ctl(h, 0, NULL, NULL, "--help", NULL), 0);
+        /* Short addresses everywhere; a bind's answer names the VF in full. */
+        out = mfree(out);
+        ck_assert_int_eq(dh_ctl(h, 0, &out, NULL, "--json", "bind", "75:00.1", NULL), 0);
+        ck_assert_ptr_nonnull(strstr(out, "\"address\":\"" ZIP_VF "\""));
 
         /* busctl sees the same. */
         out = mfree(out);
@@ -209,6 +233,11 @@ START_TEST(test_ctl) {
         err = mfree(err);
         ck_assert_int_eq(dh_ctl(h, 0, NULL, &err, "status", NULL), 7);
         ck_assert_ptr_nonnull(strstr(err, "hisi-accmigd is not running"));
+        /* A usage error is said before the bus is asked: 2, not 7. */
+        ck_assert_int_eq(dh_ctl(h, 0, NULL, NULL, "show", "not-an-address", NULL), 2);
+        ck_assert_int_eq(dh_ctl(h, 0, NULL, NULL, "bind", NULL), 2);
+        ck_assert_int_eq(dh_ctl(h, 0, NULL, NULL, "check", ZIP_VF, NULL), 2);
+        ck_assert_int_eq(dh_ctl(h, 0, NULL, NULL, "--to", "host-b", "list", NULL), 2);
         dh_free(h);
 }
 END_TEST

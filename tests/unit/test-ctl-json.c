@@ -3,7 +3,8 @@
  * hisi-accmigctl's D-Bus -> JSON reader (daemon/ctl/ctl-json.c), on messages built here as the
  * daemon's replies are: every basic type the interface uses, a property dictionary, the
  * Manager's PhysicalFunctions array of structs, GetManagedObjects' nested dictionaries, the end
- * of the message; and the accessors the tables use, on absent and null members.
+ * of the message; and the accessors the tables use, on absent and null members. The tools' key
+ * style (snake_case, structs as objects) and the failed calls in words (ctl-error.c).
  */
 
 #include <check.h>
@@ -11,7 +12,10 @@
 #include <sys/socket.h>
 #include <systemd/sd-bus.h>
 
+#include "accmig-bus.h"
+#include "ctl-error.h"
 #include "ctl-json.h"
+#include "ctl.h"
 #include "json-cleanup.h"
 #include "macro.h"
 #include "test-main.h"
@@ -139,6 +143,95 @@ START_TEST(test_accessors) {
 }
 END_TEST
 
+START_TEST(test_key_style) {
+        static const struct {
+                const char *name, *key;
+        } cases[] = {
+                { "Address", "address" },
+                { "BindState", "bind_state" },
+                { "VFIndex", "vf_index" },
+                { "PF", "pf" },
+                { "DeviceId", "device_id" },
+                { "IommuGroup", "iommu_group" },
+                { "VfioDevice", "vfio_device" },
+                { "PhysicalFunctions", "physical_functions" },
+                { "MigrationFlags", "migration_flags" },
+                { "Qm2Ready", "qm2_ready" },
+                { "already_snake", "already_snake" },
+                { "", "" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *k = ctl_json_key(cases[i].name);
+                ck_assert_str_eq(k, cases[i].key);
+        }
+}
+END_TEST
+
+START_TEST(test_properties_style) {
+        _cleanup_json_ json_object *props = json_tokener_parse(
+                "{\"Version\": \"0.1\", \"PhysicalFunctions\": [[\"0000:75:00.0\", \"zip\", "
+                "\"hisi_zip\", 3, 4]], \"LibvirtManaged\": [[\"0000:75:00.1\", \"vm1\"]], "
+                "\"Other\": [[1, 2]]}");
+        _cleanup_json_ json_object *o = NULL, *bad = json_tokener_parse("[1]");
+        _cleanup_json_ json_object *bad_struct =
+                json_tokener_parse("{\"PhysicalFunctions\": [\"not a struct\"]}");
+
+        ck_assert_ptr_nonnull(props);
+        ck_assert_int_eq(ctl_json_properties(props, &o), 0);
+        assert_json(o, "{\"version\":\"0.1\",\"physical_functions\":[{\"address\":"
+                       "\"0000:75:00.0\",\"kind\":\"zip\",\"driver\":\"hisi_zip\","
+                       "\"num_vfs\":3,\"total_vfs\":4}],\"libvirt_managed\":[{\"address\":"
+                       "\"0000:75:00.1\",\"domain\":\"vm1\"}],\"other\":[[1,2]]}");
+        json_object_put(TAKE_PTR(o));
+        ck_assert_int_eq(ctl_json_properties(bad, &o), -EBADMSG);
+        ck_assert_int_eq(ctl_json_properties(bad_struct, &o), -EBADMSG);
+        ck_assert_ptr_null(o);
+}
+END_TEST
+
+START_TEST(test_error_sentences) {
+        sd_bus_error rejected = SD_BUS_ERROR_MAKE_CONST(
+                SD_BUS_ERROR_ACCESS_DENIED,
+                "Rejected send message, 2 matched rules; type=\"method_call\", sender=\":1.6\"");
+        sd_bus_error daemon_said = SD_BUS_ERROR_MAKE_CONST(
+                SD_BUS_ERROR_ACCESS_DENIED, "Only root may reload the configuration.");
+        sd_bus_error absent = SD_BUS_ERROR_MAKE_CONST(SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                                      "The name is not activatable");
+        sd_bus_error old = SD_BUS_ERROR_MAKE_CONST(SD_BUS_ERROR_UNKNOWN_METHOD, "Unknown method");
+        sd_bus_error refused = SD_BUS_ERROR_MAKE_CONST(ACCMIG_ERROR_EXCLUDED,
+                                                       "0000:75:00.1 is listed in binding.exclude");
+        char *s;
+
+        s = ctl_error_sentence("bind", "0000:75:00.1", &rejected, -EACCES);
+        ck_assert_str_eq(s, "0000:75:00.1: permission denied: only root may bind a VF to "
+                            "hisi_acc_vfio_pci. Run hisi-accmigctl as root (sudo hisi-accmigctl "
+                            "bind ...).");
+        free(s);
+        ck_assert_int_eq(ctl_exit_code_for(&rejected), EXIT_DENIED);
+        /* The daemon's own refusal already says who may. */
+        s = ctl_error_sentence("reload", "reload", &daemon_said, -EACCES);
+        ck_assert_str_eq(s, "reload: Only root may reload the configuration.");
+        free(s);
+        s = ctl_error_sentence("status", "status", &absent, -EHOSTDOWN);
+        ck_assert_ptr_nonnull(strstr(s, "hisi-accmigd is not running"));
+        free(s);
+        ck_assert_int_eq(ctl_exit_code_for(&absent), EXIT_UNREACHABLE);
+        s = ctl_error_sentence("show", "0000:75:00.1", &old, -EBADR);
+        ck_assert_ptr_nonnull(strstr(s, "of another version than hisi-accmigctl"));
+        free(s);
+        s = ctl_error_sentence("bind", "0000:75:00.1", &refused, -EPERM);
+        ck_assert_str_eq(s, "0000:75:00.1: 0000:75:00.1 is listed in binding.exclude");
+        free(s);
+        ck_assert_int_eq(ctl_exit_code_for(&refused), EXIT_REFUSED);
+        /* No D-Bus error: the errno. */
+        s = ctl_error_sentence("list", "list", NULL, -ENOMEM);
+        ck_assert_str_eq(s, "list: Cannot allocate memory");
+        free(s);
+        ck_assert_int_eq(ctl_exit_code_for(NULL), EXIT_FAILED);
+}
+END_TEST
+
 static Suite *ctl_json_suite(void) {
         Suite *s = suite_create("ctl-json");
         TCase *tc;
@@ -152,6 +245,9 @@ static Suite *ctl_json_suite(void) {
         suite_add_tcase(s, tc);
         tc = tcase_create("accessors");
         tcase_add_test(tc, test_accessors);
+        tcase_add_test(tc, test_key_style);
+        tcase_add_test(tc, test_properties_style);
+        tcase_add_test(tc, test_error_sentences);
         suite_add_tcase(s, tc);
 
         return s;

@@ -22,6 +22,7 @@
 static void assert_same(const Config *a, const Config *b) {
         ck_assert_int_eq(a->backend, b->backend);
         ck_assert_str_eq(a->runtime_directory, b->runtime_directory);
+        ck_assert_pstr_eq(a->state_directory, b->state_directory);
         ck_assert_int_eq(a->log_level, b->log_level);
         ck_assert_int_eq(a->binding.policy, b->binding.policy);
         ck_assert_uint_eq(a->binding.devices.n, b->binding.devices.n);
@@ -277,6 +278,33 @@ START_TEST(test_enums) {
 }
 END_TEST
 
+START_TEST(test_state_directory) {
+        _cleanup_(config_done) Config c = {};
+        _cleanup_free_ char *error = NULL;
+        static const char text[] = "{\"state_directory\": \"/srv/accmig\"}";
+
+        /* Not set: $STATE_DIRECTORY, else the build's. */
+        ck_assert_int_eq(config_default(&c), 0);
+        ck_assert_ptr_null(c.state_directory);
+        ck_assert_int_eq(unsetenv("STATE_DIRECTORY"), 0);
+        ck_assert_str_eq(config_state_directory(&c), HISI_STATE_DIR);
+        config_done(&c);
+        ck_assert_int_eq(config_parse(text, strlen(text), "t.json", &c, &error), 0);
+        ck_assert_str_eq(config_state_directory(&c), "/srv/accmig");
+        /* The service manager's wins; the first of several. */
+        ck_assert_int_eq(setenv("STATE_DIRECTORY", "/var/lib/hisi-accmigd:/var/lib/other", 1), 0);
+        ck_assert_str_eq(config_state_directory(&c), "/var/lib/hisi-accmigd");
+        ck_assert_int_eq(setenv("STATE_DIRECTORY", "relative", 1), 0);
+        ck_assert_str_eq(config_state_directory(&c), "/srv/accmig");
+        ck_assert_int_eq(unsetenv("STATE_DIRECTORY"), 0);
+        config_done(&c);
+        ck_assert_int_eq(config_parse("{\"state_directory\": \"var\"}", 26, "t.json", &c, &error),
+                         -EINVAL);
+        ck_assert_str_eq(error,
+                         "t.json:1: state_directory: expected an absolute path, got \"var\"");
+}
+END_TEST
+
 static Suite *daemon_conf_suite(void) {
         Suite *s = suite_create("daemon-conf");
         TCase *tc;
@@ -286,6 +314,7 @@ static Suite *daemon_conf_suite(void) {
         tcase_add_test(tc, test_shipped_file_is_the_defaults);
         tcase_add_test(tc, test_every_key);
         tcase_add_test(tc, test_enums);
+        tcase_add_test(tc, test_state_directory);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("refused");
