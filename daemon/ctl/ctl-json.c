@@ -198,6 +198,8 @@ static const struct {
           (const char *const[]){ "address", "kind", "driver", "num_vfs", "total_vfs", NULL } },
         { "LibvirtManaged", (const char *const[]){ "address", "domain", NULL } },
         { "Overrides", (const char *const[]){ "address", "binding", NULL } },
+        { "Devices", (const char *const[]){ "source", "destination", "phase", "bytes",
+                                            "downtime_us", "error", NULL } },
 };
 
 static int name_structs(json_object *array, const char *const *members, json_object **ret) {

@@ -34,39 +34,41 @@ static int migration_path(const char *id, char **ret) {
         return sd_bus_path_encode(ACCMIG_MIGRATION_PATH_PREFIX, id, ret);
 }
 
-/* The JSON object scripts get: id, phase, peer, error and the devices as objects. */
+/* The JSON object scripts get, from the properties in the tools' key style (ctl_get_all):
+ * id, role, phase, peer, bytes, error (null when none) and the devices as objects. */
 static json_object *migration_to_json(json_object *props) {
         json_object *o = json_object_new_object(), *devs = json_object_new_array(), *list;
 
-        json_object_object_add(o, "id", json_object_new_string(ctl_json_str(props, "Id")));
-        json_object_object_add(o, "role", json_object_new_string(ctl_json_str(props, "Role")));
-        json_object_object_add(o, "phase", json_object_new_string(ctl_json_str(props, "Phase")));
-        json_object_object_add(o, "peer", json_object_new_string(ctl_json_str(props, "Peer")));
+        json_object_object_add(o, "id", json_object_new_string(ctl_json_str(props, "id")));
+        json_object_object_add(o, "role", json_object_new_string(ctl_json_str(props, "role")));
+        json_object_object_add(o, "phase", json_object_new_string(ctl_json_str(props, "phase")));
+        json_object_object_add(o, "peer", json_object_new_string(ctl_json_str(props, "peer")));
         json_object_object_add(o, "bytes",
-                               json_object_new_int64(ctl_json_int(props, "BytesTotal")));
+                               json_object_new_int64(ctl_json_int(props, "bytes_total")));
         json_object_object_add(o, "error",
-                               *ctl_json_str(props, "Error")
-                                       ? json_object_new_string(ctl_json_str(props, "Error"))
+                               *ctl_json_str(props, "error")
+                                       ? json_object_new_string(ctl_json_str(props, "error"))
                                        : NULL);
-        if (json_object_object_get_ex(props, "Devices", &list))
+        if (json_object_object_get_ex(props, "devices", &list))
                 for (size_t i = 0; i < json_object_array_length(list); i++) {
                         json_object *d = json_object_array_get_idx(list, i),
                                     *e = json_object_new_object();
-                        const char *dst = json_object_get_string(json_object_array_get_idx(d, 1));
-                        const char *err = json_object_get_string(json_object_array_get_idx(d, 5));
+                        const char *dst = ctl_json_str(d, "destination");
+                        const char *err = ctl_json_str(d, "error");
 
                         json_object_object_add(e, "source",
-                                               json_object_get(json_object_array_get_idx(d, 0)));
+                                               json_object_new_string(ctl_json_str(d, "source")));
                         json_object_object_add(e, "destination",
-                                               dst && *dst ? json_object_new_string(dst) : NULL);
+                                               *dst ? json_object_new_string(dst) : NULL);
                         json_object_object_add(e, "phase",
-                                               json_object_get(json_object_array_get_idx(d, 2)));
+                                               json_object_new_string(ctl_json_str(d, "phase")));
                         json_object_object_add(e, "bytes",
-                                               json_object_get(json_object_array_get_idx(d, 3)));
-                        json_object_object_add(e, "downtime_us",
-                                               json_object_get(json_object_array_get_idx(d, 4)));
+                                               json_object_new_int64(ctl_json_int(d, "bytes")));
+                        json_object_object_add(
+                                e, "downtime_us",
+                                json_object_new_int64(ctl_json_int(d, "downtime_us")));
                         json_object_object_add(e, "error",
-                                               err && *err ? json_object_new_string(err) : NULL);
+                                               *err ? json_object_new_string(err) : NULL);
                         json_object_array_add(devs, e);
                 }
         json_object_object_add(o, "devices", devs);
@@ -226,12 +228,14 @@ static int verb_migrations(sd_bus *bus, int argc, char **argv) {
         if (r <= 0)
                 return EXIT_FAILED;
         json_object_object_foreach (objects, path, ifaces) {
+                _cleanup_json_ json_object *named = NULL;
                 json_object *props;
 
                 if (!strstr(path, "/migration/") ||
-                    !json_object_object_get_ex(ifaces, ACCMIG_MIGRATION_INTERFACE, &props))
+                    !json_object_object_get_ex(ifaces, ACCMIG_MIGRATION_INTERFACE, &props) ||
+                    ctl_json_properties(props, &named) < 0)
                         continue;
-                json_object_array_add(out, migration_to_json(props));
+                json_object_array_add(out, migration_to_json(named));
         }
         if (arg_json) {
                 ctl_json_print(out);
