@@ -236,8 +236,9 @@ static int on_message(Peer *p, const char *json, size_t len, void *userdata) {
 
 static void on_closed(Peer *p, int error, const char *reason, void *userdata) {
         _cleanup_(migration_unrefp) Migration *m = migration_ref(userdata);
+        /* reason lives in the Peer: it goes only once the error is written. */
+        _cleanup_(peer_freep) Peer *gone = TAKE_PTR(m->peer);
 
-        m->peer = peer_free(m->peer);
         if (migration_is_finished(m))
                 return;
         /* No COMMIT came: nothing runs here, everything taken is reset. */
