@@ -141,3 +141,7 @@ const char *migration_destination_outcome(Manager *manager, const char *id);
 
 /* Either role: what Cancel() does. -EBUSY once it cannot be cancelled any more. */
 int migration_cancel(Migration *m, const char *why);
+
+/* One of its VFs went away (hot-unplug), and its Device is about to be freed: the migration
+ * forgets it, and fails when it still may (before COMMIT); otherwise the VF's error says so. */
+void migration_device_gone(Migration *m, Device *dev);
