@@ -257,12 +257,11 @@ int peer_finish(Peer *p) {
         return peer_update_io(p);
 }
 
-int peer_abort(Peer *p, const char *reason, const char *message) {
+/* Send ABORT, then close; the owner learns of the close with error. */
+static int abort_with(Peer *p, const char *reason, const char *message, int error) {
         _cleanup_free_ char *json = NULL;
         int r;
 
-        if (!p || !reason || !message)
-                return -EINVAL;
         if (p->state == PEER_CLOSED || p->state == PEER_CLOSING)
                 return 0;
         r = hisi_peer_abort_to_json(reason, message, &json);
@@ -275,8 +274,14 @@ int peer_abort(Peer *p, const char *reason, const char *message) {
         p->state = PEER_CLOSING;
         free(p->close_reason);
         p->close_reason = strdup(message);
-        p->close_error = -ECONNABORTED;
+        p->close_error = error;
         return peer_update_io(p);
+}
+
+int peer_abort(Peer *p, const char *reason, const char *message) {
+        if (!p || !reason || !message)
+                return -EINVAL;
+        return abort_with(p, reason, message, -ECONNABORTED);
 }
 
 static void flush(Peer *p) {
@@ -387,6 +392,27 @@ static int on_record(Peer *p, const hisi_wire_record *rec) {
         return -EPROTO;
 }
 
+/* The decoder refused what the peer sent. A peer past the hello speaks our protocol and its
+ * transport still works (a digest mismatch, a chunk out of place): it is told why before the
+ * close, so that its side of a migration names the cause, rather than seeing the link break
+ * (which, after COMMIT, would leave it in doubt). Our side closes with the decoder's error,
+ * never with -ECONNABORTED, which means that the peer aborted. */
+static void stream_refused(Peer *p, int error) {
+        _cleanup_free_ char *why = NULL;
+        hisi_wire_error e = hisi_wire_decoder_error(p->decoder);
+        const char *m = hisi_wire_decoder_message(p->decoder);
+
+        if (e == HISI_WIRE_BAD_PREAMBLE && p->in[0] == 0x16 && !peer_transport_is_tls(p->transport))
+                m = "a TLS client on a plain-text port (peer.tls.mode is \"none\" here)";
+        else if (asprintf_safe(&why, "its stream broke a rule (%s): %s",
+                               hisi_wire_error_to_string(e), strna(m)) >= 0)
+                m = why;
+        if (p->state == PEER_READY)
+                (void)abort_with(p, "protocol", m, error);
+        else
+                peer_close(p, error, m);
+}
+
 static void receive(Peer *p) {
         for (;;) {
                 _cleanup_free_ char *error = NULL;
@@ -425,12 +451,7 @@ static void receive(Peer *p) {
                         int r = hisi_wire_decoder_push(p->decoder, p->in + off, (size_t)n - off,
                                                        &used, &rec);
                         if (r < 0) {
-                                const char *m = hisi_wire_decoder_message(p->decoder);
-                                if (hisi_wire_decoder_error(p->decoder) == HISI_WIRE_BAD_PREAMBLE &&
-                                    p->in[0] == 0x16 && !peer_transport_is_tls(p->transport))
-                                        m = "a TLS client on a plain-text port (peer.tls.mode is "
-                                            "\"none\" here)";
-                                peer_close(p, r, m);
+                                stream_refused(p, r);
                                 return;
                         }
                         off += used;
