@@ -49,7 +49,7 @@ struct Peer {
         size_t out_len, out_off, out_size;
         uint8_t *in;
 
-        sd_event_source *io, *timer, *defer_closed;
+        sd_event_source *io, *timer, *keepalive, *defer_closed;
         int close_error;
         char *close_reason;
 
@@ -97,6 +97,7 @@ Peer *peer_free(Peer *p) {
                 return NULL;
         sd_event_source_disable_unref(p->io);
         sd_event_source_disable_unref(p->timer);
+        sd_event_source_disable_unref(p->keepalive);
         sd_event_source_disable_unref(p->defer_closed);
         peer_transport_free(p->transport);
         safe_close(p->fd);
@@ -140,6 +141,7 @@ void peer_close(Peer *p, int error, const char *reason) {
         p->close_reason = reason ? strdup(reason) : NULL;
         p->io = sd_event_source_disable_unref(p->io);
         p->timer = sd_event_source_disable_unref(p->timer);
+        p->keepalive = sd_event_source_disable_unref(p->keepalive);
         /* Tell the owner from the event loop, never from inside our own call stack: it may
          * free the Peer in its callback. */
         if (sd_event_add_defer(p->event, &p->defer_closed, on_closed_defer, p) < 0 && p->cb.closed)
@@ -304,6 +306,40 @@ static void flush(Peer *p) {
         }
 }
 
+/* A connection whose owner waits (a migration held for its operator) says nothing for as
+ * long as it waits; the peer's silence timer must not take that for a dead link. So a ready
+ * connection sends a keepalive three times per its timeouts.peer_io_ms, and the peer answers
+ * each with a keepalive-ack: both sides hear something at the pace of the shorter timeout,
+ * whatever the other host's config says. Both only restart the silence timer (their read did
+ * that) and go no further. */
+static int on_keepalive(sd_event_source *s, uint64_t usec, void *userdata) {
+        Peer *p = userdata;
+        int r;
+
+        if (p->state != PEER_READY)
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        r = queue_json(p, HISI_WIRE_MESSAGE, "{\"type\":\"keepalive\"}");
+        if (r < 0) {
+                peer_close(p, r, "could not send a keepalive");
+                return 0;
+        }
+        return sd_event_source_set_time_relative(s, p->options.io_timeout_usec / 3);
+}
+
+static int start_keepalive(Peer *p) {
+        int r;
+
+        if (p->options.io_timeout_usec == 0)
+                return 0;
+        r = sd_event_add_time_relative(p->event, &p->keepalive, CLOCK_MONOTONIC,
+                                       p->options.io_timeout_usec / 3, 0, on_keepalive, p);
+        if (r < 0)
+                return r;
+        (void)sd_event_source_set_description(p->keepalive, "peer-keepalive");
+        /* On for good: each run sets the next time. */
+        return sd_event_source_set_enabled(p->keepalive, SD_EVENT_ON);
+}
+
 /* ---- Input ---- */
 
 static int on_hello(Peer *p, const hisi_wire_record *rec) {
@@ -334,6 +370,11 @@ static int on_hello(Peer *p, const hisi_wire_record *rec) {
                 return -EBUSY;
         }
         p->state = PEER_READY;
+        r = start_keepalive(p);
+        if (r < 0) {
+                peer_fail(p, r, "cannot start the keepalive");
+                return r;
+        }
         log_debug("Peer %s: ready (%s, protocol %u%s%s)", p->name, strna(p->hello.host), p->version,
                   peer_dn(p) ? ", " : "", strempty(peer_dn(p)));
         if (p->cb.ready)
@@ -366,6 +407,14 @@ static int on_message(Peer *p, const hisi_wire_record *rec) {
                 peer_fail(p, -EPROTO, "a \"%s\" message before the hello exchange ended", type);
                 return -EPROTO;
         }
+        if (streq(type, "keepalive")) {
+                r = queue_json(p, HISI_WIRE_MESSAGE, "{\"type\":\"keepalive-ack\"}");
+                if (r < 0)
+                        peer_fail(p, r, "could not answer a keepalive");
+                return r;
+        }
+        if (streq(type, "keepalive-ack"))
+                return 0; /* its read restarted the silence timer: that was all it was for */
         return p->cb.message ? p->cb.message(p, rec->json, rec->json_len, p->userdata) : 0;
 }
 
