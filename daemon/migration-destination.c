@@ -389,14 +389,18 @@ int migration_destination_start(Manager *manager, Peer *peer, const char *json, 
         return 0; /* the Manager's list holds it */
 }
 
-const char *migration_destination_outcome(Manager *manager, const char *id) {
+const char *migration_destination_outcome(Manager *manager, const char *id,
+                                          const char **ret_reason) {
         Migration *m = manager_find_migration(manager, id);
 
+        *ret_reason = NULL;
         if (!m || m->role != MIGRATION_DESTINATION)
                 return "unknown";
         if (m->phase == MIGRATION_COMMITTED)
                 return "committed";
-        if (m->phase == MIGRATION_ROLLED_BACK)
+        if (m->phase == MIGRATION_ROLLED_BACK) {
+                *ret_reason = m->error;
                 return "rolled-back";
+        }
         return "unknown";
 }

@@ -136,8 +136,10 @@ void migration_source_cancel(Migration *m, const char *why);
 /* A connection that sent "migrate": the destination takes it over. */
 int migration_destination_start(Manager *manager, Peer *peer, const char *json, size_t len);
 void migration_destination_cancel(Migration *m, const char *why);
-/* The outcome this host remembers of a migration it was the destination of. */
-const char *migration_destination_outcome(Manager *manager, const char *id);
+/* The outcome this host remembers of a migration it was the destination of; *ret_reason: why
+ * it rolled back, or NULL. */
+const char *migration_destination_outcome(Manager *manager, const char *id,
+                                          const char **ret_reason);
 
 /* Either role: what Cancel() does. -EBUSY once it cannot be cancelled any more. */
 int migration_cancel(Migration *m, const char *why);
