@@ -301,8 +301,8 @@ static int take_migration(void *userdata, Peer *p, const char *json, size_t len)
         return migration_destination_start(userdata, p, json, len);
 }
 
-static const char *outcome(void *userdata, const char *id) {
-        return migration_destination_outcome(userdata, id);
+static const char *outcome(void *userdata, const char *id, const char **ret_reason) {
+        return migration_destination_outcome(userdata, id, ret_reason);
 }
 
 static const PeerLinkOps link_ops = {

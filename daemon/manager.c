@@ -23,6 +23,7 @@
 #include "log.h"
 #include "manager-peer.h"
 #include "manager.h"
+#include "migration.h"
 #include "string-table.h"
 
 #define STOP_EXTRA_USEC 2000000ULL
@@ -205,6 +206,8 @@ static void registry_remove(Manager *m, Device *d) {
         size_t i;
 
         manager_bind_forget(m, d);
+        if (d->migration)
+                migration_device_gone(d->migration, d);
         device_bus_send_removed(signal_bus(m), d);
         i = registry_position(m, device_address(d), &found);
         if (found) {

@@ -162,13 +162,14 @@ static int on_state(Peer *p, const hisi_wire_record *rec, void *userdata) {
                 return 0;
         }
         d = &m->devices[rec->device];
+        /* State for a VF whose precopy is acknowledged: its source stopped, the switchover runs. */
+        if (IN_SET(m->phase, MIGRATION_PRECOPY, MIGRATION_READY) && d->acked)
+                migration_set_phase(m, MIGRATION_SWITCHOVER);
         if (rec->type == HISI_WIRE_END) {
                 d->ended = true;
                 migration_device_set_phase(d, "received");
                 return 0;
         }
-        if (m->phase != MIGRATION_PRECOPY)
-                migration_set_phase(m, MIGRATION_SWITCHOVER);
         while (off < rec->data_len) {
                 ssize_t n = hisi_migstream_write(d->stream, rec->data + off, rec->data_len - off);
 
@@ -195,6 +196,13 @@ static int on_state(Peer *p, const hisi_wire_record *rec, void *userdata) {
         return 0;
 }
 
+static bool all_acked(const Migration *m) {
+        for (size_t i = 0; i < m->n_devices; i++)
+                if (!m->devices[i].acked)
+                        return false;
+        return true;
+}
+
 static void on_step(Migration *m, const char *json, size_t len) {
         _cleanup_(hisi_peer_step_done) hisi_peer_step s = { .device = -1 };
         _cleanup_free_ char *error = NULL;
@@ -215,10 +223,14 @@ static void on_step(Migration *m, const char *json, size_t len) {
                 migration_device_set_phase(d, "precopy-acked");
                 if (send_step(m, "precopy-ack", s.device, NULL) < 0)
                         return destination_fail(m, "internal", "could not acknowledge");
+                /* Every VF acknowledged: the source's switchover is next, whenever it comes. */
+                if (all_acked(m))
+                        migration_set_phase(m, MIGRATION_READY);
         } else if (streq(s.type, "commit") &&
-                   IN_SET(m->phase, MIGRATION_SWITCHOVER, MIGRATION_PRECOPY))
+                   IN_SET(m->phase, MIGRATION_SWITCHOVER, MIGRATION_PRECOPY, MIGRATION_READY))
                 on_load(m, true);
-        else if (streq(s.type, "load") && IN_SET(m->phase, MIGRATION_SWITCHOVER, MIGRATION_PRECOPY))
+        else if (streq(s.type, "load") &&
+                 IN_SET(m->phase, MIGRATION_SWITCHOVER, MIGRATION_PRECOPY, MIGRATION_READY))
                 on_load(m, false);
         else if (streq(s.type, "commit") && m->phase == MIGRATION_LOADED)
                 run_all(m);
@@ -236,10 +248,9 @@ static int on_message(Peer *p, const char *json, size_t len, void *userdata) {
 
 static void on_closed(Peer *p, int error, const char *reason, void *userdata) {
         _cleanup_(migration_unrefp) Migration *m = migration_ref(userdata);
-        _cleanup_free_ char *why = strdup(reason ?: "closed before the migration ended");
+        /* reason lives in the Peer: it goes only once the error is written. */
+        _cleanup_(peer_freep) Peer *gone = TAKE_PTR(m->peer);
 
-        /* reason lives in the connection: copied before the connection goes. */
-        m->peer = peer_free(m->peer);
         if (migration_is_finished(m))
                 return;
         /* No COMMIT came: nothing runs here, everything taken is reset. */
@@ -377,14 +388,18 @@ int migration_destination_start(Manager *manager, Peer *peer, const char *json, 
         return 0; /* the Manager's list holds it */
 }
 
-const char *migration_destination_outcome(Manager *manager, const char *id) {
+const char *migration_destination_outcome(Manager *manager, const char *id,
+                                          const char **ret_reason) {
         Migration *m = manager_find_migration(manager, id);
 
+        *ret_reason = NULL;
         if (!m || m->role != MIGRATION_DESTINATION)
                 return "unknown";
         if (m->phase == MIGRATION_COMMITTED)
                 return "committed";
-        if (m->phase == MIGRATION_ROLLED_BACK)
+        if (m->phase == MIGRATION_ROLLED_BACK) {
+                *ret_reason = m->error;
                 return "rolled-back";
+        }
         return "unknown";
 }

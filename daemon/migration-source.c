@@ -323,13 +323,20 @@ static void on_step(Migration *m, const char *json, size_t len) {
                 if (streq_ptr(s.outcome, "committed"))
                         source_committed(m);
                 else if (streq_ptr(s.outcome, "rolled-back")) {
-                        migration_set_error(m, "the destination rolled back after the link broke");
+                        migration_set_error(m,
+                                            "the destination rolled back after the link broke%s%s",
+                                            strv_length(s.reasons) == 0 ? "" : ": ",
+                                            strv_length(s.reasons) == 0 ? "" : s.reasons[0]);
                         source_rollback(m);
                         migration_finish(m, MIGRATION_ROLLED_BACK);
-                } else
-                        log_warning("Migration %s: the destination does not know the outcome; "
-                                    "the VFs stay stopped until it does or an operator decides.",
-                                    m->id);
+                } else {
+                        /* It may still be deciding (its side of the old link has not broken
+                         * yet), or know nothing (it restarted): ask again on a new connection. */
+                        log_warning("Migration %s: the destination does not know the outcome "
+                                    "(yet); the VFs stay stopped, asking again in %" PRIu64 " s.",
+                                    m->id, IN_DOUBT_RETRY_USEC / USEC_PER_SEC);
+                        (void)peer_finish(migration_peer(m));
+                }
         } else if (!IN_SET(m->phase, MIGRATION_COMMITTING, MIGRATION_IN_DOUBT))
                 source_fail(m, "an unexpected \"%s\" from the destination", s.type);
 }

@@ -198,3 +198,26 @@ int migration_cancel(Migration *m, const char *why) {
                 migration_destination_cancel(m, why);
         return 0;
 }
+
+void migration_device_gone(Migration *m, Device *dev) {
+        _cleanup_(migration_unrefp) Migration *ref = migration_ref(m);
+        _cleanup_free_ char *why = NULL;
+
+        for (size_t i = 0; i < m->n_devices; i++) {
+                MigrationDevice *d = &m->devices[i];
+
+                if (d->device != dev)
+                        continue;
+                d->stream = hisi_migstream_close(d->stream);
+                d->device = NULL;
+                if (!d->error)
+                        (void)asprintf_safe(&d->error, "hot-unplugged");
+                migration_device_set_phase(d, "gone");
+        }
+        dev->migration = NULL;
+        log_warning("Migration %s: %s was hot-unplugged while %s.", m->id, device_address(dev),
+                    migration_phase_to_string(m->phase));
+        if (asprintf_safe(&why, "%s was hot-unplugged", device_address(dev)) < 0)
+                return;
+        (void)migration_cancel(m, why);
+}

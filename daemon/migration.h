@@ -136,8 +136,14 @@ void migration_source_cancel(Migration *m, const char *why);
 /* A connection that sent "migrate": the destination takes it over. */
 int migration_destination_start(Manager *manager, Peer *peer, const char *json, size_t len);
 void migration_destination_cancel(Migration *m, const char *why);
-/* The outcome this host remembers of a migration it was the destination of. */
-const char *migration_destination_outcome(Manager *manager, const char *id);
+/* The outcome this host remembers of a migration it was the destination of; *ret_reason: why
+ * it rolled back, or NULL. */
+const char *migration_destination_outcome(Manager *manager, const char *id,
+                                          const char **ret_reason);
 
 /* Either role: what Cancel() does. -EBUSY once it cannot be cancelled any more. */
 int migration_cancel(Migration *m, const char *why);
+
+/* One of its VFs went away (hot-unplug), and its Device is about to be freed: the migration
+ * forgets it, and fails when it still may (before COMMIT); otherwise the VF's error says so. */
+void migration_device_gone(Migration *m, Device *dev);

@@ -156,16 +156,28 @@ static int handle_migrate(PeerLink *l, Peer *p, const char *json, size_t len) {
 /* outcome: what became of a migration whose link broke after its COMMIT. */
 static int handle_outcome(PeerLink *l, Peer *p, const char *json, size_t len) {
         _cleanup_(hisi_peer_step_done) hisi_peer_step s = { .device = -1 };
-        _cleanup_free_ char *error = NULL, *text = NULL;
+        _cleanup_free_ char *error = NULL, *text = NULL, *why = NULL;
         hisi_peer_step reply = { .type = (char *)"outcome-reply", .device = -1 };
+        char *reasons[2] = {};
+        const char *reason = NULL;
         int r;
 
         r = hisi_peer_step_from_json(json, len, &s, &error);
         if (r < 0)
                 return peer_abort(p, "protocol", strna(error)), r;
         reply.migration = s.migration;
-        reply.outcome =
-                (char *)(l->ops.outcome ? l->ops.outcome(l->userdata, s.migration) : "unknown");
+        reply.outcome = (char *)(l->ops.outcome ? l->ops.outcome(l->userdata, s.migration, &reason)
+                                                : "unknown");
+        /* Why it rolled back, so that the source's error names the cause: within a message's
+         * limit for a sentence, cut at a character's start. */
+        if (reason) {
+                size_t n = MIN(strlen(reason), (size_t)HISI_PEER_TEXT_MAX);
+                while (n > 0 && ((unsigned char)reason[n] & 0xc0) == 0x80)
+                        n--;
+                why = strndup(reason, n);
+                reasons[0] = why;
+                reply.reasons = why ? reasons : NULL;
+        }
         log_info("Peer %s (%s): migration %s asked for its outcome: %s", peer_name(p),
                  strna(peer_host_name(p)), s.migration, reply.outcome);
         r = hisi_peer_step_to_json(&reply, &text);

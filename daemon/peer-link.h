@@ -31,8 +31,9 @@ typedef struct PeerLinkOps {
         /* A "migrate" arrived on p: the owner takes the connection over (peer_set_callbacks)
          * and answers, or returns a negative errno (the link answers with an abort). */
         int (*migrate)(void *userdata, Peer *p, const char *json, size_t len);
-        /* What this host remembers of migration id: "committed", "rolled-back", "unknown". */
-        const char *(*outcome)(void *userdata, const char *id);
+        /* What this host remembers of migration id: "committed", "rolled-back", "unknown";
+         * *ret_reason: why it rolled back (its error), or NULL. */
+        const char *(*outcome)(void *userdata, const char *id, const char **ret_reason);
 } PeerLinkOps;
 
 int peer_link_new(sd_event *e, const PeerLinkOps *ops, void *userdata, PeerLink **ret);

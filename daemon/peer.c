@@ -49,7 +49,7 @@ struct Peer {
         size_t out_len, out_off, out_size;
         uint8_t *in;
 
-        sd_event_source *io, *timer, *defer_closed;
+        sd_event_source *io, *timer, *keepalive, *defer_closed;
         int close_error;
         char *close_reason;
 
@@ -97,6 +97,7 @@ Peer *peer_free(Peer *p) {
                 return NULL;
         sd_event_source_disable_unref(p->io);
         sd_event_source_disable_unref(p->timer);
+        sd_event_source_disable_unref(p->keepalive);
         sd_event_source_disable_unref(p->defer_closed);
         peer_transport_free(p->transport);
         safe_close(p->fd);
@@ -140,6 +141,7 @@ void peer_close(Peer *p, int error, const char *reason) {
         p->close_reason = reason ? strdup(reason) : NULL;
         p->io = sd_event_source_disable_unref(p->io);
         p->timer = sd_event_source_disable_unref(p->timer);
+        p->keepalive = sd_event_source_disable_unref(p->keepalive);
         /* Tell the owner from the event loop, never from inside our own call stack: it may
          * free the Peer in its callback. */
         if (sd_event_add_defer(p->event, &p->defer_closed, on_closed_defer, p) < 0 && p->cb.closed)
@@ -257,12 +259,11 @@ int peer_finish(Peer *p) {
         return peer_update_io(p);
 }
 
-int peer_abort(Peer *p, const char *reason, const char *message) {
+/* Send ABORT, then close; the owner learns of the close with error. */
+static int abort_with(Peer *p, const char *reason, const char *message, int error) {
         _cleanup_free_ char *json = NULL;
         int r;
 
-        if (!p || !reason || !message)
-                return -EINVAL;
         if (p->state == PEER_CLOSED || p->state == PEER_CLOSING)
                 return 0;
         r = hisi_peer_abort_to_json(reason, message, &json);
@@ -275,8 +276,14 @@ int peer_abort(Peer *p, const char *reason, const char *message) {
         p->state = PEER_CLOSING;
         free(p->close_reason);
         p->close_reason = strdup(message);
-        p->close_error = -ECONNABORTED;
+        p->close_error = error;
         return peer_update_io(p);
+}
+
+int peer_abort(Peer *p, const char *reason, const char *message) {
+        if (!p || !reason || !message)
+                return -EINVAL;
+        return abort_with(p, reason, message, -ECONNABORTED);
 }
 
 static void flush(Peer *p) {
@@ -297,6 +304,40 @@ static void flush(Peer *p) {
                 p->state = PEER_READY; /* so that peer_close logs and closes */
                 peer_close(p, p->close_error, reason);
         }
+}
+
+/* A connection whose owner waits (a migration held for its operator) says nothing for as
+ * long as it waits; the peer's silence timer must not take that for a dead link. So a ready
+ * connection sends a keepalive three times per its timeouts.peer_io_ms, and the peer answers
+ * each with a keepalive-ack: both sides hear something at the pace of the shorter timeout,
+ * whatever the other host's config says. Both only restart the silence timer (their read did
+ * that) and go no further. */
+static int on_keepalive(sd_event_source *s, uint64_t usec, void *userdata) {
+        Peer *p = userdata;
+        int r;
+
+        if (p->state != PEER_READY)
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        r = queue_json(p, HISI_WIRE_MESSAGE, "{\"type\":\"keepalive\"}");
+        if (r < 0) {
+                peer_close(p, r, "could not send a keepalive");
+                return 0;
+        }
+        return sd_event_source_set_time_relative(s, p->options.io_timeout_usec / 3);
+}
+
+static int start_keepalive(Peer *p) {
+        int r;
+
+        if (p->options.io_timeout_usec == 0)
+                return 0;
+        r = sd_event_add_time_relative(p->event, &p->keepalive, CLOCK_MONOTONIC,
+                                       p->options.io_timeout_usec / 3, 0, on_keepalive, p);
+        if (r < 0)
+                return r;
+        (void)sd_event_source_set_description(p->keepalive, "peer-keepalive");
+        /* On for good: each run sets the next time. */
+        return sd_event_source_set_enabled(p->keepalive, SD_EVENT_ON);
 }
 
 /* ---- Input ---- */
@@ -329,6 +370,11 @@ static int on_hello(Peer *p, const hisi_wire_record *rec) {
                 return -EBUSY;
         }
         p->state = PEER_READY;
+        r = start_keepalive(p);
+        if (r < 0) {
+                peer_fail(p, r, "cannot start the keepalive");
+                return r;
+        }
         log_debug("Peer %s: ready (%s, protocol %u%s%s)", p->name, strna(p->hello.host), p->version,
                   peer_dn(p) ? ", " : "", strempty(peer_dn(p)));
         if (p->cb.ready)
@@ -361,6 +407,14 @@ static int on_message(Peer *p, const hisi_wire_record *rec) {
                 peer_fail(p, -EPROTO, "a \"%s\" message before the hello exchange ended", type);
                 return -EPROTO;
         }
+        if (streq(type, "keepalive")) {
+                r = queue_json(p, HISI_WIRE_MESSAGE, "{\"type\":\"keepalive-ack\"}");
+                if (r < 0)
+                        peer_fail(p, r, "could not answer a keepalive");
+                return r;
+        }
+        if (streq(type, "keepalive-ack"))
+                return 0; /* its read restarted the silence timer: that was all it was for */
         return p->cb.message ? p->cb.message(p, rec->json, rec->json_len, p->userdata) : 0;
 }
 
@@ -385,6 +439,27 @@ static int on_record(Peer *p, const hisi_wire_record *rec) {
         }
         peer_fail(p, -EPROTO, "a record of unknown type");
         return -EPROTO;
+}
+
+/* The decoder refused what the peer sent. A peer past the hello speaks our protocol and its
+ * transport still works (a digest mismatch, a chunk out of place): it is told why before the
+ * close, so that its side of a migration names the cause, rather than seeing the link break
+ * (which, after COMMIT, would leave it in doubt). Our side closes with the decoder's error,
+ * never with -ECONNABORTED, which means that the peer aborted. */
+static void stream_refused(Peer *p, int error) {
+        _cleanup_free_ char *why = NULL;
+        hisi_wire_error e = hisi_wire_decoder_error(p->decoder);
+        const char *m = hisi_wire_decoder_message(p->decoder);
+
+        if (e == HISI_WIRE_BAD_PREAMBLE && p->in[0] == 0x16 && !peer_transport_is_tls(p->transport))
+                m = "a TLS client on a plain-text port (peer.tls.mode is \"none\" here)";
+        else if (asprintf_safe(&why, "its stream broke a rule (%s): %s",
+                               hisi_wire_error_to_string(e), strna(m)) >= 0)
+                m = why;
+        if (p->state == PEER_READY)
+                (void)abort_with(p, "protocol", m, error);
+        else
+                peer_close(p, error, m);
 }
 
 static void receive(Peer *p) {
@@ -425,12 +500,7 @@ static void receive(Peer *p) {
                         int r = hisi_wire_decoder_push(p->decoder, p->in + off, (size_t)n - off,
                                                        &used, &rec);
                         if (r < 0) {
-                                const char *m = hisi_wire_decoder_message(p->decoder);
-                                if (hisi_wire_decoder_error(p->decoder) == HISI_WIRE_BAD_PREAMBLE &&
-                                    p->in[0] == 0x16 && !peer_transport_is_tls(p->transport))
-                                        m = "a TLS client on a plain-text port (peer.tls.mode is "
-                                            "\"none\" here)";
-                                peer_close(p, r, m);
+                                stream_refused(p, r);
                                 return;
                         }
                         off += used;

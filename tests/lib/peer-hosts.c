@@ -16,6 +16,7 @@
 #include "peer-server.h"
 
 const char *peer_hosts_pki = NULL;
+const char *peer_hosts_timeouts = NULL;
 
 void assert_says(const char *text, const char *words) {
         ck_assert_ptr_nonnull(text);
@@ -67,8 +68,10 @@ void host_start_full(host *x, const char *sim, const char *pki_host, const char 
                               "\"binding\": {\"policy\": \"all\"},\n"
                               "  \"peer\": {\"listen_address\": \"127.0.0.1\", \"port\": %u, "
                               "\"tls\": {\"directory\": \"%s/%s\"%s}},\n"
-                              "  \"timeouts\": {\"peer_io_ms\": 3000, \"peer_connect_ms\": 3000}%s",
+                              "  \"timeouts\": {%s}%s",
                               x->port ? x->port : 16520, peer_hosts_pki, pki_host, tls_extra ?: "",
+                              peer_hosts_timeouts
+                                      ?: "\"peer_io_ms\": 3000, \"peer_connect_ms\": 3000",
                               extra ?: ""),
                 0);
         ck_assert_int_eq(dh_write_config(x->h, config), 0);

@@ -12,6 +12,9 @@
 
 /* The PKI's directory (test_pki_make()); set before starting a host. */
 extern const char *peer_hosts_pki;
+/* The config's "timeouts" members for the hosts started next; NULL: peer_io_ms and
+ * peer_connect_ms 3000. */
+extern const char *peer_hosts_timeouts;
 
 typedef struct host {
         daemon_harness *h;
