@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Shared helpers of the simulated VF's unit tests (test-sim-vf.c, test-sim-migf.c). */
+/* Shared helpers of the simulated VF's unit tests (test-sim-vf*.c, test-sim-migf.c). */
 #pragma once
 
 #include <check.h>
