@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What the halves of the conformance suite share (conformance-generic.c, conformance-hisi.c):
+ * What the halves of the conformance suite share (conformance-generic*.c, conformance-hisi*.c):
  * how a check notes its first failure, how results and states are written in the messages,
- * and how one check is reported. Internal to the suite.
+ * how one check is reported (conformance.c), and the steps both make on a device
+ * (conformance-steps.c). Internal to the suite.
  */
 #pragma once
 
@@ -12,6 +13,7 @@
 #include "conformance.h"
 #include "macro.h"
 #include "hisi/mig-state.h"
+#include "hisi/vfio-uapi.h"
 
 /* A call's result as the messages show it: "-EINVAL", "0", "96". */
 typedef struct cf_result {
@@ -31,3 +33,21 @@ _printf_(1, 2) char *cf_namef(const char *fmt, ...);
 
 /* Report one check: passed when nothing was noted in *why. Frees *why and clears it. */
 void cf_report(conformance *c, const char *label, const char *name, char **why);
+
+/* The device is in want, or note what it is in. */
+bool cf_expect_state(char **why, hisi_migdev *d, hisi_mig_state want);
+/* Set a state through the planner and expect a new session or none; *ret (may be NULL) gets
+ * it. */
+bool cf_set_expect(char **why, hisi_migdev *d, hisi_mig_state new, bool want_stream,
+                   hisi_migstream **ret);
+/* SET MIG_DEVICE_STATE through the raw feature call, past the planner: *ret (may be NULL) gets
+ * the payload as the kernel leaves it (copied back even on failure); a session the call opened
+ * anyway is closed. */
+int cf_set_raw(hisi_migdev *d, uint32_t state, hisi_vfio_feature_mig_state *ret);
+/* The device closed and opened again. */
+bool cf_reopen(char **why, hisi_ctx *ctx, hisi_backend backend, const char *device,
+               hisi_migdev **d);
+/* Back to RUNNING with no session: VFIO_DEVICE_RESET where the reset does that, else closing the
+ * device and opening it again. */
+bool cf_back_to_running(char **why, hisi_ctx *ctx, hisi_backend backend, const char *device,
+                        hisi_migdev **d, bool reset_restores);
