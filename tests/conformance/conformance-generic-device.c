@@ -85,8 +85,8 @@ void gx_check_features(run *x) {
         /* GET returns the state with data_fd = -1, whatever the caller put there. */
         st = (hisi_vfio_feature_mig_state){ .device_state = ST, .data_fd = 0x7ff };
         r = gx_feature_raw(x, HDR_SIZE + sizeof(st),
-                        HISI_VFIO_DEVICE_FEATURE_GET | HISI_VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-                        &st, sizeof(st));
+                           HISI_VFIO_DEVICE_FEATURE_GET | HISI_VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+                           &st, sizeof(st));
         if (cf_expect(&why, "GET MIG_DEVICE_STATE", r, 0) &&
             cf_expect(&why, "device_state", st.device_state, RU))
                 cf_expect(&why, "data_fd", st.data_fd, -1);
@@ -283,7 +283,8 @@ void gx_check_reset(run *x) {
                         continue;
                 /* The way back to RUNNING on every kernel: close the device, open it again. */
                 kept = x->t->close_keeps_sessions && x->t->reset_keeps_state;
-                if (cf_reopen(&why, x->ctx, x->t->backend, x->t->device, &x->d) && cf_expect_state(&why, x->d, RU) && s) {
+                if (cf_reopen(&why, x->ctx, x->t->backend, x->t->device, &x->d) &&
+                    cf_expect_state(&why, x->d, RU) && s) {
                         if (kept)
                                 expect_usable(&why, s, state != RE);
                         else
@@ -315,8 +316,8 @@ void gx_check_close(run *x) {
                         gx_expect_ended(&why, s, true);
         }
         gx_report(x,
-               x->t->close_keeps_sessions
-                       ? "closing the device leaves its sessions usable (hisi before 6.16)"
-                       : "closing the device disables its sessions",
-               &why);
+                  x->t->close_keeps_sessions
+                          ? "closing the device leaves its sessions usable (hisi before 6.16)"
+                          : "closing the device disables its sessions",
+                  &why);
 }

@@ -37,7 +37,6 @@ typedef struct run {
         uint8_t *image; /* a whole STOP_COPY stream of data_size bytes, once one was read */
 } run;
 
-
 /* Report one check: passed when nothing was noted in why. Frees why. */
 void gx_report(run *x, const char *name, char **why);
 /* A raw VFIO_DEVICE_FEATURE call: argsz and flags as given, then up to 16 bytes of payload,

@@ -28,9 +28,10 @@ void gx_check_save(run *x) {
             cf_set_expect(&why, x->d, SC, true, &s))
                 gx_expect_fd_mode(&why, x, s, O_RDONLY);
         gx_report(x,
-               gx_fd_mode_checked(x) ? "STOP -> STOP_COPY opens a read-only, close-on-exec stream"
-                                  : "STOP -> STOP_COPY opens a close-on-exec stream",
-               &why);
+                  gx_fd_mode_checked(x)
+                          ? "STOP -> STOP_COPY opens a read-only, close-on-exec stream"
+                          : "STOP -> STOP_COPY opens a close-on-exec stream",
+                  &why);
         if (!s)
                 return;
 
@@ -52,10 +53,10 @@ void gx_check_save(run *x) {
         cf_expect(&why, "VFIO_MIG_GET_PRECOPY_INFO", r,
                   gx_has(x, HISI_MIG_FLAG_PRE_COPY) ? -EINVAL : -ENOTTY);
         gx_report(x,
-               gx_has(x, HISI_MIG_FLAG_PRE_COPY)
-                       ? "PRECOPY_INFO in STOP_COPY refused with -EINVAL"
-                       : "PRECOPY_INFO on a saving stream refused with -ENOTTY (no PRE_COPY)",
-               &why);
+                  gx_has(x, HISI_MIG_FLAG_PRE_COPY)
+                          ? "PRECOPY_INFO in STOP_COPY refused with -EINVAL"
+                          : "PRECOPY_INFO on a saving stream refused with -ENOTTY (no PRE_COPY)",
+                  &why);
 
         image = malloc(x->t->data_size);
         if (!image)
@@ -106,14 +107,16 @@ void gx_check_precopy(run *x) {
         if (gx_back_to_running(&why, x) && cf_set_expect(&why, x->d, PC, true, &s))
                 gx_expect_fd_mode(&why, x, s, O_RDONLY);
         gx_report(x,
-               gx_fd_mode_checked(x) ? "RUNNING -> PRE_COPY opens a read-only, close-on-exec stream"
-                                  : "RUNNING -> PRE_COPY opens a close-on-exec stream",
-               &why);
+                  gx_fd_mode_checked(x)
+                          ? "RUNNING -> PRE_COPY opens a read-only, close-on-exec stream"
+                          : "RUNNING -> PRE_COPY opens a close-on-exec stream",
+                  &why);
         if (!s)
                 return;
 
         expect_precopy_info(&why, s, head);
-        gx_report(x, "PRECOPY_INFO at the start of PRE_COPY: initial_bytes is the header size", &why);
+        gx_report(x, "PRECOPY_INFO at the start of PRE_COPY: initial_bytes is the header size",
+                  &why);
 
         whole = calloc(1, x->t->data_size + 1);
         if (!whole) {
@@ -203,9 +206,10 @@ void gx_check_resume(run *x) {
         if (resume_session(&why, x, &s))
                 gx_expect_fd_mode(&why, x, s, O_WRONLY);
         gx_report(x,
-               gx_fd_mode_checked(x) ? "STOP -> RESUMING opens a write-only, close-on-exec stream"
-                                  : "STOP -> RESUMING opens a close-on-exec stream",
-               &why);
+                  gx_fd_mode_checked(x)
+                          ? "STOP -> RESUMING opens a write-only, close-on-exec stream"
+                          : "STOP -> RESUMING opens a close-on-exec stream",
+                  &why);
         if (!s)
                 return;
 
@@ -300,4 +304,3 @@ void gx_check_resume(run *x) {
                 cf_whyf(&why, "skipped: the short stream check failed");
         gx_report(x, "the session survives: the last byte completes the resume", &why);
 }
-

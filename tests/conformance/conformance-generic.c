@@ -186,13 +186,8 @@ bool gx_reach(char **why, run *x, hisi_mig_state state, hisi_migstream **ret) {
         _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
         int r;
 
-        if (!gx_back_to_running(why, x))
+        if (!gx_back_to_running(why, x) || !cf_reach(why, x->d, state, &s))
                 return false;
-        if (state != RU) {
-                r = hisi_migdev_set_state(x->d, state, NULL, &s);
-                if (r < 0)
-                        return cf_whyf(why, "reaching %s: %s", cf_sname(state), cf_res(r).s);
-        }
         if (state == RE) {
                 if (!x->image)
                         return cf_whyf(why, "no reference stream to resume (see the save checks)");

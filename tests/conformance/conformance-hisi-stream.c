@@ -383,7 +383,6 @@ void hx_check_match_done(hrun *x) {
         _cleanup_free_ char *why = NULL;
         bool clears = x->t->reset_fix;
         uint8_t bad[IMAGE];
-        int r;
 
         hx_image_with(x, bad, OFF_DEV_ID, 4, hx_get_le(x->image + OFF_DEV_ID, 4) + 1);
         if (!hx_precopy(x)) {
@@ -403,14 +402,8 @@ void hx_check_match_done(hrun *x) {
         }
 
         /* Opening the device again: RUNNING, whatever state it was closed in. */
-        if (hx_fresh(&why, x) && cf_set_expect(&why, x->d, ST, false, NULL)) {
-                x->d = hisi_migdev_close(x->d);
-                r = hisi_migdev_open(x->ctx, x->t->backend, x->t->device, &x->d);
-                if (r < 0)
-                        cf_whyf(&why, "opening the device again: %s", cf_res(r).s);
-                else
-                        cf_expect_state(&why, x->d, RU);
-        }
+        if (hx_fresh(&why, x) && cf_set_expect(&why, x->d, ST, false, NULL) && hx_reopen(&why, x))
+                cf_expect_state(&why, x->d, RU);
         hx_report(x, "closed in STOP and opened again: RUNNING", &why);
         if (!x->d || !hx_precopy(x))
                 return;

@@ -220,15 +220,9 @@ bool hx_resume_expect(char **why, hrun *x, const uint8_t *buf, size_t n, size_t 
 /* From a fresh device, reach state; RESUMING gets the reference stream written. */
 bool hx_reach(char **why, hrun *x, hisi_mig_state state, hisi_migstream **ret) {
         _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
-        int r;
 
-        if (!hx_fresh(why, x))
+        if (!hx_fresh(why, x) || !cf_reach(why, x->d, state, &s))
                 return false;
-        if (state != RU) {
-                r = hisi_migdev_set_state(x->d, state, NULL, &s);
-                if (r < 0)
-                        return cf_whyf(why, "reaching %s: %s", cf_sname(state), cf_res(r).s);
-        }
         if (state == RE && !hx_write_expect(why, s, x->image, IMAGE, IMAGE))
                 return false;
         if (ret)

@@ -44,6 +44,9 @@ bool cf_set_expect(char **why, hisi_migdev *d, hisi_mig_state new, bool want_str
  * the payload as the kernel leaves it (copied back even on failure); a session the call opened
  * anyway is closed. */
 int cf_set_raw(hisi_migdev *d, uint32_t state, hisi_vfio_feature_mig_state *ret);
+/* From RUNNING, reach state through the planner; *ret gets the session opened on the way, or
+ * NULL. */
+bool cf_reach(char **why, hisi_migdev *d, hisi_mig_state state, hisi_migstream **ret);
 /* The device closed and opened again. */
 bool cf_reopen(char **why, hisi_ctx *ctx, hisi_backend backend, const char *device,
                hisi_migdev **d);

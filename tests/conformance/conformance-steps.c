@@ -57,6 +57,19 @@ int cf_set_raw(hisi_migdev *d, uint32_t state, hisi_vfio_feature_mig_state *ret)
         return r;
 }
 
+bool cf_reach(char **why, hisi_migdev *d, hisi_mig_state state, hisi_migstream **ret) {
+        _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
+        int r;
+
+        if (state != HISI_MIG_STATE_RUNNING) {
+                r = hisi_migdev_set_state(d, state, NULL, &s);
+                if (r < 0)
+                        return cf_whyf(why, "reaching %s: %s", cf_sname(state), cf_res(r).s);
+        }
+        *ret = TAKE_PTR(s);
+        return true;
+}
+
 bool cf_reopen(char **why, hisi_ctx *ctx, hisi_backend backend, const char *device,
                hisi_migdev **d) {
         int r;
