@@ -13,6 +13,13 @@ const sim_profile all_profiles[NPROFILES] = {
 /* Shows that an output parameter was left alone. */
 char sentinel_storage;
 
+TCase *sim_tcase(Suite *s, const char *name) {
+        TCase *tc = tcase_create(name);
+
+        suite_add_tcase(s, tc);
+        return tc;
+}
+
 sim_vf_config base_config(sim_profile p) {
         return (sim_vf_config){
                 .kind = HISI_KIND_ZIP,
@@ -157,6 +164,20 @@ int load_stream(sim_vf *vf, const uint8_t *data, size_t n, size_t chunk) {
         r = set_state(vf, ST, NULL);
         sim_migf_unref(f);
         return r;
+}
+
+void resume_refused(sim_vf *vf, const uint8_t data[HISI_STATE_IMAGE_SIZE]) {
+        sim_migf *f = NULL;
+
+        ck_assert_int_eq(set_state(vf, RE, &f), 0);
+        if (sim_profile_early_match(sim_vf_get_config(vf)->profile))
+                ck_assert_int_eq(sim_migf_write(f, data, HISI_STATE_IMAGE_SIZE), -EFAULT);
+        else {
+                ck_assert_int_eq(sim_migf_write(f, data, HISI_STATE_IMAGE_SIZE),
+                                 HISI_STATE_IMAGE_SIZE);
+                ck_assert_int_eq(set_state(vf, ST, NULL), -EINVAL);
+        }
+        sim_migf_unref(f);
 }
 
 void parse_full(const uint8_t *data, size_t n, hisi_state_image *img) {

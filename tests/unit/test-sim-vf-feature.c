@@ -146,19 +146,16 @@ END_TEST
 
 static Suite *sim_vf_feature_suite(void) {
         Suite *s = suite_create("sim-vf-feature");
-        const int np = (int)ELEMENTSOF(all_profiles);
         TCase *tc;
 
-        tc = tcase_create("feature");
-        tcase_add_loop_test(tc, test_feature_header, 0, np);
-        tcase_add_loop_test(tc, test_feature_check, 0, np);
-        tcase_add_loop_test(tc, test_feature_unknown, 0, np);
-        tcase_add_loop_test(tc, test_feature_data_size, 0, np);
-        tcase_add_loop_test(tc, test_feature_no_migration, 0, np);
-        tcase_add_loop_test(tc, test_feature_low_power, 0, np);
-        suite_add_tcase(s, tc);
+        tc = sim_tcase(s, "feature");
+        add_profile_test(tc, test_feature_header);
+        add_profile_test(tc, test_feature_check);
+        add_profile_test(tc, test_feature_unknown);
+        add_profile_test(tc, test_feature_data_size);
+        add_profile_test(tc, test_feature_no_migration);
+        add_profile_test(tc, test_feature_low_power);
 
-        (void)np;
         return s;
 }
 

@@ -476,43 +476,35 @@ END_TEST
 
 static Suite *sim_vf_suite(void) {
         Suite *s = suite_create("sim-vf");
-        const int np = (int)ELEMENTSOF(all_profiles);
         TCase *tc;
 
-        tc = tcase_create("profiles");
+        tc = sim_tcase(s, "profiles");
         tcase_add_test(tc, test_uapi_numbers);
         tcase_add_test(tc, test_profile_names);
         tcase_add_test(tc, test_profile_switches);
-        suite_add_tcase(s, tc);
 
-        tc = tcase_create("object");
+        tc = sim_tcase(s, "object");
         tcase_add_test(tc, test_new_errors);
         tcase_add_test(tc, test_has_migration);
-        suite_add_tcase(s, tc);
 
-        tc = tcase_create("reset and open");
-        tcase_add_loop_test(tc, test_reset, 0, np);
-        tcase_add_loop_test(tc, test_reset_unfixed, 0, np);
-        tcase_add_loop_test(tc, test_open_close, 0, np);
-        tcase_add_loop_test(tc, test_no_migration_reset, 0, np);
-        suite_add_tcase(s, tc);
+        tc = sim_tcase(s, "reset and open");
+        add_profile_test(tc, test_reset);
+        add_profile_test(tc, test_reset_unfixed);
+        add_profile_test(tc, test_open_close);
+        add_profile_test(tc, test_no_migration_reset);
 
-        tc = tcase_create("refcount");
-        tcase_add_loop_test(tc, test_refcount, 0, np);
-        suite_add_tcase(s, tc);
+        tc = sim_tcase(s, "refcount");
+        add_profile_test(tc, test_refcount);
 
-        tc = tcase_create("bar2");
-        tcase_add_loop_test(tc, test_bar2_vf_ctrl, 0, np);
-        tcase_add_loop_test(tc, test_bar2_whole, 0, np);
-        suite_add_tcase(s, tc);
+        tc = sim_tcase(s, "bar2");
+        add_profile_test(tc, test_bar2_vf_ctrl);
+        add_profile_test(tc, test_bar2_whole);
 
-        tc = tcase_create("guest");
-        tcase_add_loop_test(tc, test_guest_states, 0, np);
+        tc = sim_tcase(s, "guest");
+        add_profile_test(tc, test_guest_states);
         tcase_add_test(tc, test_guest_deterministic);
         tcase_add_test(tc, test_guest_digest_scope);
-        suite_add_tcase(s, tc);
 
-        (void)np;
         return s;
 }
 
