@@ -24,30 +24,18 @@
 #include "macro.h"
 #include "hisi/state-image.h"
 #include "hisi/vfio-uapi.h"
+#include "string-table.h"
 
 #define GUEST_WAIT_USEC (UINT64_C(10) * 1000 * 1000)
 
-static const char *const kernel_names[_CONFORMANCE_HISI_KERNEL_MAX] = {
+static const char *const conformance_hisi_kernel_table[_CONFORMANCE_HISI_KERNEL_MAX] = {
         [CONFORMANCE_HISI_6_1] = "6.1",
         [CONFORMANCE_HISI_6_2] = "6.2",
         [CONFORMANCE_HISI_6_16] = "6.16",
         [CONFORMANCE_HISI_6_19] = "6.19",
 };
 
-const char *conformance_hisi_kernel_to_string(conformance_hisi_kernel k) {
-        if (k < 0 || k >= _CONFORMANCE_HISI_KERNEL_MAX)
-                return NULL;
-        return kernel_names[k];
-}
-
-conformance_hisi_kernel conformance_hisi_kernel_from_string(const char *s) {
-        if (!s)
-                return _CONFORMANCE_HISI_KERNEL_INVALID;
-        for (conformance_hisi_kernel k = 0; k < _CONFORMANCE_HISI_KERNEL_MAX; k++)
-                if (streq(s, kernel_names[k]))
-                        return k;
-        return _CONFORMANCE_HISI_KERNEL_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(conformance_hisi_kernel, conformance_hisi_kernel);
 
 void hx_report(hrun *x, const char *name, char **why) {
         cf_report(x->c, x->t->label, name, why);
