@@ -543,11 +543,10 @@ END_TEST
 
 /* A test case of its own timeout and a context per test, in the suite. */
 static TCase *host_tcase(Suite *s, const char *name) {
-        TCase *tc = tcase_create(name);
+        TCase *tc = test_tcase(s, name);
 
         tcase_set_timeout(tc, 120);
         tcase_add_checked_fixture(tc, setup, teardown);
-        suite_add_tcase(s, tc);
         return tc;
 }
 

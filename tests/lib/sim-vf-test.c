@@ -13,13 +13,6 @@ const sim_profile all_profiles[NPROFILES] = {
 /* Shows that an output parameter was left alone. */
 char sentinel_storage;
 
-TCase *sim_tcase(Suite *s, const char *name) {
-        TCase *tc = tcase_create(name);
-
-        suite_add_tcase(s, tc);
-        return tc;
-}
-
 sim_vf_config base_config(sim_profile p) {
         return (sim_vf_config){
                 .kind = HISI_KIND_ZIP,

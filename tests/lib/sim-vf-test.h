@@ -46,9 +46,7 @@ extern const sim_profile all_profiles[NPROFILES];
 extern char sentinel_storage;
 #define SENTINEL ((sim_migf *)(void *)&sentinel_storage)
 
-/* A test case, added to the suite; a test in it that runs once per kernel profile, _i indexing
- * all_profiles. */
-TCase *sim_tcase(Suite *s, const char *name);
+/* A test that runs once per kernel profile, _i indexing all_profiles. */
 #define add_profile_test(tc, fn) tcase_add_loop_test(tc, fn, 0, NPROFILES)
 
 sim_vf_config base_config(sim_profile p);

@@ -632,26 +632,26 @@ static Suite *sim_migf_suite(void) {
         Suite *s = suite_create("sim-migf");
         TCase *tc;
 
-        tc = sim_tcase(s, "save");
+        tc = test_tcase(s, "save");
         add_profile_test(tc, test_save_stop_copy);
         add_profile_test(tc, test_save_no_guest_driver);
         add_profile_test(tc, test_save_not_set_up);
         add_profile_test(tc, test_save_unusable_vft);
 
-        tc = sim_tcase(s, "precopy");
+        tc = test_tcase(s, "precopy");
         tcase_add_test(tc, test_precopy_6_1);
         tcase_add_loop_test(tc, test_precopy_info, 1, NPROFILES);
         tcase_add_loop_test(tc, test_precopy_end, 1, NPROFILES);
         tcase_add_loop_test(tc, test_precopy_no_guest_driver, 1, NPROFILES);
 
-        tc = sim_tcase(s, "resume");
+        tc = test_tcase(s, "resume");
         add_profile_test(tc, test_migrate_other_vf);
         add_profile_test(tc, test_resume_limits);
         add_profile_test(tc, test_resume_empty_and_header);
         add_profile_test(tc, test_load_dma_zero);
         add_profile_test(tc, test_v1_chunked_quirk);
 
-        tc = sim_tcase(s, "match");
+        tc = test_tcase(s, "match");
         add_profile_test(tc, test_match_mismatches);
         add_profile_test(tc, test_match_versions);
         add_profile_test(tc, test_match_magic);

@@ -148,7 +148,7 @@ static Suite *sim_vf_feature_suite(void) {
         Suite *s = suite_create("sim-vf-feature");
         TCase *tc;
 
-        tc = sim_tcase(s, "feature");
+        tc = test_tcase(s, "feature");
         add_profile_test(tc, test_feature_header);
         add_profile_test(tc, test_feature_check);
         add_profile_test(tc, test_feature_unknown);

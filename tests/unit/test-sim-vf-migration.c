@@ -217,12 +217,12 @@ static Suite *sim_vf_migration_suite(void) {
         Suite *s = suite_create("sim-vf-migration");
         TCase *tc;
 
-        tc = sim_tcase(s, "device state");
+        tc = test_tcase(s, "device state");
         add_profile_test(tc, test_state_get_set);
         add_profile_test(tc, test_state_refused);
         add_profile_test(tc, test_state_paths);
 
-        tc = sim_tcase(s, "faults");
+        tc = test_tcase(s, "faults");
         add_profile_test(tc, test_fault_arc);
         tcase_add_test(tc, test_fault_arc_args);
         add_profile_test(tc, test_fault_corrupt);

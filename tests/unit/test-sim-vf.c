@@ -478,29 +478,29 @@ static Suite *sim_vf_suite(void) {
         Suite *s = suite_create("sim-vf");
         TCase *tc;
 
-        tc = sim_tcase(s, "profiles");
+        tc = test_tcase(s, "profiles");
         tcase_add_test(tc, test_uapi_numbers);
         tcase_add_test(tc, test_profile_names);
         tcase_add_test(tc, test_profile_switches);
 
-        tc = sim_tcase(s, "object");
+        tc = test_tcase(s, "object");
         tcase_add_test(tc, test_new_errors);
         tcase_add_test(tc, test_has_migration);
 
-        tc = sim_tcase(s, "reset and open");
+        tc = test_tcase(s, "reset and open");
         add_profile_test(tc, test_reset);
         add_profile_test(tc, test_reset_unfixed);
         add_profile_test(tc, test_open_close);
         add_profile_test(tc, test_no_migration_reset);
 
-        tc = sim_tcase(s, "refcount");
+        tc = test_tcase(s, "refcount");
         add_profile_test(tc, test_refcount);
 
-        tc = sim_tcase(s, "bar2");
+        tc = test_tcase(s, "bar2");
         add_profile_test(tc, test_bar2_vf_ctrl);
         add_profile_test(tc, test_bar2_whole);
 
-        tc = sim_tcase(s, "guest");
+        tc = test_tcase(s, "guest");
         add_profile_test(tc, test_guest_states);
         tcase_add_test(tc, test_guest_deterministic);
         tcase_add_test(tc, test_guest_digest_scope);
