@@ -16,14 +16,6 @@
 #include "hisi/mig-state.h"
 #include "hisi/vfio-uapi.h"
 
-#define ST HISI_MIG_STATE_STOP
-#define RU HISI_MIG_STATE_RUNNING
-#define SC HISI_MIG_STATE_STOP_COPY
-#define RE HISI_MIG_STATE_RESUMING
-#define RP HISI_MIG_STATE_RUNNING_P2P
-#define PC HISI_MIG_STATE_PRE_COPY
-#define PP HISI_MIG_STATE_PRE_COPY_P2P
-
 /* Reads and writes in this many bytes at a time, to prove that the stream does not care how
  * userspace cuts it: not a divisor of any header or data size. */
 #define CHUNK 7

@@ -10,15 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conformance-internal.h"
 #include "conformance.h"
 #include "hisi/state-image.h"
 #include "hisi/vfio-uapi.h"
-
-#define ST HISI_MIG_STATE_STOP
-#define RU HISI_MIG_STATE_RUNNING
-#define SC HISI_MIG_STATE_STOP_COPY
-#define RE HISI_MIG_STATE_RESUMING
-#define PC HISI_MIG_STATE_PRE_COPY
 
 #define IMAGE  HISI_STATE_IMAGE_SIZE /* sizeof(struct acc_vf_data) */
 #define HEADER HISI_STATE_MATCH_SIZE /* QM_MATCH_SIZE */

@@ -15,6 +15,15 @@
 #include "hisi/mig-state.h"
 #include "hisi/vfio-uapi.h"
 
+/* The states, short, as the checks name them. */
+#define ST HISI_MIG_STATE_STOP
+#define RU HISI_MIG_STATE_RUNNING
+#define SC HISI_MIG_STATE_STOP_COPY
+#define RE HISI_MIG_STATE_RESUMING
+#define RP HISI_MIG_STATE_RUNNING_P2P
+#define PC HISI_MIG_STATE_PRE_COPY
+#define PP HISI_MIG_STATE_PRE_COPY_P2P
+
 /* A call's result as the messages show it: "-EINVAL", "0", "96". */
 typedef struct cf_result {
         char s[32];
