@@ -248,14 +248,6 @@ static int add_function(fake_sysfs *f, const char *address, uint16_t vendor, uin
         config[11] = (class >> 16) & 0xff;
         config[0x2c] = vendor & 0xff;
         config[0x2d] = vendor >> 8;
-        r = asprintf_safe(&cfg_path, "%s/config", dir);
-        if (r < 0)
-                return r;
-        r = write_file(cfg_path, config, sizeof(config), 0644);
-        if (r < 0)
-                return r;
-
-        r = asprintf_safe(&rel, PCI_PARENT "/%s/subsystem", address);
         r = dev_path(f, address, "config", &cfg_path);
         if (r < 0)
                 return r;
