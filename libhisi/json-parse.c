@@ -307,24 +307,54 @@ static int too_deep(parser *p, size_t depth) {
         return fail(p, p->pos, reason);
 }
 
-static int parse_object(parser *p, size_t depth, uint32_t node, json_object **ret) {
-        _cleanup_json_ json_object *obj = NULL;
+/* The '{' or '[' at p->pos: a new container of json-c in *ret, and past the opening; 1 when a
+ * member or an element follows, 0 when the container closes at once (past its close). */
+static int open_container(parser *p, size_t depth, json_object *(*new_container)(void), char close,
+                          json_object **ret) {
         int r;
 
         r = too_deep(p, depth);
         if (r < 0)
                 return r;
-        obj = json_object_new_object();
-        if (!obj)
+        *ret = new_container();
+        if (!*ret)
                 return fail_oom(p);
         p->pos++;
         skip_space(p);
-        if (peek(p) == '}') {
+        if (peek(p) != close)
+                return 1;
+        p->pos++;
+        return 0;
+}
+
+/* After a member or an element: 1 when a ',' follows (past it: another one comes), 0 when the
+ * container closes with close (past it, its node closed), or the error (separator_error when
+ * neither follows). */
+static int next_or_close(parser *p, char close, const char *separator_error, size_t depth,
+                         uint32_t node) {
+        int r;
+
+        skip_space(p);
+        if (peek(p) == ',') {
                 p->pos++;
-                *ret = TAKE_PTR(obj);
-                return 0;
+                skip_space(p);
+                return 1;
         }
-        for (;;) {
+        if (peek(p) != close)
+                return fail_syntax(p, separator_error);
+        p->pos++;
+        r = node_close(p, node, depth);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+static int parse_object(parser *p, size_t depth, uint32_t node, json_object **ret) {
+        _cleanup_json_ json_object *obj = NULL;
+        int r;
+
+        r = open_container(p, depth, json_object_new_object, '}', &obj);
+        while (r > 0) {
                 size_t key_offset = p->pos;
                 unsigned key_line = p->line, key_column = column_of(p, p->pos);
                 json_object *value = NULL;
@@ -368,41 +398,20 @@ static int parse_object(parser *p, size_t depth, uint32_t node, json_object **re
                         json_object_put(value);
                         return fail_oom(p);
                 }
-                skip_space(p);
-                if (peek(p) == ',') {
-                        p->pos++;
-                        skip_space(p);
-                        continue;
-                }
-                if (peek(p) != '}')
-                        return fail_syntax(p, "object value separator ',' expected");
-                p->pos++;
-                r = node_close(p, node, depth);
-                if (r < 0)
-                        return r;
-                *ret = TAKE_PTR(obj);
-                return 0;
+                r = next_or_close(p, '}', "object value separator ',' expected", depth, node);
         }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(obj);
+        return 0;
 }
 
 static int parse_array(parser *p, size_t depth, uint32_t node, json_object **ret) {
         _cleanup_json_ json_object *array = NULL;
         int r;
 
-        r = too_deep(p, depth);
-        if (r < 0)
-                return r;
-        array = json_object_new_array();
-        if (!array)
-                return fail_oom(p);
-        p->pos++;
-        skip_space(p);
-        if (peek(p) == ']') {
-                p->pos++;
-                *ret = TAKE_PTR(array);
-                return 0;
-        }
-        for (size_t i = 0;; i++) {
+        r = open_container(p, depth, json_object_new_array, ']', &array);
+        for (size_t i = 0; r > 0; i++) {
                 json_object *value = NULL;
                 uint32_t child;
 
@@ -417,21 +426,12 @@ static int parse_array(parser *p, size_t depth, uint32_t node, json_object **ret
                         json_object_put(value);
                         return fail_oom(p);
                 }
-                skip_space(p);
-                if (peek(p) == ',') {
-                        p->pos++;
-                        skip_space(p);
-                        continue;
-                }
-                if (peek(p) != ']')
-                        return fail_syntax(p, "array value separator ',' expected");
-                p->pos++;
-                r = node_close(p, node, depth);
-                if (r < 0)
-                        return r;
-                *ret = TAKE_PTR(array);
-                return 0;
+                r = next_or_close(p, ']', "array value separator ',' expected", depth, node);
         }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(array);
+        return 0;
 }
 
 /* The value at p->pos, which is not white space: a new object in *ret (NULL for null). */

@@ -477,15 +477,17 @@ int hisi_json_enum(const hisi_json_value *v, hisi_json_from_string_t from_string
 
 /* ---- Getters of members --------------------------------------------------------------- */
 
+/* A getter's result: 1 when the member was there and its value taken, or the error. */
+static int got(int r) {
+        return r < 0 ? r : 1;
+}
+
 int hisi_json_get_int(const hisi_json_value *obj, const char *key, int64_t min, int64_t max,
                       int64_t *ret) {
         hisi_json_value v;
         int r = hisi_json_member(obj, key, &v);
 
-        if (r <= 0)
-                return r;
-        r = hisi_json_int(&v, min, max, ret);
-        return r < 0 ? r : 1;
+        return r <= 0 ? r : got(hisi_json_int(&v, min, max, ret));
 }
 
 int hisi_json_get_uint(const hisi_json_value *obj, const char *key, uint64_t min, uint64_t max,
@@ -493,10 +495,7 @@ int hisi_json_get_uint(const hisi_json_value *obj, const char *key, uint64_t min
         hisi_json_value v;
         int r = hisi_json_member(obj, key, &v);
 
-        if (r <= 0)
-                return r;
-        r = hisi_json_uint(&v, min, max, ret);
-        return r < 0 ? r : 1;
+        return r <= 0 ? r : got(hisi_json_uint(&v, min, max, ret));
 }
 
 int hisi_json_get_u32(const hisi_json_value *obj, const char *key, uint32_t min, uint32_t max,
@@ -516,10 +515,7 @@ int hisi_json_get_bool(const hisi_json_value *obj, const char *key, bool *ret) {
         hisi_json_value v;
         int r = hisi_json_member(obj, key, &v);
 
-        if (r <= 0)
-                return r;
-        r = hisi_json_bool(&v, ret);
-        return r < 0 ? r : 1;
+        return r <= 0 ? r : got(hisi_json_bool(&v, ret));
 }
 
 int hisi_json_get_string(const hisi_json_value *obj, const char *key, size_t max_length,
@@ -527,10 +523,7 @@ int hisi_json_get_string(const hisi_json_value *obj, const char *key, size_t max
         hisi_json_value v;
         int r = hisi_json_member(obj, key, &v);
 
-        if (r <= 0)
-                return r;
-        r = hisi_json_string(&v, max_length, ret);
-        return r < 0 ? r : 1;
+        return r <= 0 ? r : got(hisi_json_string(&v, max_length, ret));
 }
 
 int hisi_json_get_enum(const hisi_json_value *obj, const char *key,
@@ -539,10 +532,7 @@ int hisi_json_get_enum(const hisi_json_value *obj, const char *key,
         hisi_json_value v;
         int r = hisi_json_member(obj, key, &v);
 
-        if (r <= 0)
-                return r;
-        r = hisi_json_enum(&v, from_string, to_string, ret);
-        return r < 0 ? r : 1;
+        return r <= 0 ? r : got(hisi_json_enum(&v, from_string, to_string, ret));
 }
 
 int hisi_json_get_object(const hisi_json_value *obj, const char *key, hisi_json_value *ret) {
@@ -552,13 +542,11 @@ int hisi_json_get_object(const hisi_json_value *obj, const char *key, hisi_json_
         if (!ret)
                 return -EINVAL;
         r = hisi_json_member(obj, key, &v);
-        if (r <= 0)
-                return r;
-        r = hisi_json_expect_object(&v);
-        if (r < 0)
-                return r;
-        *ret = v;
-        return 1;
+        if (r > 0)
+                r = got(hisi_json_expect_object(&v));
+        if (r > 0)
+                *ret = v;
+        return r;
 }
 
 int hisi_json_get_array(const hisi_json_value *obj, const char *key, size_t min_length,
@@ -569,13 +557,11 @@ int hisi_json_get_array(const hisi_json_value *obj, const char *key, size_t min_
         if (!ret)
                 return -EINVAL;
         r = hisi_json_member(obj, key, &v);
-        if (r <= 0)
-                return r;
-        r = hisi_json_expect_array(&v, min_length, max_length);
-        if (r < 0)
-                return r;
-        *ret = v;
-        return 1;
+        if (r > 0)
+                r = got(hisi_json_expect_array(&v, min_length, max_length));
+        if (r > 0)
+                *ret = v;
+        return r;
 }
 
 static int read_fail(char **ret_error, const char *path, int error, const char *reason) {

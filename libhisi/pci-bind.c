@@ -59,6 +59,24 @@ static int device_exists(hisi_ctx *ctx, const char *address) {
         return S_ISDIR(st.st_mode) ? 0 : -ENODEV;
 }
 
+/* The public calls' arguments: a context, and an address normalized into a. */
+static int normalize(hisi_ctx *ctx, const char *address, char a[static HISI_PCI_ADDRESS_MAX]) {
+        if (!ctx || !address)
+                return -EINVAL;
+        return hisi_pci_address_normalize(address, a);
+}
+
+/* The path of a device's attribute, the address normalized into a. */
+static int attr_path(hisi_ctx *ctx, const char *address, const char *attr,
+                     char a[static HISI_PCI_ADDRESS_MAX], char **ret) {
+        int r;
+
+        r = normalize(ctx, address, a);
+        if (r < 0)
+                return r;
+        return hisi_ctx_pathf(ctx, ret, "/sys/bus/pci/devices/%s/%s", a, attr);
+}
+
 /* -ENOENT when opening a device's attribute: the device is gone (-ENODEV), or else the
  * attribute is missing (missing). */
 static int attr_missing(hisi_ctx *ctx, const char *address, int missing) {
@@ -181,8 +199,13 @@ static int target_loaded(hisi_ctx *ctx, const hisi_bind_plan *plan, bool require
         return 0;
 }
 
-int hisi_pci_bind_vfio(hisi_ctx *ctx, const char *address, unsigned flags, uint64_t timeout_usec,
-                       char **ret_prev_driver) {
+/*
+ * Read what the plan needs to know about the VF (nothing changes until it starts), then carry it
+ * out. The plan's target driver must be loaded when target_required (else the plan decides).
+ */
+static int run_plan(hisi_ctx *ctx, const char *address, hisi_bind_op op, unsigned flags,
+                    const char *restore_driver, bool target_required, uint64_t timeout_usec,
+                    hisi_bind_plan **ret_plan) {
         _cleanup_(hisi_bind_plan_freep) hisi_bind_plan *plan = NULL;
         _cleanup_free_ char *cur = NULL, *override = NULL;
         char a[HISI_PCI_ADDRESS_MAX];
@@ -190,20 +213,16 @@ int hisi_pci_bind_vfio(hisi_ctx *ctx, const char *address, unsigned flags, uint6
         hisi_kind kind;
         int r;
 
-        if (!ctx || !address || (flags & ~(unsigned)HISI_BIND_FORCE))
-                return -EINVAL;
         r = hisi_pci_address_normalize(address, a);
         if (r < 0)
                 return r;
-
-        /* What the plan needs to know; nothing changes until it starts. */
         r = check_vf(ctx, a, &kind);
         if (r < 0)
                 return r;
-        r = hisi_bind_plan_new(HISI_BIND_OP_BIND, kind, a, flags, NULL, timeout_usec, &plan);
+        r = hisi_bind_plan_new(op, kind, a, flags, restore_driver, timeout_usec, &plan);
         if (r < 0)
                 return r;
-        r = target_loaded(ctx, plan, true, &facts.target_loaded);
+        r = target_loaded(ctx, plan, target_required, &facts.target_loaded);
         if (r < 0)
                 return r;
         r = hisi_pci_read_override(ctx, a, &override); /* -EOPNOTSUPP: no driver_override */
@@ -216,6 +235,20 @@ int hisi_pci_bind_vfio(hisi_ctx *ctx, const char *address, unsigned flags, uint6
         facts.override = override;
 
         r = drive(ctx, a, plan, &facts);
+        if (r < 0)
+                return r;
+        *ret_plan = TAKE_PTR(plan);
+        return 0;
+}
+
+int hisi_pci_bind_vfio(hisi_ctx *ctx, const char *address, unsigned flags, uint64_t timeout_usec,
+                       char **ret_prev_driver) {
+        _cleanup_(hisi_bind_plan_freep) hisi_bind_plan *plan = NULL;
+        int r;
+
+        if (!ctx || !address || (flags & ~(unsigned)HISI_BIND_FORCE))
+                return -EINVAL;
+        r = run_plan(ctx, address, HISI_BIND_OP_BIND, flags, NULL, true, timeout_usec, &plan);
         if (r < 0)
                 return r;
         if (ret_prev_driver) {
@@ -235,39 +268,12 @@ int hisi_pci_bind_vfio(hisi_ctx *ctx, const char *address, unsigned flags, uint6
 int hisi_pci_unbind_vfio(hisi_ctx *ctx, const char *address, const char *restore_driver,
                          uint64_t timeout_usec) {
         _cleanup_(hisi_bind_plan_freep) hisi_bind_plan *plan = NULL;
-        _cleanup_free_ char *cur = NULL, *override = NULL;
-        char a[HISI_PCI_ADDRESS_MAX];
-        hisi_bind_facts facts = {};
-        hisi_kind kind;
-        int r;
 
         if (!ctx || !address || (restore_driver && !driver_name_valid(restore_driver)))
                 return -EINVAL;
-        r = hisi_pci_address_normalize(address, a);
-        if (r < 0)
-                return r;
-
-        r = check_vf(ctx, a, &kind);
-        if (r < 0)
-                return r;
-        r = hisi_pci_read_override(ctx, a, &override); /* -EOPNOTSUPP: no driver_override */
-        if (r < 0)
-                return r;
-        r = hisi_bind_plan_new(HISI_BIND_OP_UNBIND, kind, a, 0, restore_driver, timeout_usec,
-                               &plan);
-        if (r < 0)
-                return r;
         /* A restore driver must be there; the host driver only decides what the probe does. */
-        r = target_loaded(ctx, plan, restore_driver != NULL, &facts.target_loaded);
-        if (r < 0)
-                return r;
-        r = hisi_pci_read_driver(ctx, a, &cur);
-        if (r < 0)
-                return r;
-        facts.driver = cur;
-        facts.override = override;
-
-        return drive(ctx, a, plan, &facts);
+        return run_plan(ctx, address, HISI_BIND_OP_UNBIND, 0, restore_driver,
+                        restore_driver != NULL, timeout_usec, &plan);
 }
 
 int hisi_pci_bind_write(hisi_ctx *ctx, const char *address, hisi_bind_attr attr,
@@ -275,9 +281,7 @@ int hisi_pci_bind_write(hisi_ctx *ctx, const char *address, hisi_bind_attr attr,
         char a[HISI_PCI_ADDRESS_MAX];
         int r;
 
-        if (!ctx || !address)
-                return -EINVAL;
-        r = hisi_pci_address_normalize(address, a);
+        r = normalize(ctx, address, a);
         if (r < 0)
                 return r;
         switch (attr) {
@@ -316,12 +320,9 @@ int hisi_pci_read_override(hisi_ctx *ctx, const char *address, char **ret) {
         char a[HISI_PCI_ADDRESS_MAX];
         int r;
 
-        if (!ctx || !address || !ret)
+        if (!ret)
                 return -EINVAL;
-        r = hisi_pci_address_normalize(address, a);
-        if (r < 0)
-                return r;
-        r = hisi_ctx_pathf(ctx, &p, "/sys/bus/pci/devices/%s/driver_override", a);
+        r = attr_path(ctx, address, "driver_override", a, &p);
         if (r < 0)
                 return r;
         r = read_one_line_file(p, &s);
@@ -341,14 +342,9 @@ int hisi_pci_write_override(hisi_ctx *ctx, const char *address, const char *driv
         char a[HISI_PCI_ADDRESS_MAX];
         int r;
 
-        if (!ctx || !address)
-                return -EINVAL;
         if (driver && (strlen(driver) > OVERRIDE_MAX_LEN || strchr(driver, '\n')))
                 return -EINVAL;
-        r = hisi_pci_address_normalize(address, a);
-        if (r < 0)
-                return r;
-        r = hisi_ctx_pathf(ctx, &p, "/sys/bus/pci/devices/%s/driver_override", a);
+        r = attr_path(ctx, address, "driver_override", a, &p);
         if (r < 0)
                 return r;
         /* A lone newline clears it, in every kernel since driver_override exists. */
@@ -363,12 +359,7 @@ int hisi_pci_unbind_driver(hisi_ctx *ctx, const char *address) {
         char a[HISI_PCI_ADDRESS_MAX];
         int r;
 
-        if (!ctx || !address)
-                return -EINVAL;
-        r = hisi_pci_address_normalize(address, a);
-        if (r < 0)
-                return r;
-        r = hisi_ctx_pathf(ctx, &p, "/sys/bus/pci/devices/%s/driver/unbind", a);
+        r = attr_path(ctx, address, "driver/unbind", a, &p);
         if (r < 0)
                 return r;
         r = write_string_file(p, a);
@@ -382,9 +373,7 @@ int hisi_pci_probe(hisi_ctx *ctx, const char *address) {
         char a[HISI_PCI_ADDRESS_MAX];
         int r;
 
-        if (!ctx || !address)
-                return -EINVAL;
-        r = hisi_pci_address_normalize(address, a);
+        r = normalize(ctx, address, a);
         if (r < 0)
                 return r;
         r = hisi_ctx_path(ctx, "/sys/bus/pci/drivers_probe", &p);
@@ -399,12 +388,9 @@ int hisi_pci_read_driver(hisi_ctx *ctx, const char *address, char **ret) {
         char *d = NULL;
         int r;
 
-        if (!ctx || !address || !ret)
+        if (!ret)
                 return -EINVAL;
-        r = hisi_pci_address_normalize(address, a);
-        if (r < 0)
-                return r;
-        r = hisi_ctx_pathf(ctx, &p, "/sys/bus/pci/devices/%s/driver", a);
+        r = attr_path(ctx, address, "driver", a, &p);
         if (r < 0)
                 return r;
         r = readlink_basename(p, &d);

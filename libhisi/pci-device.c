@@ -154,8 +154,10 @@ static int dev_path(hisi_ctx *ctx, const char *address, const char *attr, char *
         return hisi_ctx_pathf(ctx, ret, "/sys/bus/pci/devices/%s", address);
 }
 
-/* An attribute's one line; *ret NULL when it does not exist. */
-static int read_attr(hisi_ctx *ctx, const char *address, const char *attr, char **ret) {
+/* What reader (read_one_line_file, readlink_basename) finds at a device's attribute; *ret NULL
+ * when there is nothing. */
+static int read_node(hisi_ctx *ctx, const char *address, const char *attr,
+                     int (*reader)(const char *path, char **ret), char **ret) {
         _cleanup_free_ char *p = NULL;
         char *s = NULL;
         int r;
@@ -163,11 +165,16 @@ static int read_attr(hisi_ctx *ctx, const char *address, const char *attr, char 
         r = dev_path(ctx, address, attr, &p);
         if (r < 0)
                 return r;
-        r = read_one_line_file(p, &s);
+        r = reader(p, &s);
         if (r < 0 && r != -ENOENT)
                 return r;
         *ret = s;
         return 0;
+}
+
+/* An attribute's one line; *ret NULL when it does not exist. */
+static int read_attr(hisi_ctx *ctx, const char *address, const char *attr, char **ret) {
+        return read_node(ctx, address, attr, read_one_line_file, ret);
 }
 
 static int read_u16_attr(hisi_ctx *ctx, const char *address, const char *attr, uint16_t *ret) {
@@ -201,18 +208,7 @@ static int read_unsigned_attr(hisi_ctx *ctx, const char *address, const char *at
 
 /* The basename of a link in the device's directory; *ret NULL when there is none. */
 static int read_link(hisi_ctx *ctx, const char *address, const char *attr, char **ret) {
-        _cleanup_free_ char *p = NULL;
-        char *s = NULL;
-        int r;
-
-        r = dev_path(ctx, address, attr, &p);
-        if (r < 0)
-                return r;
-        r = readlink_basename(p, &s);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        *ret = s;
-        return 0;
+        return read_node(ctx, address, attr, readlink_basename, ret);
 }
 
 /* N of the PF's virtfnN link that points at the VF; -1 when none does. */

@@ -261,6 +261,11 @@ static int carry_pending_locked(int fd, tracked *t) {
         return 0;
 }
 
+/* Whether fd may be tracked: a cheap look without the lock. */
+static bool maybe_tracked(int fd) {
+        return fd >= 0 && fd < FD_TRACK_MAX && atomic_load(&fds[fd]);
+}
+
 static int carry_pending(int fd) {
         tracked *t;
         int r = 0;
@@ -269,6 +274,17 @@ static int carry_pending(int fd) {
         t = lookup_locked(fd);
         if (t)
                 r = carry_pending_locked(fd, t);
+        pthread_mutex_unlock(&lock);
+        return r;
+}
+
+/* fd goes away (closed, or replaced): what stdio left in it is carried, and it is tracked no
+ * more. 0 or the refusal of what was carried. */
+static int release(int fd) {
+        int r = carry_pending(fd);
+
+        pthread_mutex_lock(&lock);
+        untrack_locked(fd);
         pthread_mutex_unlock(&lock);
         return r;
 }
@@ -371,60 +387,46 @@ static int opened(int fd, int flags, bool adopt_it) {
         return fd;
 }
 
-static mode_t mode_arg(int flags, va_list ap) {
-        return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
+/* The mode argument of open(), which is there only with O_CREAT or O_TMPFILE. */
+#define MODE_ARG(flags)                                                                            \
+        ({                                                                                         \
+                va_list _ap;                                                                       \
+                mode_t _mode = 0;                                                                  \
+                va_start(_ap, flags);                                                              \
+                if (((flags)&O_CREAT) || ((flags)&O_TMPFILE) == O_TMPFILE)                         \
+                        _mode = va_arg(_ap, mode_t);                                               \
+                va_end(_ap);                                                                       \
+                _mode;                                                                             \
+        })
+
+/* open(), open64(), openat() and openat64(): the real one with the flags an attribute needs, and
+ * the memfd put in its place. */
+static int open_hook(bool at, bool large, int dirfd, const char *path, int flags, mode_t mode) {
+        bool a;
+        int f = open_flags(at ? dirfd : AT_FDCWD, path, flags, &a), fd;
+
+        if (at)
+                fd = large ? NEXT(openat64)(dirfd, path, f, mode)
+                           : NEXT(openat)(dirfd, path, f, mode);
+        else
+                fd = large ? NEXT(open64)(path, f, mode) : NEXT(open)(path, f, mode);
+        return opened(fd, flags, a);
 }
 
 EXPORT int open(const char *path, int flags, ...) {
-        va_list ap;
-        mode_t mode;
-        bool a;
-        int f;
-
-        va_start(ap, flags);
-        mode = mode_arg(flags, ap);
-        va_end(ap);
-        f = open_flags(AT_FDCWD, path, flags, &a);
-        return opened(NEXT(open)(path, f, mode), flags, a);
+        return open_hook(false, false, AT_FDCWD, path, flags, MODE_ARG(flags));
 }
 
 EXPORT int open64(const char *path, int flags, ...) {
-        va_list ap;
-        mode_t mode;
-        bool a;
-        int f;
-
-        va_start(ap, flags);
-        mode = mode_arg(flags, ap);
-        va_end(ap);
-        f = open_flags(AT_FDCWD, path, flags, &a);
-        return opened(NEXT(open64)(path, f, mode), flags, a);
+        return open_hook(false, true, AT_FDCWD, path, flags, MODE_ARG(flags));
 }
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...) {
-        va_list ap;
-        mode_t mode;
-        bool a;
-        int f;
-
-        va_start(ap, flags);
-        mode = mode_arg(flags, ap);
-        va_end(ap);
-        f = open_flags(dirfd, path, flags, &a);
-        return opened(NEXT(openat)(dirfd, path, f, mode), flags, a);
+        return open_hook(true, false, dirfd, path, flags, MODE_ARG(flags));
 }
 
 EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
-        va_list ap;
-        mode_t mode;
-        bool a;
-        int f;
-
-        va_start(ap, flags);
-        mode = mode_arg(flags, ap);
-        va_end(ap);
-        f = open_flags(dirfd, path, flags, &a);
-        return opened(NEXT(openat64)(dirfd, path, f, mode), flags, a);
+        return open_hook(true, true, dirfd, path, flags, MODE_ARG(flags));
 }
 
 /* The fortified forms (_FORTIFY_SOURCE) take no mode. */
@@ -475,21 +477,20 @@ static FILE *fopen_attribute(const char *path, const char *mode, bool large) {
         return f;
 }
 
-/* Only the write-only modes: "w", "a" and their "x", "e", "b" variants. */
-static bool write_only_mode(const char *mode) {
-        return mode && (mode[0] == 'w' || mode[0] == 'a') && !strchr(mode, '+');
+/* An attribute opened for writing only: "w", "a" and their "x", "e", "b" variants. */
+static bool attribute_stream(const char *path, const char *mode) {
+        return active() && mode && (mode[0] == 'w' || mode[0] == 'a') && !strchr(mode, '+') &&
+               attribute_name(path) && in_testbed_sys(AT_FDCWD, path);
 }
 
 EXPORT FILE *fopen(const char *path, const char *mode) {
-        if (active() && write_only_mode(mode) && attribute_name(path) &&
-            in_testbed_sys(AT_FDCWD, path))
+        if (attribute_stream(path, mode))
                 return fopen_attribute(path, mode, false);
         return NEXT(fopen)(path, mode);
 }
 
 EXPORT FILE *fopen64(const char *path, const char *mode) {
-        if (active() && write_only_mode(mode) && attribute_name(path) &&
-            in_testbed_sys(AT_FDCWD, path))
+        if (attribute_stream(path, mode))
                 return fopen_attribute(path, mode, true);
         return NEXT(fopen64)(path, mode);
 }
@@ -509,7 +510,7 @@ static bool carried_write(int fd, const void *buf, size_t len, ssize_t *ret) {
         tracked *t;
         ssize_t r;
 
-        if (fd < 0 || fd >= FD_TRACK_MAX || !atomic_load(&fds[fd]))
+        if (!maybe_tracked(fd))
                 return false;
         pthread_mutex_lock(&lock);
         t = lookup_locked(fd);
@@ -557,7 +558,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int n) {
         size_t len = 0;
         ssize_t r;
 
-        if (fd < 0 || fd >= FD_TRACK_MAX || !atomic_load(&fds[fd]) || n < 0)
+        if (!maybe_tracked(fd) || n < 0)
                 return NEXT(writev)(fd, iov, n);
         for (int i = 0; i < n && len < sizeof(buf); i++) {
                 size_t k = iov[i].iov_len < sizeof(buf) - len ? iov[i].iov_len : sizeof(buf) - len;
@@ -586,7 +587,7 @@ static int carry_all_pending(void) {
                 tracked *t;
                 int r;
 
-                if (!atomic_load(&fds[fd]))
+                if (!maybe_tracked(fd))
                         continue;
                 t = lookup_locked(fd);
                 r = t ? carry_pending_locked(fd, t) : 0;
@@ -610,14 +611,10 @@ EXPORT int fflush(FILE *f) {
 
 EXPORT int fclose(FILE *f) {
         int fd = f ? fileno(f) : -1, r, k = 0;
-        bool tracked_fd = fd >= 0 && fd < FD_TRACK_MAX && atomic_load(&fds[fd]);
 
-        if (tracked_fd) {
+        if (maybe_tracked(fd)) {
                 (void)NEXT(fflush)(f);
-                k = carry_pending(fd);
-                pthread_mutex_lock(&lock);
-                untrack_locked(fd);
-                pthread_mutex_unlock(&lock);
+                k = release(fd);
         }
         r = NEXT(fclose)(f);
         if (k < 0) {
@@ -632,12 +629,8 @@ EXPORT int fclose(FILE *f) {
 EXPORT int close(int fd) {
         int k = 0, r;
 
-        if (fd >= 0 && fd < FD_TRACK_MAX && atomic_load(&fds[fd])) {
-                k = carry_pending(fd);
-                pthread_mutex_lock(&lock);
-                untrack_locked(fd);
-                pthread_mutex_unlock(&lock);
-        }
+        if (maybe_tracked(fd))
+                k = release(fd);
         r = NEXT(close)(fd);
         if (k < 0 && r >= 0) {
                 errno = -k;
@@ -648,16 +641,12 @@ EXPORT int close(int fd) {
 
 /* dup2() and dup3() close newfd first: what it held pending is carried then. */
 static void replaced(int fd) {
-        if (fd >= 0 && fd < FD_TRACK_MAX && atomic_load(&fds[fd])) {
-                warn_refused(fd, carry_pending(fd));
-                pthread_mutex_lock(&lock);
-                untrack_locked(fd);
-                pthread_mutex_unlock(&lock);
-        }
+        if (maybe_tracked(fd))
+                warn_refused(fd, release(fd));
 }
 
 static int duplicated(int from, int to) {
-        if (to >= 0 && from >= 0 && from < FD_TRACK_MAX && atomic_load(&fds[from])) {
+        if (to >= 0 && maybe_tracked(from)) {
                 pthread_mutex_lock(&lock);
                 share_locked(from, to);
                 pthread_mutex_unlock(&lock);
@@ -690,24 +679,23 @@ static int fcntl_common(int fd, int cmd, void *arg, bool large) {
         return r;
 }
 
-EXPORT int fcntl(int fd, int cmd, ...) {
-        va_list ap;
-        void *arg;
+/* fcntl()'s third argument, read as a pointer (an int fits in its place). */
+#define FCNTL_ARG(cmd)                                                                             \
+        ({                                                                                         \
+                va_list _ap;                                                                       \
+                void *_arg;                                                                        \
+                va_start(_ap, cmd);                                                                \
+                _arg = va_arg(_ap, void *);                                                        \
+                va_end(_ap);                                                                       \
+                _arg;                                                                              \
+        })
 
-        va_start(ap, cmd);
-        arg = va_arg(ap, void *);
-        va_end(ap);
-        return fcntl_common(fd, cmd, arg, false);
+EXPORT int fcntl(int fd, int cmd, ...) {
+        return fcntl_common(fd, cmd, FCNTL_ARG(cmd), false);
 }
 
 EXPORT int fcntl64(int fd, int cmd, ...) {
-        va_list ap;
-        void *arg;
-
-        va_start(ap, cmd);
-        arg = va_arg(ap, void *);
-        va_end(ap);
-        return fcntl_common(fd, cmd, arg, true);
+        return fcntl_common(fd, cmd, FCNTL_ARG(cmd), true);
 }
 
 EXPORT int close_range(unsigned first, unsigned last, int flags) {

@@ -280,18 +280,30 @@ static int write_numvfs(hisi_sim_pci *pci, const char *pf, const char *value, si
         return pci->ops.set_num_vfs(pci->root, pf, (unsigned)n, pci->userdata);
 }
 
+/* The number written to a device's remove or reset attribute, which the host must model
+ * (modelled): -EOPNOTSUPP when it does not, the device's absence, or -EINVAL for no number. */
+static int device_store_number(hisi_sim_pci *pci, bool modelled, const char *address,
+                               const char *value, size_t len, uint64_t *ret) {
+        int r;
+
+        if (!modelled)
+                return -EOPNOTSUPP;
+        r = pci_tree_device_exists(pci->root, address);
+        if (r < 0)
+                return r;
+        if (hisi_sim_pci_parse_ulong(value, len, UINT64_MAX, ret) < 0)
+                return -EINVAL;
+        return 0;
+}
+
 /* remove_store() (drivers/pci/pci-sysfs.c): any number parses; 0 does nothing. */
 static int write_remove(hisi_sim_pci *pci, const char *address, const char *value, size_t len) {
         uint64_t v;
         int r;
 
-        if (!pci->ops.remove_device)
-                return -EOPNOTSUPP;
-        r = pci_tree_device_exists(pci->root, address);
+        r = device_store_number(pci, pci->ops.remove_device != NULL, address, value, len, &v);
         if (r < 0)
                 return r;
-        if (hisi_sim_pci_parse_ulong(value, len, UINT64_MAX, &v) < 0)
-                return -EINVAL;
         if (v == 0)
                 return 0;
         return pci->ops.remove_device(pci->root, address, pci->userdata);
@@ -302,12 +314,10 @@ static int write_reset(hisi_sim_pci *pci, const char *address, const char *value
         uint64_t v;
         int r;
 
-        if (!pci->ops.reset_function)
-                return -EOPNOTSUPP;
-        r = pci_tree_device_exists(pci->root, address);
+        r = device_store_number(pci, pci->ops.reset_function != NULL, address, value, len, &v);
         if (r < 0)
                 return r;
-        if (hisi_sim_pci_parse_ulong(value, len, UINT64_MAX, &v) < 0 || v != 1)
+        if (v != 1)
                 return -EINVAL;
         return pci->ops.reset_function(pci->root, address, pci->userdata);
 }

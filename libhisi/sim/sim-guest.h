@@ -2,7 +2,7 @@
 /*
  * The "guest" of a simulated VF: the QM register state that a guest driver programs into the VF
  * and that a migration must carry (the device-state part of acc_vf_data, not the match header).
- * Pure logic, shared by sim-vf.c only.
+ * Pure logic, used by the simulated VF (sim-vf*.c) only.
  *
  * A guest driver initialises the registers from (seed, kind, VF index); each step then derives
  * the next registers from the current ones alone. So the registers after g steps are a function

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What sim-vf.c and sim-migf.c share and nobody else sees: the migration file's fields (the
- * kernel's struct hisi_acc_vf_migration_file) and the calls between a file and its VF.
+ * What the simulated VF's files (sim-vf.c, sim-vf-migration.c, sim-vf-feature.c) and its
+ * migration files (sim-migf.c) share and nobody else sees: the VF's fields (the kernel's struct
+ * hisi_acc_vf_core_device and what vfio-pci keeps), the migration file's fields (struct
+ * hisi_acc_vf_migration_file), and the calls between them.
  */
 #pragma once
 
@@ -9,9 +11,40 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim-guest.h"
 #include "sim-migf.h"
 #include "sim-vf.h"
 #include "hisi/state-image.h"
+
+typedef struct arc_fault {
+        hisi_mig_state from;
+        hisi_mig_state to;
+        int error;
+        bool once;
+} arc_fault;
+
+struct sim_vf {
+        sim_vf_config config;
+        uint64_t mig_flags; /* the driver's migration_flags */
+        bool open;
+
+        /* struct hisi_acc_vf_core_device */
+        hisi_mig_state mig_state;
+        uint32_t vf_qm_state; /* the driver's view: QM_READY or QM_NOT_READY */
+        bool match_done;
+        sim_migf *saving_migf; /* the driver's references to the current files */
+        sim_migf *resuming_migf;
+
+        bool pm_engaged; /* vfio-pci: low power entered (pm_runtime_engaged) */
+        sim_migf *files; /* every live file of this VF, current or disabled */
+        hisi_mig_path last_path;
+        sim_guest guest;
+
+        arc_fault faults[SIM_VF_FAULTS_MAX];
+        size_t n_faults;
+        bool corrupt_armed;
+        size_t corrupt_offset;
+};
 
 struct sim_migf {
         unsigned n_ref;
@@ -44,3 +77,18 @@ void sim_migf_disable(sim_migf *f);
 void sim_vf_attach_file(sim_vf *vf, sim_migf *f);
 void sim_vf_detach_file(sim_vf *vf, sim_migf *f);
 int sim_vf_resume_check(sim_vf *vf, sim_migf *f);
+
+/* QM_VF_STATE bit 0 clear: a guest driver has set the VF up (hisi_qm_set_state(QM_READY)),
+ * and not since a function reset wiped it. */
+static inline bool sim_vf_guest_ready(const sim_vf *vf) {
+        return vf->config.guest_driver && vf->guest.initialized;
+}
+
+/* sim-vf.c: the last path back to the current state alone; hisi_acc_vf_disable_fds(), which
+ * ends both sessions and drops the driver's references. */
+void sim_vf_reset_last_path(sim_vf *vf);
+void sim_vf_disable_fds(sim_vf *vf);
+
+/* sim-vf-migration.c: hisi_acc_vfio_pci_set_device_state(), arc by arc to target; a file the
+ * last arc opened in *ret_file. */
+int sim_vf_set_device_state(sim_vf *vf, uint32_t target, sim_migf **ret_file);

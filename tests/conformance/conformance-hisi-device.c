@@ -144,12 +144,12 @@ static void check_failed_arc(hrun *x, const lit_path *p, size_t i) {
                 if (r < 0)
                         cf_whyf(&why, "injecting the fault: %s", cf_res(r).s);
                 else {
-                        r = hx_set_raw(x, target, &st);
+                        r = cf_set_raw(x->d, target, &st);
                         if (cf_expect(&why, "SET", r, -EIO) &&
                             cf_expect(&why, "data_fd", st.data_fd, -1) &&
                             cf_expect(&why, "device_state (the requested one)", st.device_state,
                                       target))
-                                hx_expect_state(&why, x, p->s[i]);
+                                cf_expect_state(&why, x->d, p->s[i]);
                 }
         }
         r = x->t->fault_clear(x->t->userdata);
@@ -183,7 +183,7 @@ void hx_check_faults(hrun *x) {
                         if (r >= 0 &&
                             cf_expect(&why, "PRE_COPY -> STOP_COPY",
                                       hisi_migdev_set_state(x->d, SC, NULL, NULL), -EIO) &&
-                            hx_expect_state(&why, x, PC))
+                            cf_expect_state(&why, x->d, PC))
                                 hx_precopy_raw(&why, s, sizeof(hisi_vfio_precopy_info), 0, 0,
                                                HEADER - 5);
                         (void)x->t->fault_clear(x->t->userdata);
@@ -239,7 +239,7 @@ void hx_check_function_reset(hrun *x) {
                         r = x->t->function_reset(x->t->userdata);
                         if (r < 0)
                                 cf_whyf(&why, "resetting the VF: %s", cf_res(r).s);
-                        else if (hx_expect_state(&why, x, restores ? RU : states[i])) {
+                        else if (cf_expect_state(&why, x->d, restores ? RU : states[i])) {
                                 /* The resuming stream is full: a write of nothing still meets
                                  * the disabled check. */
                                 io = states[i] == RE ? hisi_migstream_write(s, &byte, 0)
@@ -262,7 +262,7 @@ void hx_check_function_reset(hrun *x) {
 
                 /* The way out that works on every kernel. */
                 if (hx_reopen(&why, x))
-                        hx_expect_state(&why, x, RU);
+                        cf_expect_state(&why, x->d, RU);
                 free(name);
                 name = cf_namef("after a function reset in %s, closed and opened again: RUNNING",
                                 cf_sname(states[i]));

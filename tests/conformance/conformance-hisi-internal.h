@@ -10,15 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conformance-internal.h"
 #include "conformance.h"
 #include "hisi/state-image.h"
 #include "hisi/vfio-uapi.h"
-
-#define ST HISI_MIG_STATE_STOP
-#define RU HISI_MIG_STATE_RUNNING
-#define SC HISI_MIG_STATE_STOP_COPY
-#define RE HISI_MIG_STATE_RESUMING
-#define PC HISI_MIG_STATE_PRE_COPY
 
 #define IMAGE  HISI_STATE_IMAGE_SIZE /* sizeof(struct acc_vf_data) */
 #define HEADER HISI_STATE_MATCH_SIZE /* QM_MATCH_SIZE */
@@ -63,7 +58,6 @@ uint64_t hx_get_le(const uint8_t *p, unsigned width);
 int hx_read_reg(hisi_migdev *d, uint64_t offset, uint32_t *ret);
 void hx_put_le(uint8_t *p, unsigned width, uint64_t v);
 
-bool hx_expect_state(char **why, hrun *x, hisi_mig_state want);
 /* Whether a reset puts the VF back to RUNNING here: 6.1, or the reset fix. */
 bool hx_reset_restores(hrun *x);
 /* Close the device and open it again. */
@@ -72,8 +66,6 @@ bool hx_reopen(char **why, hrun *x);
 bool hx_back_to_running(char **why, hrun *x);
 /* Back to RUNNING; and, unless the guest driver is unloaded, the VF set up again. */
 bool hx_fresh(char **why, hrun *x);
-/* Set a state and expect a new session or none; *ret (may be NULL) gets it. */
-bool hx_set_expect(char **why, hrun *x, hisi_mig_state new, bool want_stream, hisi_migstream **ret);
 /* Read a saving stream to its end (read() 0): the byte count in *ret_n. */
 bool hx_read_all(char **why, hisi_migstream *s, uint8_t *buf, size_t cap, size_t *ret_n);
 /* Write n bytes in one write() and expect want back. */
@@ -91,8 +83,6 @@ bool hx_resume_expect(char **why, hrun *x, const uint8_t *buf, size_t n, size_t 
 bool hx_reach(char **why, hrun *x, hisi_mig_state state, hisi_migstream **ret);
 /* The reference stream with the little-endian field at offset set to v. */
 void hx_image_with(hrun *x, uint8_t out[IMAGE], unsigned offset, unsigned width, uint64_t v);
-/* SET MIG_DEVICE_STATE through the raw feature call: the payload as the kernel leaves it. */
-int hx_set_raw(hrun *x, hisi_mig_state state, hisi_vfio_feature_mig_state *ret);
 /* The raw PRECOPY_INFO with argsz and flags: want_r, and on success initial_bytes, dirty 0,
  * flags and argsz as given. */
 bool hx_precopy_raw(char **why, hisi_migstream *s, uint32_t argsz, uint32_t flags, int want_r,

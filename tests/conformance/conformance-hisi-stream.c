@@ -28,8 +28,8 @@ void hx_check_save(hrun *x) {
         size_t n = 0;
         int r;
 
-        if (hx_fresh(&why, x) && hx_set_expect(&why, x, ST, false, NULL) &&
-            hx_set_expect(&why, x, SC, true, &s) && hx_read_all(&why, s, buf, sizeof(buf), &n))
+        if (hx_fresh(&why, x) && cf_set_expect(&why, x->d, ST, false, NULL) &&
+            cf_set_expect(&why, x->d, SC, true, &s) && hx_read_all(&why, s, buf, sizeof(buf), &n))
                 cf_expect(&why, "bytes in the STOP_COPY stream", (ssize_t)n, IMAGE);
         hx_report(x, "STOP -> STOP_COPY with a guest driver: 176 bytes, sizeof(struct acc_vf_data)",
                   &why);
@@ -113,7 +113,7 @@ void hx_check_precopy(hrun *x) {
 
         if (!hx_precopy(x))
                 return;
-        if (hx_fresh(&why, x) && hx_set_expect(&why, x, PC, true, &s))
+        if (hx_fresh(&why, x) && cf_set_expect(&why, x->d, PC, true, &s))
                 hx_precopy_raw(&why, s, sizeof(hisi_vfio_precopy_info), 0xa5a5a5a5, 0, HEADER);
         hx_report(x,
                   "PRECOPY_INFO: initial_bytes 40, dirty_bytes 0, the caller's flags 0xa5a5a5a5 "
@@ -173,7 +173,7 @@ void hx_check_not_ready(hrun *x) {
                 uint32_t state = 0;
                 size_t n = 0;
 
-                if (!hx_back_to_running(&why, x) || !hx_set_expect(&why, x, ST, false, NULL))
+                if (!hx_back_to_running(&why, x) || !cf_set_expect(&why, x->d, ST, false, NULL))
                         break;
                 r = hx_read_reg(x->d, QM_VF_STATE, &state);
                 if (r < 0) {
@@ -182,7 +182,7 @@ void hx_check_not_ready(hrun *x) {
                 }
                 if (!(state & 1))
                         continue; /* the guest driver was quicker: again */
-                if (hx_set_expect(&why, x, SC, true, &s) &&
+                if (cf_set_expect(&why, x->d, SC, true, &s) &&
                     hx_read_all(&why, s, buf, sizeof(buf), &n) &&
                     cf_expect(&why, "bytes in the STOP_COPY stream", (ssize_t)n, HEADER))
                         cf_expect(&why, "vf_qm_state", (ssize_t)hx_get_le(buf + OFF_VF_QM_STATE, 4),
@@ -214,7 +214,7 @@ void hx_check_no_guest(hrun *x) {
                 return;
         }
         if (hx_set_guest(&why, x, false) && hx_fresh(&why, x) &&
-            hx_set_expect(&why, x, ST, false, NULL) && hx_set_expect(&why, x, SC, true, &s) &&
+            cf_set_expect(&why, x->d, ST, false, NULL) && cf_set_expect(&why, x->d, SC, true, &s) &&
             hx_read_all(&why, s, buf, sizeof(buf), &n) &&
             cf_expect(&why, "bytes in the STOP_COPY stream", (ssize_t)n, HEADER))
                 cf_expect(&why, "vf_qm_state", (ssize_t)hx_get_le(buf + OFF_VF_QM_STATE, 4),
@@ -231,10 +231,10 @@ void hx_check_no_guest(hrun *x) {
                 hx_report(x, "no guest driver: MIG_DATA_SIZE still 176", &why);
 
                 n = 0;
-                if (hx_fresh(&why, x) && hx_set_expect(&why, x, PC, true, &s) &&
+                if (hx_fresh(&why, x) && cf_set_expect(&why, x->d, PC, true, &s) &&
                     hx_read_all(&why, s, buf, sizeof(buf), &n) &&
                     cf_expect(&why, "bytes in PRE_COPY", (ssize_t)n, HEADER) &&
-                    hx_set_expect(&why, x, SC, false, NULL) &&
+                    cf_set_expect(&why, x->d, SC, false, NULL) &&
                     hx_read_all(&why, s, buf, sizeof(buf), &n))
                         cf_expect(&why, "bytes added in STOP_COPY", (ssize_t)n, 0);
                 hx_report(x, "no guest driver: PRE_COPY -> STOP_COPY adds nothing to the 40 bytes",
@@ -244,7 +244,7 @@ void hx_check_no_guest(hrun *x) {
 
         n = 0;
         if (hx_set_guest(&why, x, true) && hx_fresh(&why, x) &&
-            hx_set_expect(&why, x, ST, false, NULL) && hx_set_expect(&why, x, SC, true, &s) &&
+            cf_set_expect(&why, x->d, ST, false, NULL) && cf_set_expect(&why, x->d, SC, true, &s) &&
             hx_read_all(&why, s, buf, sizeof(buf), &n))
                 cf_expect(&why, "bytes in the STOP_COPY stream", (ssize_t)n, IMAGE);
         hx_report(x, "the guest driver loaded again: STOP_COPY saves 176 bytes", &why);
@@ -363,7 +363,7 @@ void hx_check_resume(hrun *x) {
         hx_report(x, "the stream in a 40-byte and a 136-byte write resumes", &why);
 
         /* Nothing ran since the load: the VF holds what was saved. */
-        if (hx_expect_state(&why, x, ST) && hx_set_expect(&why, x, SC, true, &s) &&
+        if (cf_expect_state(&why, x->d, ST) && cf_set_expect(&why, x->d, SC, true, &s) &&
             hx_read_all(&why, s, buf, sizeof(buf), &n) &&
             cf_expect(&why, "bytes saved again", (ssize_t)n, IMAGE))
                 for (size_t i = 0; i < IMAGE; i++)
@@ -383,7 +383,6 @@ void hx_check_match_done(hrun *x) {
         _cleanup_free_ char *why = NULL;
         bool clears = x->t->reset_fix;
         uint8_t bad[IMAGE];
-        int r;
 
         hx_image_with(x, bad, OFF_DEV_ID, 4, hx_get_le(x->image + OFF_DEV_ID, 4) + 1);
         if (!hx_precopy(x)) {
@@ -403,14 +402,8 @@ void hx_check_match_done(hrun *x) {
         }
 
         /* Opening the device again: RUNNING, whatever state it was closed in. */
-        if (hx_fresh(&why, x) && hx_set_expect(&why, x, ST, false, NULL)) {
-                x->d = hisi_migdev_close(x->d);
-                r = hisi_migdev_open(x->ctx, x->t->backend, x->t->device, &x->d);
-                if (r < 0)
-                        cf_whyf(&why, "opening the device again: %s", cf_res(r).s);
-                else
-                        hx_expect_state(&why, x, RU);
-        }
+        if (hx_fresh(&why, x) && cf_set_expect(&why, x->d, ST, false, NULL) && hx_reopen(&why, x))
+                cf_expect_state(&why, x->d, RU);
         hx_report(x, "closed in STOP and opened again: RUNNING", &why);
         if (!x->d || !hx_precopy(x))
                 return;

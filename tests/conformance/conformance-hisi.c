@@ -24,30 +24,18 @@
 #include "macro.h"
 #include "hisi/state-image.h"
 #include "hisi/vfio-uapi.h"
+#include "string-table.h"
 
 #define GUEST_WAIT_USEC (UINT64_C(10) * 1000 * 1000)
 
-static const char *const kernel_names[_CONFORMANCE_HISI_KERNEL_MAX] = {
+static const char *const conformance_hisi_kernel_table[_CONFORMANCE_HISI_KERNEL_MAX] = {
         [CONFORMANCE_HISI_6_1] = "6.1",
         [CONFORMANCE_HISI_6_2] = "6.2",
         [CONFORMANCE_HISI_6_16] = "6.16",
         [CONFORMANCE_HISI_6_19] = "6.19",
 };
 
-const char *conformance_hisi_kernel_to_string(conformance_hisi_kernel k) {
-        if (k < 0 || k >= _CONFORMANCE_HISI_KERNEL_MAX)
-                return NULL;
-        return kernel_names[k];
-}
-
-conformance_hisi_kernel conformance_hisi_kernel_from_string(const char *s) {
-        if (!s)
-                return _CONFORMANCE_HISI_KERNEL_INVALID;
-        for (conformance_hisi_kernel k = 0; k < _CONFORMANCE_HISI_KERNEL_MAX; k++)
-                if (streq(s, kernel_names[k]))
-                        return k;
-        return _CONFORMANCE_HISI_KERNEL_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(conformance_hisi_kernel, conformance_hisi_kernel);
 
 void hx_report(hrun *x, const char *name, char **why) {
         cf_report(x->c, x->t->label, name, why);
@@ -121,49 +109,21 @@ int conformance_hisi_generic_target(const conformance_hisi_target *h, conformanc
 
 /* --- Small steps, each noting its first failure in why --- */
 
-bool hx_expect_state(char **why, hrun *x, hisi_mig_state want) {
-        hisi_mig_state now;
-        int r;
-
-        r = hisi_migdev_get_state(x->d, &now);
-        if (r < 0)
-                return cf_whyf(why, "GET MIG_DEVICE_STATE: %s", cf_res(r).s);
-        if (now != want)
-                return cf_whyf(why, "the device is in %s, expected %s", cf_sname(now),
-                               cf_sname(want));
-        return true;
-}
-
 bool hx_reset_restores(hrun *x) {
         return !hx_precopy(x) || x->t->reset_fix;
 }
 
 /* The device closed and opened again: RUNNING on every kernel. */
 bool hx_reopen(char **why, hrun *x) {
-        int r;
-
-        x->d = hisi_migdev_close(x->d);
-        r = hisi_migdev_open(x->ctx, x->t->backend, x->t->device, &x->d);
-        if (r < 0)
-                return cf_whyf(why, "opening the device again: %s", cf_res(r).s);
-        return true;
+        return cf_reopen(why, x->ctx, x->t->backend, x->t->device, &x->d);
 }
 
 /* Back to RUNNING with no session: a reset where it does that (6.1, the reset fix), else
  * closing the device and opening it again. Either resets the function: the VF's registers are
  * gone until a guest driver sets them up. */
 bool hx_back_to_running(char **why, hrun *x) {
-        int r;
-
-        if (!x->d)
-                return cf_whyf(why, "the device is not open");
-        if (hx_reset_restores(x)) {
-                r = hisi_migdev_reset(x->d);
-                if (r < 0)
-                        return cf_whyf(why, "VFIO_DEVICE_RESET: %s", cf_res(r).s);
-        } else if (!hx_reopen(why, x))
-                return false;
-        return hx_expect_state(why, x, RU);
+        return cf_back_to_running(why, x->ctx, x->t->backend, x->t->device, &x->d,
+                                  hx_reset_restores(x));
 }
 
 /* Back to RUNNING; and, unless the guest driver is unloaded, the VF set up again. */
@@ -178,22 +138,6 @@ bool hx_fresh(char **why, hrun *x) {
         if (r < 0)
                 return cf_whyf(why, "waiting for the guest driver to set the VF up: %s",
                                cf_res(r).s);
-        return true;
-}
-
-bool hx_set_expect(char **why, hrun *x, hisi_mig_state new, bool want_stream,
-                   hisi_migstream **ret) {
-        _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
-        int r;
-
-        r = hisi_migdev_set_state(x->d, new, NULL, &s);
-        if (r < 0)
-                return cf_whyf(why, "set %s: %s", cf_sname(new), cf_res(r).s);
-        if (want_stream != !!s)
-                return cf_whyf(why, "set %s %s", cf_sname(new),
-                               s ? "opened a session" : "opened no session");
-        if (ret)
-                *ret = TAKE_PTR(s);
         return true;
 }
 
@@ -229,8 +173,8 @@ bool hx_write_expect(char **why, hisi_migstream *s, const uint8_t *buf, size_t n
 
 /* From a fresh device, STOP -> RESUMING. */
 bool hx_resume_session(char **why, hrun *x, hisi_migstream **ret) {
-        return hx_fresh(why, x) && hx_set_expect(why, x, ST, false, NULL) &&
-               hx_set_expect(why, x, RE, true, ret);
+        return hx_fresh(why, x) && cf_set_expect(why, x->d, ST, false, NULL) &&
+               cf_set_expect(why, x->d, RE, true, ret);
 }
 
 /* RESUMING -> STOP, expecting error (0 for success); on failure the device must stay in
@@ -243,8 +187,9 @@ bool hx_stop_expect(char **why, hrun *x, int error) {
         if (!cf_expect(why, "RESUMING -> STOP", r, error))
                 return false;
         if (error == 0)
-                return hx_expect_state(why, x, ST);
-        return hx_expect_state(why, x, RE) && cf_expect(why, "states walked", (ssize_t)path.n, 1);
+                return cf_expect_state(why, x->d, ST);
+        return cf_expect_state(why, x->d, RE) &&
+               cf_expect(why, "states walked", (ssize_t)path.n, 1);
 }
 
 /* Resume buf (n bytes, in writes of chunk) and expect RESUMING -> STOP to give error. */
@@ -263,15 +208,9 @@ bool hx_resume_expect(char **why, hrun *x, const uint8_t *buf, size_t n, size_t 
 /* From a fresh device, reach state; RESUMING gets the reference stream written. */
 bool hx_reach(char **why, hrun *x, hisi_mig_state state, hisi_migstream **ret) {
         _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
-        int r;
 
-        if (!hx_fresh(why, x))
+        if (!hx_fresh(why, x) || !cf_reach(why, x->d, state, &s))
                 return false;
-        if (state != RU) {
-                r = hisi_migdev_set_state(x->d, state, NULL, &s);
-                if (r < 0)
-                        return cf_whyf(why, "reaching %s: %s", cf_sname(state), cf_res(r).s);
-        }
         if (state == RE && !hx_write_expect(why, s, x->image, IMAGE, IMAGE))
                 return false;
         if (ret)
@@ -283,26 +222,6 @@ bool hx_reach(char **why, hrun *x, hisi_mig_state state, hisi_migstream **ret) {
 void hx_image_with(hrun *x, uint8_t out[IMAGE], unsigned offset, unsigned width, uint64_t v) {
         memcpy(out, x->image, IMAGE);
         hx_put_le(out + offset, width, v);
-}
-
-/* SET MIG_DEVICE_STATE through the raw feature call: the payload as the kernel leaves it. */
-int hx_set_raw(hrun *x, hisi_mig_state state, hisi_vfio_feature_mig_state *ret) {
-        struct {
-                hisi_vfio_feature_hdr hdr;
-                hisi_vfio_feature_mig_state st;
-        } buf = {
-                .hdr = { .argsz = sizeof(buf),
-                         .flags = HISI_VFIO_DEVICE_FEATURE_SET |
-                                  HISI_VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE },
-                .st = { .device_state = (uint32_t)state, .data_fd = -1 },
-        };
-        int r;
-
-        r = hisi_migdev_feature(x->d, &buf, sizeof(buf));
-        if (r >= 0 && buf.st.data_fd >= 0)
-                safe_close(buf.st.data_fd);
-        *ret = buf.st;
-        return r;
 }
 
 /* A failure of the first header check, with what may explain it on a device that was used. */

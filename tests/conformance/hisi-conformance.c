@@ -303,14 +303,12 @@ static void check_binding(conformance *c, hisi_ctx *ctx, const char *vf, uint16_
         hisi_pci_dev_done(&dev);
 }
 
-/* The kernel behaviour, from what the device shows: flags 0x1 before 6.2; the PRE_COPY header's
- * magic V2 from 6.16; BAR2 whole with PF-controlled registers on 6.19. */
-static int detect_profile(hisi_ctx *ctx, const char *vf, conformance_hisi_kernel *ret) {
+/* Open the VF's device and, where the kernel has PRE_COPY, set it (just opened: from RUNNING):
+ * 1 with the device and its session, 0 when the kernel has none, or the error. */
+static int open_in_precopy(hisi_ctx *ctx, const char *vf, hisi_migdev **ret_d,
+                           hisi_migstream **ret_s) {
         _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
         _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
-        hisi_region_info info = {};
-        uint8_t head[HISI_STATE_MATCH_SIZE];
-        size_t n = 0;
         uint64_t flags;
         int r;
 
@@ -320,12 +318,33 @@ static int detect_profile(hisi_ctx *ctx, const char *vf, conformance_hisi_kernel
         r = hisi_migdev_get_flags(d, &flags);
         if (r < 0)
                 return r;
-        if (!(flags & HISI_MIG_FLAG_PRE_COPY)) {
+        if (!(flags & HISI_MIG_FLAG_PRE_COPY))
+                return 0;
+        r = hisi_migdev_set_state(d, HISI_MIG_STATE_PRE_COPY, NULL, &s);
+        if (r < 0)
+                return r;
+        *ret_d = TAKE_PTR(d);
+        *ret_s = TAKE_PTR(s);
+        return 1;
+}
+
+/* The kernel behaviour, from what the device shows: flags 0x1 before 6.2; the PRE_COPY header's
+ * magic V2 from 6.16; BAR2 whole with PF-controlled registers on 6.19. */
+static int detect_profile(hisi_ctx *ctx, const char *vf, conformance_hisi_kernel *ret) {
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
+        _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
+        hisi_region_info info = {};
+        uint8_t head[HISI_STATE_MATCH_SIZE];
+        size_t n = 0;
+        int r;
+
+        r = open_in_precopy(ctx, vf, &d, &s);
+        if (r < 0)
+                return r;
+        if (r == 0) {
                 *ret = CONFORMANCE_HISI_6_1;
                 return 0;
         }
-        /* Just opened: RUNNING. */
-        r = hisi_migdev_set_state(d, HISI_MIG_STATE_PRE_COPY, NULL, &s);
         while (r >= 0 && s && n < sizeof(head)) {
                 ssize_t k = hisi_migstream_read(s, head + n, sizeof(head) - n);
                 if (k <= 0) {
@@ -354,22 +373,16 @@ static int detect_reset_fix(hisi_ctx *ctx, const char *vf, bool *ret) {
         _cleanup_(hisi_migdev_closep) hisi_migdev *d = NULL;
         _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
         hisi_mig_state state;
-        uint64_t flags;
         int r;
 
-        r = hisi_migdev_open(ctx, arg_backend, vf, &d);
+        r = open_in_precopy(ctx, vf, &d, &s);
         if (r < 0)
                 return r;
-        r = hisi_migdev_get_flags(d, &flags);
-        if (r < 0)
-                return r;
-        if (!(flags & HISI_MIG_FLAG_PRE_COPY)) {
+        if (r == 0) {
                 *ret = true;
                 return 0;
         }
-        r = hisi_migdev_set_state(d, HISI_MIG_STATE_PRE_COPY, NULL, &s);
-        if (r >= 0)
-                r = hisi_migdev_reset(d);
+        r = hisi_migdev_reset(d);
         if (r >= 0)
                 r = hisi_migdev_get_state(d, &state);
         if (r < 0)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Invariants shared by the config fuzz targets: a failed check aborts, which libFuzzer (and the
- * corpus replay) reports as a crash; a refusal's message names the origin and, for -EINVAL, a
- * line within the text and, when it names a column too (a syntax error), a column within that
- * line or just past its end. */
+ * corpus replay) reports as a crash; a refusal is one of the documented errors and leaves the
+ * output untouched, and its message names the origin and, for -EINVAL, a line within the text
+ * and, when it names a column too (a syntax error), a column within that line or just past its
+ * end. */
 #pragma once
 
 #include <errno.h>
@@ -42,4 +43,21 @@ static inline void check_message(const char *msg, int r, const uint8_t *data, si
         for (length = 0; start + length < size && data[start + length] != '\n'; length++)
                 ;
         check(column >= 1 && column <= length + 1);
+}
+
+/* A decoder's result r and message msg (freed here) for data: a refusal as above, with out
+ * (out_size bytes) still as untouched; a success without a message. Whether it succeeded. */
+static inline bool check_result(int r, char *msg, const void *out, const void *untouched,
+                                size_t out_size, const uint8_t *data, size_t size) {
+        if (r < 0) {
+                check(r == -EINVAL || r == -EFBIG || r == -ENOMEM);
+                check(memcmp(out, untouched, out_size) == 0);
+                if (r != -ENOMEM)
+                        check_message(msg, r, data, size);
+                free(msg);
+                return false;
+        }
+        check(r == 0);
+        check(!msg);
+        return true;
 }

@@ -67,16 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memset(&c, 0xa5, sizeof(c));
         untouched = c;
         r = config_parse((const char *)data, size, ORIGIN, &c, &msg);
-        if (r < 0) {
-                check(r == -EINVAL || r == -EFBIG || r == -ENOMEM);
-                check(memcmp(&c, &untouched, sizeof(c)) == 0);
-                if (r != -ENOMEM)
-                        check_message(msg, r, data, size);
-                free(msg);
+        if (!check_result(r, msg, &c, &untouched, sizeof(c), data, size))
                 return 0;
-        }
-        check(r == 0);
-        check(!msg);
         check_config(&c);
         config_done(&c);
         return 0;

@@ -58,6 +58,50 @@ static void wait_field(sim_harness *h, const char *vf, const char *field, const 
         ck_abort_msg("%s: %s never became %s", vf, field, want);
 }
 
+/* A uevent listener in the host (tests/lib/sim-uevent-watch), once it is listening: its pid and
+ * the pipe its lines come on. */
+static void start_watch(sim_harness *h, pid_t *ret_pid, int *ret_fd) {
+        _cleanup_free_ char *line = NULL;
+
+        ck_assert_int_eq(
+                sim_harness_spawn(
+                        h, (char *const[]){ HISI_TEST_BINDIR "/tests/lib/sim-uevent-watch", NULL },
+                        ret_pid, ret_fd),
+                0);
+        ck_assert_int_eq(read_line_timeout(*ret_fd, &line, EVENT_TIMEOUT_MS), 0);
+        ck_assert_str_eq(line, "ready");
+}
+
+static void stop_watch(pid_t pid) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+}
+
+/* Read the listener's lines until one is want (or, with prefix, starts with it). */
+static void wait_uevent(int fd, const char *want, bool prefix) {
+        for (;;) {
+                _cleanup_free_ char *line = NULL;
+
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                if (prefix ? strneq(line, want, strlen(want)) : streq(line, want))
+                        return;
+        }
+}
+
+/* Read the listener's lines until it has seen at least n_remove removals and n_add additions of
+ * the second PF's VFs. */
+static void count_uevents(int fd, unsigned n_remove, unsigned n_add) {
+        unsigned removed = 0, added = 0;
+
+        while (removed < n_remove || added < n_add) {
+                _cleanup_free_ char *line = NULL;
+
+                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
+                removed += strneq(line, "remove 0000:76:00.", strlen("remove 0000:76:00."));
+                added += strneq(line, "add 0000:76:00.", strlen("add 0000:76:00."));
+        }
+}
+
 /* Opening the device reset the function: wait until the VF's guest driver has set it up again
  * (QM_VF_STATE, BAR2 0x60, bit 0 clear), as a save needs for more than the match data. */
 static void wait_guest(hisi_migdev *d) {
@@ -100,57 +144,34 @@ START_TEST(test_default_host) {
 END_TEST
 
 START_TEST(test_bind_uevents) {
-        _cleanup_free_ char *line = NULL, *driver = NULL;
+        _cleanup_free_ char *driver = NULL;
         _cleanup_close_ int fd = -EBADF;
         sim_harness *h = NULL;
         json_object *reply = NULL;
-        bool seen_bind = false, seen_remove = false;
         pid_t pid;
 
         ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
-        ck_assert_int_eq(
-                sim_harness_spawn(
-                        h, (char *const[]){ HISI_TEST_BINDIR "/tests/lib/sim-uevent-watch", NULL },
-                        &pid, &fd),
-                0);
-        ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
-        ck_assert_str_eq(line, "ready");
+        start_watch(h, &pid, &fd);
 
         bind_vf(h, ZIP_VF);
         ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF, "driver", &driver), 0);
         ck_assert_str_eq(driver, "hisi_acc_vfio_pci");
-        while (!seen_bind) {
-                line = mfree(line);
-                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
-                seen_bind = streq(line, "bind " ZIP_VF " hisi_acc_vfio_pci");
-        }
+        wait_uevent(fd, "bind " ZIP_VF " hisi_acc_vfio_pci", false);
 
         ck_assert_int_eq(
                 sim_harness_ctl(h, "{\"cmd\":\"unplug\",\"device\":\"" ZIP_VF2 "\"}", &reply), 0);
         json_object_put(reply);
-        while (!seen_remove) {
-                line = mfree(line);
-                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
-                seen_remove = strneq(line, "remove " ZIP_VF2, strlen("remove " ZIP_VF2));
-        }
+        wait_uevent(fd, "remove " ZIP_VF2, true);
         /* Hot-add it again: add, then bound to its host driver; and it binds to vfio again. */
         ck_assert_int_eq(
                 sim_harness_ctl(h, "{\"cmd\":\"plug\",\"device\":\"" ZIP_VF2 "\"}", &reply), 0);
         json_object_put(reply);
-        for (bool seen_add = false; !seen_add;) {
-                line = mfree(line);
-                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
-                seen_add = strneq(line, "add " ZIP_VF2, strlen("add " ZIP_VF2));
-        }
+        wait_uevent(fd, "add " ZIP_VF2, true);
         driver = mfree(driver);
         ck_assert_int_eq(sim_harness_vf_field(h, ZIP_VF2, "driver", &driver), 0);
         ck_assert_str_eq(driver, "hisi_zip");
         bind_vf(h, ZIP_VF2);
-        for (bool seen = false; !seen;) {
-                line = mfree(line);
-                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
-                seen = streq(line, "bind " ZIP_VF2 " hisi_acc_vfio_pci");
-        }
+        wait_uevent(fd, "bind " ZIP_VF2 " hisi_acc_vfio_pci", false);
         /* Twice is refused: it is there. */
         ck_assert_int_eq(
                 sim_harness_ctl(h, "{\"cmd\":\"plug\",\"device\":\"" ZIP_VF2 "\"}", &reply), 0);
@@ -161,8 +182,7 @@ START_TEST(test_bind_uevents) {
         }
         json_object_put(reply);
 
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
+        stop_watch(pid);
         sim_harness_stop(h);
 }
 END_TEST
@@ -229,41 +249,35 @@ END_TEST
 static const char qp32_config[] = "{\"profile\": \"%s\", \"pfs\": [{\"address\": \"0000:75:00.0\", "
                                   "\"kind\": \"zip\", \"vfs\": 2, \"qp_per_vf\": 32}]}";
 
-START_TEST(test_qp_mismatch_early) {
+/* Carry a VF's state from a host of src_config to a host of profile whose VFs have 32 queue
+ * pairs: refused, with these errors from the header's write and from the whole. */
+static void carry_to_qp32(const char *src_config, const char *profile, int want_write_error,
+                          int want_r) {
         _cleanup_free_ char *da = NULL, *db = NULL, *cfg = NULL;
         sim_harness *a = NULL, *b = NULL;
         int write_error, r;
 
-        ck_assert_int_eq(asprintf_safe(&cfg, qp32_config, "6.16"), 0);
-        ck_assert_int_eq(sim_harness_start(NULL, &a), 0);
+        ck_assert_int_eq(asprintf_safe(&cfg, qp32_config, profile), 0);
+        ck_assert_int_eq(sim_harness_start(src_config, &a), 0);
         ck_assert_int_eq(sim_harness_start(cfg, &b), 0);
         bind_vf(a, ZIP_VF);
         bind_vf(b, ZIP_VF);
-        /* 6.2+: the destination checks the header once 40 bytes are in: -EFAULT. */
         r = carry_state(a, b, ZIP_VF, &da, &db, &write_error);
-        ck_assert_int_eq(r, -EFAULT);
-        ck_assert_int_eq(write_error, -EFAULT);
+        ck_assert_int_eq(r, want_r);
+        ck_assert_int_eq(write_error, want_write_error);
         sim_harness_stop(a);
         sim_harness_stop(b);
+}
+
+START_TEST(test_qp_mismatch_early) {
+        /* 6.2+: the destination checks the header once 40 bytes are in: -EFAULT. */
+        carry_to_qp32(NULL, "6.16", -EFAULT, -EFAULT);
 }
 END_TEST
 
 START_TEST(test_qp_mismatch_at_load_on_6_1) {
-        _cleanup_free_ char *da = NULL, *db = NULL, *cfg = NULL;
-        sim_harness *a = NULL, *b = NULL;
-        int write_error, r;
-
-        ck_assert_int_eq(asprintf_safe(&cfg, qp32_config, "6.1"), 0);
-        ck_assert_int_eq(sim_harness_start("{\"profile\": \"6.1\"}", &a), 0);
-        ck_assert_int_eq(sim_harness_start(cfg, &b), 0);
-        bind_vf(a, ZIP_VF);
-        bind_vf(b, ZIP_VF);
         /* 6.1: every byte is taken; RESUMING -> STOP refuses the state. */
-        r = carry_state(a, b, ZIP_VF, &da, &db, &write_error);
-        ck_assert_int_eq(write_error, 0);
-        ck_assert_int_eq(r, -EINVAL);
-        sim_harness_stop(a);
-        sim_harness_stop(b);
+        carry_to_qp32("{\"profile\": \"6.1\"}", "6.1", 0, -EINVAL);
 }
 END_TEST
 
@@ -386,38 +400,22 @@ static void write_numvfs(sim_harness *h, const char *value, int want_status,
 }
 
 START_TEST(test_sriov_numvfs) {
-        _cleanup_free_ char *line = NULL;
         _cleanup_close_ int fd = -EBADF;
         sim_harness *h = NULL;
-        unsigned removed = 0, added = 0;
         pid_t pid;
 
         ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
-        ck_assert_int_eq(
-                sim_harness_spawn(
-                        h, (char *const[]){ HISI_TEST_BINDIR "/tests/lib/sim-uevent-watch", NULL },
-                        &pid, &fd),
-                0);
-        ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
-        ck_assert_str_eq(line, "ready");
+        start_watch(h, &pid, &fd);
         ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 4);
 
         /* 4 -> 0: each VF is unbound and removed. */
         write_numvfs(h, "0", 0, "0\n");
-        while (removed < 4) {
-                line = mfree(line);
-                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
-                removed += strneq(line, "remove 0000:76:00.", strlen("remove 0000:76:00."));
-        }
+        count_uevents(fd, 4, 0);
         ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 0);
 
         /* 0 -> 2: two VFs appear, bound to the host driver. */
         write_numvfs(h, "2", 0, "2\n");
-        while (added < 2) {
-                line = mfree(line);
-                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
-                added += strneq(line, "add 0000:76:00.", strlen("add 0000:76:00."));
-        }
+        count_uevents(fd, 0, 2);
         ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 2);
 
         /* The kernel's refusals fail the write: a different non-zero count (EBUSY), more than
@@ -426,8 +424,7 @@ START_TEST(test_sriov_numvfs) {
         write_numvfs(h, "64", 1, "2\n");
         ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 2);
 
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
+        stop_watch(pid);
         sim_harness_stop(h);
 }
 END_TEST
@@ -435,34 +432,20 @@ END_TEST
 /* A listener that reads nothing for a while (its socket holds ten uevents) misses none and
  * ends nothing: the host keeps them for it, as a kernel does in the receive buffer. */
 START_TEST(test_slow_listener) {
-        _cleanup_free_ char *line = NULL;
         _cleanup_close_ int fd = -EBADF;
         sim_harness *h = NULL;
-        unsigned removed = 0, added = 0;
         pid_t pid;
 
         ck_assert_int_eq(sim_harness_start(NULL, &h), 0);
-        ck_assert_int_eq(
-                sim_harness_spawn(
-                        h, (char *const[]){ HISI_TEST_BINDIR "/tests/lib/sim-uevent-watch", NULL },
-                        &pid, &fd),
-                0);
-        ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
-        ck_assert_str_eq(line, "ready");
+        start_watch(h, &pid, &fd);
         ck_assert_int_eq(kill(pid, SIGSTOP), 0);
         /* 4 VFs unbound and removed, 4 added and bound: 16 uevents while it sleeps. */
         write_numvfs(h, "0", 0, "0\n");
         write_numvfs(h, "4", 0, "4\n");
         ck_assert_uint_eq(count_vfs_of(h, "0000:76:00.0"), 4);
         ck_assert_int_eq(kill(pid, SIGCONT), 0);
-        while (removed < 4 || added < 4) {
-                line = mfree(line);
-                ck_assert_int_eq(read_line_timeout(fd, &line, EVENT_TIMEOUT_MS), 0);
-                removed += strneq(line, "remove 0000:76:00.", strlen("remove 0000:76:00."));
-                added += strneq(line, "add 0000:76:00.", strlen("add 0000:76:00."));
-        }
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
+        count_uevents(fd, 4, 4);
+        stop_watch(pid);
         sim_harness_stop(h);
 }
 END_TEST
@@ -558,41 +541,38 @@ START_TEST(test_not_bound_is_no_device) {
 }
 END_TEST
 
+/* A test case of its own timeout and a context per test, in the suite. */
+static TCase *host_tcase(Suite *s, const char *name) {
+        TCase *tc = test_tcase(s, name);
+
+        tcase_set_timeout(tc, 120);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        return tc;
+}
+
 static Suite *sim_host_suite(void) {
         Suite *s = suite_create("sim-host");
         TCase *tc;
 
-        tc = tcase_create("host");
-        tcase_set_timeout(tc, 120);
-        tcase_add_checked_fixture(tc, setup, teardown);
+        tc = host_tcase(s, "host");
         tcase_add_test(tc, test_default_host);
         tcase_add_test(tc, test_not_bound_is_no_device);
         tcase_add_test(tc, test_concurrent_binds);
-        suite_add_tcase(s, tc);
 
-        tc = tcase_create("udev");
-        tcase_set_timeout(tc, 120);
-        tcase_add_checked_fixture(tc, setup, teardown);
+        tc = host_tcase(s, "udev");
         tcase_add_test(tc, test_bind_uevents);
         tcase_add_test(tc, test_sriov_numvfs);
         tcase_add_test(tc, test_slow_listener);
-        suite_add_tcase(s, tc);
 
-        tc = tcase_create("state");
-        tcase_set_timeout(tc, 120);
-        tcase_add_checked_fixture(tc, setup, teardown);
+        tc = host_tcase(s, "state");
         tcase_add_test(tc, test_state_carried_between_hosts);
         tcase_add_test(tc, test_qp_mismatch_early);
         tcase_add_test(tc, test_qp_mismatch_at_load_on_6_1);
-        suite_add_tcase(s, tc);
 
-        tc = tcase_create("lifetime");
-        tcase_set_timeout(tc, 120);
-        tcase_add_checked_fixture(tc, setup, teardown);
+        tc = host_tcase(s, "lifetime");
         tcase_add_test(tc, test_holder_dies_mid_session);
         tcase_add_test(tc, test_simulator_killed);
         tcase_add_test(tc, test_faults_from_config);
-        suite_add_tcase(s, tc);
 
         return s;
 }

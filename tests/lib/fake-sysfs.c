@@ -1,42 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The fake host tree for unit tests, and its reacting kernel: an inotify thread that hands each
- * closed write to sim/pci-core (see fake-sysfs.h).
- *
- * inotify delivers a watch's events in order, so a write is handled after every write made
- * before it. fake_sysfs_sync() uses that: it writes a marker with a fresh name (equal
- * consecutive events may be merged, different names never are) and waits until the thread has
- * seen it.
+ * The fake host tree for unit tests (see fake-sysfs.h): the object, and the tree a test builds
+ * (drivers, PFs, VFs, other devices, their attributes and links). The kernel that reacts to
+ * writes into it is in fake-sysfs-kernel.c.
  */
 
-#include <dirent.h>
-#include <inttypes.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fake-sysfs.h"
+#include "fake-sysfs-internal.h"
 #include "file-util.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "hisi/pci-address.h"
-#include "pci-core.h"
-
-#define PCI_PARENT  "sys/devices/pci0000:7c"
-#define SYNC_PREFIX ".fake-sync-"
-/* More than the kernel's PAGE_SIZE limit, so that a too long value reaches the model whole. */
-#define VALUE_MAX 8192
 
 static const char pci_ids[] = "# The entries the tests name (tests/lib/fake-sysfs.c).\n"
                               "8086  Intel Corporation\n"
@@ -49,56 +32,72 @@ static const char pci_ids[] = "# The entries the tests name (tests/lib/fake-sysf
                               "\ta258  HiSilicon HPRE Engine\n"
                               "\ta259  HiSilicon HPRE Engine(Virtual Function)\n";
 
-typedef struct watch {
-        int wd;
-        char *dir; /* the host path the events are named under: "/sys/bus/pci/drivers/x" */
-} watch;
-
-struct fake_sysfs {
-        char *root;
-        hisi_sim_pci *pci;
-
-        pthread_mutex_t lock; /* the model, the watches, the uevent log, the sync counters */
-        pthread_cond_t cond;
-        bool running;
-        pthread_t thread;
-        int inotify_fd;
-        int stop_fd;
-        watch *watches;
-        size_t n_watches;
-        uint64_t sync_requested;
-        uint64_t sync_done;
-        char *uevents;
-        size_t uevents_len;
-};
-
 /* ---- Files ---- */
 
-static int path_of(const fake_sysfs *f, const char *rel, char **ret) {
+int fake_sysfs_path(const fake_sysfs *f, const char *rel, char **ret) {
         return asprintf_safe(ret, "%s/%s", f->root, rel);
 }
 
-static int write_rel(fake_sysfs *f, const char *rel, const char *content) {
+static int mkdir_rel(fake_sysfs *f, const char *rel) {
         _cleanup_free_ char *p = NULL;
         int r;
 
-        r = path_of(f, rel, &p);
+        r = fake_sysfs_path(f, rel, &p);
         if (r < 0)
                 return r;
-        return write_file(p, content, strlen(content), 0644);
+        return mkdir_p(p, 0755);
 }
 
-static int symlink_rel(fake_sysfs *f, const char *target, const char *rel) {
+/* A device's attribute under the tree's PCI parent. */
+static int dev_path(fake_sysfs *f, const char *address, const char *attr, char **ret) {
+        return asprintf_safe(ret, "%s/" PCI_PARENT "/%s/%s", f->root, address, attr);
+}
+
+/*
+ * A file of the formatted content, or a link (replacing what is there) to the formatted target,
+ * at rel: an attribute of the device at address, or without one a path relative to the root.
+ * Used through the three macros below.
+ */
+static int make_node(fake_sysfs *f, bool link, const char *address, const char *rel,
+                     const char *fmt, ...) _printf_(5, 6);
+static int make_node(fake_sysfs *f, bool link, const char *address, const char *rel,
+                     const char *fmt, ...) {
+        _cleanup_free_ char *p = NULL, *s = NULL;
+        va_list ap;
+        int r;
+
+        r = address ? dev_path(f, address, rel, &p) : fake_sysfs_path(f, rel, &p);
+        if (r < 0)
+                return r;
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        if (!link)
+                return write_file(p, s, strlen(s), 0644);
+        (void)unlink(p);
+        if (symlink(s, p) < 0)
+                return negative_errno();
+        return 0;
+}
+
+#define dev_attr(f, address, attr, ...) make_node(f, false, address, attr, __VA_ARGS__)
+#define dev_link(f, address, attr, ...) make_node(f, true, address, attr, __VA_ARGS__)
+#define link_rel(f, rel, ...)           make_node(f, true, NULL, rel, __VA_ARGS__)
+
+int fake_sysfs_write_rel(fake_sysfs *f, const char *rel, const char *content) {
+        return make_node(f, false, NULL, rel, "%s", content);
+}
+
+static int dev_read(fake_sysfs *f, const char *address, const char *attr, char **ret) {
         _cleanup_free_ char *p = NULL;
         int r;
 
-        r = path_of(f, rel, &p);
+        r = dev_path(f, address, attr, &p);
         if (r < 0)
                 return r;
-        (void)unlink(p);
-        if (symlink(target, p) < 0)
-                return negative_errno();
-        return 0;
+        return read_one_line_file(p, ret);
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -120,7 +119,7 @@ int fake_sysfs_write_file(fake_sysfs *f, const char *relpath, const char *conten
 
         if (!f || !relpath || relpath[0] == '/' || !content)
                 return -EINVAL;
-        r = path_of(f, relpath, &p);
+        r = fake_sysfs_path(f, relpath, &p);
         if (r < 0)
                 return r;
         slash = strrchr(p, '/');
@@ -130,84 +129,6 @@ int fake_sysfs_write_file(fake_sysfs *f, const char *relpath, const char *conten
                 return r;
         *slash = '/';
         return write_file(p, content, strlen(content), 0644);
-}
-
-/* ---- The kernel's uevents, and its watches ---- */
-
-static int record_uevent(const char *root, const char *address, const char *action,
-                         const char *driver, void *userdata) {
-        fake_sysfs *f = userdata;
-        _cleanup_free_ char *line = NULL;
-        size_t n;
-        char *u;
-        int r;
-
-        /* Called by the model, under f->lock. */
-        r = asprintf_safe(&line, "%s %s %s\n", action, driver ? driver : "-", address);
-        if (r < 0)
-                return r;
-        n = strlen(line);
-        u = realloc(f->uevents, f->uevents_len + n + 1);
-        if (!u)
-                return -ENOMEM;
-        memcpy(u + f->uevents_len, line, n + 1);
-        f->uevents = u;
-        f->uevents_len += n;
-        return 0;
-}
-
-static const hisi_sim_pci_ops fake_ops = {
-        .set_driver_link = hisi_sim_pci_tree_set_driver_link,
-        .remove_driver_link = hisi_sim_pci_tree_remove_driver_link,
-        .emit_uevent = record_uevent,
-};
-
-/* Watch a directory for closed writes, if the kernel runs. Called under f->lock. */
-static int watch_dir(fake_sysfs *f, const char *host_dir) {
-        _cleanup_free_ char *p = NULL, *dir = NULL;
-        watch *w;
-        int wd, r;
-
-        if (!f->running)
-                return 0;
-        r = asprintf_safe(&p, "%s%s", f->root, host_dir);
-        if (r < 0)
-                return r;
-        wd = inotify_add_watch(f->inotify_fd, p, IN_CLOSE_WRITE);
-        if (wd < 0)
-                return negative_errno();
-        for (size_t i = 0; i < f->n_watches; i++)
-                if (f->watches[i].wd == wd)
-                        return 0;
-        dir = strdup(host_dir);
-        if (!dir)
-                return -ENOMEM;
-        w = reallocarray(f->watches, f->n_watches + 1, sizeof(*w));
-        if (!w)
-                return -ENOMEM;
-        f->watches = w;
-        w[f->n_watches++] = (watch){ .wd = wd, .dir = TAKE_PTR(dir) };
-        return 0;
-}
-
-static int watch_device(fake_sysfs *f, const char *address) {
-        _cleanup_free_ char *dir = NULL;
-        int r;
-
-        r = asprintf_safe(&dir, "/sys/bus/pci/devices/%s", address);
-        if (r < 0)
-                return r;
-        return watch_dir(f, dir);
-}
-
-static int watch_driver(fake_sysfs *f, const char *name) {
-        _cleanup_free_ char *dir = NULL;
-        int r;
-
-        r = asprintf_safe(&dir, "/sys/bus/pci/drivers/%s", name);
-        if (r < 0)
-                return r;
-        return watch_dir(f, dir);
 }
 
 /* ---- Building the tree ---- */
@@ -250,7 +171,7 @@ int fake_sysfs_add_driver(fake_sysfs *f, const char *name) {
         pthread_mutex_lock(&f->lock);
         r = load_model_driver(f, name);
         if (r >= 0)
-                r = watch_driver(f, name);
+                r = fake_sysfs_watch(f, "drivers", name);
         pthread_mutex_unlock(&f->lock);
         return r;
 }
@@ -266,28 +187,10 @@ static int set_driver(fake_sysfs *f, const char *address, const char *driver) {
         return hisi_sim_pci_tree_set_driver_link(f->root, address, driver, NULL);
 }
 
-static int dev_attr(fake_sysfs *f, const char *address, const char *attr, const char *fmt, ...)
-        _printf_(4, 5);
-static int dev_attr(fake_sysfs *f, const char *address, const char *attr, const char *fmt, ...) {
-        _cleanup_free_ char *rel = NULL, *content = NULL;
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&content, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        r = asprintf_safe(&rel, PCI_PARENT "/%s/%s", address, attr);
-        if (r < 0)
-                return r;
-        return write_rel(f, rel, content);
-}
-
 /* A PCI function with the attributes a kernel shows (and libpci or sd-device read). */
 static int add_function(fake_sysfs *f, const char *address, uint16_t vendor, uint16_t device,
                         uint32_t class, const char *driver) {
-        _cleanup_free_ char *dir = NULL, *rel = NULL, *target = NULL, *cfg_path = NULL;
+        _cleanup_free_ char *dir = NULL, *rel = NULL, *cfg_path = NULL;
         uint8_t config[64] = {};
         int r;
 
@@ -345,28 +248,20 @@ static int add_function(fake_sysfs *f, const char *address, uint16_t vendor, uin
         config[11] = (class >> 16) & 0xff;
         config[0x2c] = vendor & 0xff;
         config[0x2d] = vendor >> 8;
-        r = asprintf_safe(&cfg_path, "%s/config", dir);
+        r = dev_path(f, address, "config", &cfg_path);
         if (r < 0)
                 return r;
         r = write_file(cfg_path, config, sizeof(config), 0644);
         if (r < 0)
                 return r;
 
-        r = asprintf_safe(&rel, PCI_PARENT "/%s/subsystem", address);
+        r = dev_link(f, address, "subsystem", "../../../bus/pci");
         if (r < 0)
                 return r;
-        r = symlink_rel(f, "../../../bus/pci", rel);
-        if (r < 0)
-                return r;
-        free(rel);
-        rel = NULL;
         r = asprintf_safe(&rel, "sys/bus/pci/devices/%s", address);
         if (r < 0)
                 return r;
-        r = asprintf_safe(&target, "../../../devices/pci0000:7c/%s", address);
-        if (r < 0)
-                return r;
-        r = symlink_rel(f, target, rel);
+        r = link_rel(f, rel, "../../../devices/pci0000:7c/%s", address);
         if (r < 0)
                 return r;
         r = set_driver(f, address, driver);
@@ -374,7 +269,7 @@ static int add_function(fake_sysfs *f, const char *address, uint16_t vendor, uin
                 return r;
 
         pthread_mutex_lock(&f->lock);
-        r = watch_device(f, address);
+        r = fake_sysfs_watch(f, "devices", address);
         pthread_mutex_unlock(&f->lock);
         return r;
 }
@@ -402,22 +297,9 @@ int fake_sysfs_add_pf(fake_sysfs *f, const char *address, hisi_kind kind, const 
         return r;
 }
 
-static int read_pf(fake_sysfs *f, const char *pf, const char *attr, uint32_t *ret) {
-        _cleanup_free_ char *p = NULL, *s = NULL;
-        int r;
-
-        r = asprintf_safe(&p, "%s/" PCI_PARENT "/%s/%s", f->root, pf, attr);
-        if (r < 0)
-                return r;
-        r = read_one_line_file(p, &s);
-        if (r < 0)
-                return r;
-        return safe_atou32(s, ret);
-}
-
 int fake_sysfs_add_vf(fake_sysfs *f, const char *pf_address, unsigned index, const char *address,
                       const char *driver, int iommu_group) {
-        _cleanup_free_ char *rel = NULL, *target = NULL;
+        _cleanup_free_ char *s = NULL, *virtfn = NULL;
         uint16_t pf_device;
         uint32_t numvfs;
         hisi_kind kind;
@@ -426,19 +308,12 @@ int fake_sysfs_add_vf(fake_sysfs *f, const char *pf_address, unsigned index, con
 
         if (!f || !hisi_pci_address_valid(pf_address) || index > INT32_MAX)
                 return -EINVAL;
-        {
-                _cleanup_free_ char *p = NULL, *s = NULL;
-
-                r = asprintf_safe(&p, "%s/" PCI_PARENT "/%s/device", f->root, pf_address);
-                if (r < 0)
-                        return r;
-                r = read_one_line_file(p, &s);
-                if (r < 0)
-                        return r;
-                r = safe_atou16(s, &pf_device);
-                if (r < 0)
-                        return r;
-        }
+        r = dev_read(f, pf_address, "device", &s);
+        if (r < 0)
+                return r;
+        r = safe_atou16(s, &pf_device);
+        if (r < 0)
+                return r;
         kind = hisi_kind_from_device_id(pf_device, &is_vf);
         if (kind < 0 || is_vf)
                 return -EINVAL;
@@ -449,28 +324,20 @@ int fake_sysfs_add_vf(fake_sysfs *f, const char *pf_address, unsigned index, con
                 return r;
 
         /* physfn and virtfnN, siblings under the same parent */
-        r = asprintf_safe(&rel, PCI_PARENT "/%s/physfn", address);
+        r = dev_link(f, address, "physfn", "../%s", pf_address);
         if (r < 0)
                 return r;
-        r = asprintf_safe(&target, "../%s", pf_address);
+        r = asprintf_safe(&virtfn, "virtfn%u", index);
         if (r < 0)
                 return r;
-        r = symlink_rel(f, target, rel);
+        r = dev_link(f, pf_address, virtfn, "../%s", address);
         if (r < 0)
                 return r;
-        free(rel);
-        free(target);
-        rel = target = NULL;
-        r = asprintf_safe(&rel, PCI_PARENT "/%s/virtfn%u", pf_address, index);
+        s = mfree(s);
+        r = dev_read(f, pf_address, "sriov_numvfs", &s);
         if (r < 0)
                 return r;
-        r = asprintf_safe(&target, "../%s", address);
-        if (r < 0)
-                return r;
-        r = symlink_rel(f, target, rel);
-        if (r < 0)
-                return r;
-        r = read_pf(f, pf_address, "sriov_numvfs", &numvfs);
+        r = safe_atou32(s, &numvfs);
         if (r < 0)
                 return r;
         if (numvfs < index + 1) {
@@ -480,38 +347,22 @@ int fake_sysfs_add_vf(fake_sysfs *f, const char *pf_address, unsigned index, con
         }
 
         if (iommu_group >= 0) {
-                _cleanup_free_ char *gdir = NULL;
+                _cleanup_free_ char *gdir = NULL, *rel = NULL;
 
-                r = asprintf_safe(&gdir, "%s/sys/kernel/iommu_groups/%d/devices", f->root,
-                                  iommu_group);
+                r = asprintf_safe(&gdir, "sys/kernel/iommu_groups/%d/devices", iommu_group);
                 if (r < 0)
                         return r;
-                r = mkdir_p(gdir, 0755);
+                r = mkdir_rel(f, gdir);
                 if (r < 0)
                         return r;
-                free(rel);
-                free(target);
-                rel = target = NULL;
-                r = asprintf_safe(&rel, "sys/kernel/iommu_groups/%d/devices/%s", iommu_group,
-                                  address);
+                r = asprintf_safe(&rel, "%s/%s", gdir, address);
                 if (r < 0)
                         return r;
-                r = asprintf_safe(&target, "../../../../devices/pci0000:7c/%s", address);
+                r = link_rel(f, rel, "../../../../devices/pci0000:7c/%s", address);
                 if (r < 0)
                         return r;
-                r = symlink_rel(f, target, rel);
-                if (r < 0)
-                        return r;
-                free(rel);
-                free(target);
-                rel = target = NULL;
-                r = asprintf_safe(&rel, PCI_PARENT "/%s/iommu_group", address);
-                if (r < 0)
-                        return r;
-                r = asprintf_safe(&target, "../../../kernel/iommu_groups/%d", iommu_group);
-                if (r < 0)
-                        return r;
-                r = symlink_rel(f, target, rel);
+                r = dev_link(f, address, "iommu_group", "../../../kernel/iommu_groups/%d",
+                             iommu_group);
                 if (r < 0)
                         return r;
         }
@@ -526,7 +377,7 @@ int fake_sysfs_remove_attr(fake_sysfs *f, const char *address, const char *attr)
         if (!f || !hisi_pci_address_valid(address) || !attr || !attr[0] || strchr(attr, '/') ||
             attr[0] == '.')
                 return -EINVAL;
-        r = asprintf_safe(&p, "%s/" PCI_PARENT "/%s/%s", f->root, address, attr);
+        r = dev_path(f, address, attr, &p);
         if (r < 0)
                 return r;
         if (lstat(p, &st) < 0)
@@ -539,7 +390,7 @@ int fake_sysfs_remove_attr(fake_sysfs *f, const char *address, const char *attr)
 }
 
 int fake_sysfs_add_vfio_dev(fake_sysfs *f, const char *address, const char *name) {
-        _cleanup_free_ char *dir = NULL, *rel = NULL;
+        _cleanup_free_ char *dir = NULL, *attr = NULL, *node = NULL;
         uint32_t minor = 0;
         int r;
 
@@ -547,31 +398,22 @@ int fake_sysfs_add_vfio_dev(fake_sysfs *f, const char *address, const char *name
             strchr(name, '/'))
                 return -EINVAL;
         (void)safe_atou32(name + 4, &minor);
-        r = asprintf_safe(&dir, "%s/" PCI_PARENT "/%s/vfio-dev/%s", f->root, address, name);
+        r = asprintf_safe(&dir, PCI_PARENT "/%s/vfio-dev/%s", address, name);
         if (r < 0)
                 return r;
-        r = mkdir_p(dir, 0755);
+        r = mkdir_rel(f, dir);
         if (r < 0)
                 return r;
-        r = asprintf_safe(&rel, PCI_PARENT "/%s/vfio-dev/%s/dev", address, name);
+        r = asprintf_safe(&attr, "vfio-dev/%s/dev", name);
         if (r < 0)
                 return r;
-        {
-                _cleanup_free_ char *content = NULL;
-
-                r = asprintf_safe(&content, "511:%u\n", minor);
-                if (r < 0)
-                        return r;
-                r = write_rel(f, rel, content);
-                if (r < 0)
-                        return r;
-        }
-        free(rel);
-        rel = NULL;
-        r = asprintf_safe(&rel, "dev/vfio/devices/%s", name);
+        r = dev_attr(f, address, attr, "511:%u\n", minor);
         if (r < 0)
                 return r;
-        return fake_sysfs_write_file(f, rel, "");
+        r = asprintf_safe(&node, "dev/vfio/devices/%s", name);
+        if (r < 0)
+                return r;
+        return fake_sysfs_write_file(f, node, "");
 }
 
 int fake_sysfs_new(fake_sysfs **ret) {
@@ -602,26 +444,21 @@ int fake_sysfs_new(fake_sysfs **ret) {
                 return r;
         }
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                _cleanup_free_ char *p = NULL;
-
-                r = path_of(f, dirs[i], &p);
-                if (r < 0)
-                        return r;
-                r = mkdir_p(p, 0755);
+                r = mkdir_rel(f, dirs[i]);
                 if (r < 0)
                         return r;
         }
-        r = write_rel(f, "sys/bus/pci/drivers_probe", "");
+        r = fake_sysfs_write_rel(f, "sys/bus/pci/drivers_probe", "");
         if (r >= 0)
-                r = write_rel(f, "sys/bus/pci/drivers_autoprobe", "1\n");
+                r = fake_sysfs_write_rel(f, "sys/bus/pci/drivers_autoprobe", "1\n");
         if (r >= 0)
-                r = write_rel(f, "sys/bus/pci/rescan", "");
+                r = fake_sysfs_write_rel(f, "sys/bus/pci/rescan", "");
         if (r >= 0)
-                r = write_rel(f, "usr/share/misc/pci.ids", pci_ids);
+                r = fake_sysfs_write_rel(f, "usr/share/misc/pci.ids", pci_ids);
         if (r < 0)
                 return r;
 
-        r = hisi_sim_pci_new(f->root, &fake_ops, f, &f->pci);
+        r = hisi_sim_pci_new(f->root, &fake_sysfs_ops, f, &f->pci);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(f);
@@ -645,241 +482,4 @@ fake_sysfs *fake_sysfs_free(fake_sysfs *f) {
 
 const char *fake_sysfs_root(const fake_sysfs *f) {
         return f ? f->root : NULL;
-}
-
-/* ---- The kernel thread ---- */
-
-static void handle_sync(fake_sysfs *f, const char *name) {
-        _cleanup_free_ char *p = NULL;
-        uint64_t n;
-
-        if (safe_atou64(name + STRLEN(SYNC_PREFIX), &n) < 0)
-                return;
-        if (asprintf_safe(&p, "%s/sys/bus/pci/%s", f->root, name) >= 0)
-                (void)unlink(p);
-        if (n > f->sync_done)
-                f->sync_done = n;
-        pthread_cond_broadcast(&f->cond);
-}
-
-/* A closed write: the value is what the file holds now (the model reads the rest itself). */
-static void handle_write(fake_sysfs *f, const char *dir, const char *name) {
-        _cleanup_free_ char *host_path = NULL, *p = NULL, *target = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        hisi_sim_pci_attr attr;
-        char *value;
-        ssize_t n;
-
-        if (asprintf_safe(&host_path, "%s/%s", dir, name) < 0)
-                return;
-        if (hisi_sim_pci_attr_from_path(host_path, &attr, &target) < 0)
-                return;
-        if (asprintf_safe(&p, "%s%s", f->root, host_path) < 0)
-                return;
-        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return;
-        value = malloc(VALUE_MAX);
-        if (!value)
-                return;
-        n = loop_read(fd, value, VALUE_MAX);
-        if (n >= 0)
-                (void)hisi_sim_pci_write(f->pci, attr, target, value, (size_t)n);
-        free(value);
-}
-
-static void handle_event(fake_sysfs *f, const struct inotify_event *ev) {
-        const char *dir = NULL;
-
-        if (!(ev->mask & IN_CLOSE_WRITE) || ev->len == 0)
-                return;
-        pthread_mutex_lock(&f->lock);
-        for (size_t i = 0; i < f->n_watches; i++)
-                if (f->watches[i].wd == ev->wd)
-                        dir = f->watches[i].dir;
-        if (dir && streq(dir, "/sys/bus/pci") && strneq(ev->name, SYNC_PREFIX, STRLEN(SYNC_PREFIX)))
-                handle_sync(f, ev->name);
-        else if (dir)
-                handle_write(f, dir, ev->name);
-        pthread_mutex_unlock(&f->lock);
-}
-
-static void *kernel_thread(void *userdata) {
-        fake_sysfs *f = userdata;
-        char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
-
-        for (;;) {
-                struct pollfd pfd[2] = {
-                        { .fd = f->inotify_fd, .events = POLLIN },
-                        { .fd = f->stop_fd, .events = POLLIN },
-                };
-                ssize_t n;
-
-                if (poll(pfd, ELEMENTSOF(pfd), -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                if (pfd[1].revents)
-                        break;
-                if (!(pfd[0].revents & POLLIN))
-                        continue;
-                n = read(f->inotify_fd, buf, sizeof(buf));
-                if (n < 0) {
-                        if (errno == EINTR || errno == EAGAIN)
-                                continue;
-                        break;
-                }
-                for (char *p = buf; p < buf + n;) {
-                        const struct inotify_event *ev = (const struct inotify_event *)p;
-
-                        handle_event(f, ev);
-                        p += sizeof(*ev) + ev->len;
-                }
-        }
-        return NULL;
-}
-
-static int add_existing_watches(fake_sysfs *f, const char *rel_dir, bool drivers) {
-        _cleanup_free_ char *p = NULL;
-        struct dirent *de;
-        DIR *dir;
-        int r;
-
-        r = path_of(f, rel_dir, &p);
-        if (r < 0)
-                return r;
-        dir = opendir(p);
-        if (!dir)
-                return negative_errno();
-        while ((de = readdir(dir))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                r = drivers ? watch_driver(f, de->d_name) : watch_device(f, de->d_name);
-                if (r < 0)
-                        break;
-        }
-        closedir(dir);
-        return r;
-}
-
-int fake_sysfs_start_kernel(fake_sysfs *f, const char *refuse_driver) {
-        int r;
-
-        if (!f)
-                return -EINVAL;
-        if (f->running)
-                return -EBUSY;
-        if (refuse_driver) {
-                r = fake_sysfs_add_driver(f, refuse_driver);
-                if (r < 0)
-                        return r;
-                r = hisi_sim_pci_set_probe_error(f->pci, refuse_driver, -EIO);
-                if (r < 0)
-                        return r;
-        }
-
-        f->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-        if (f->inotify_fd < 0)
-                return negative_errno();
-        f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (f->stop_fd < 0) {
-                r = negative_errno();
-                goto fail;
-        }
-
-        pthread_mutex_lock(&f->lock);
-        f->running = true;
-        r = watch_dir(f, "/sys/bus/pci");
-        if (r >= 0)
-                r = add_existing_watches(f, "sys/bus/pci/drivers", true);
-        if (r >= 0)
-                r = add_existing_watches(f, "sys/bus/pci/devices", false);
-        if (r < 0)
-                f->running = false;
-        pthread_mutex_unlock(&f->lock);
-        if (r < 0)
-                goto fail;
-
-        r = -pthread_create(&f->thread, NULL, kernel_thread, f);
-        if (r < 0) {
-                f->running = false;
-                goto fail;
-        }
-        return 0;
-
-fail:
-        f->inotify_fd = safe_close(f->inotify_fd);
-        f->stop_fd = safe_close(f->stop_fd);
-        return r;
-}
-
-void fake_sysfs_stop_kernel(fake_sysfs *f) {
-        uint64_t one = 1;
-
-        if (!f || !f->running)
-                return;
-        (void)loop_write(f->stop_fd, &one, sizeof(one));
-        pthread_join(f->thread, NULL);
-
-        pthread_mutex_lock(&f->lock);
-        f->running = false;
-        for (size_t i = 0; i < f->n_watches; i++)
-                free(f->watches[i].dir);
-        free(f->watches);
-        f->watches = NULL;
-        f->n_watches = 0;
-        pthread_cond_broadcast(&f->cond);
-        pthread_mutex_unlock(&f->lock);
-        f->inotify_fd = safe_close(f->inotify_fd);
-        f->stop_fd = safe_close(f->stop_fd);
-}
-
-int fake_sysfs_sync(fake_sysfs *f) {
-        _cleanup_free_ char *rel = NULL;
-        uint64_t ticket;
-        int r;
-
-        if (!f)
-                return -EINVAL;
-        pthread_mutex_lock(&f->lock);
-        if (!f->running) {
-                pthread_mutex_unlock(&f->lock);
-                return 0;
-        }
-        ticket = ++f->sync_requested;
-        pthread_mutex_unlock(&f->lock);
-
-        r = asprintf_safe(&rel, "sys/bus/pci/" SYNC_PREFIX "%" PRIu64, ticket);
-        if (r < 0)
-                return r;
-        r = write_rel(f, rel, "");
-        if (r < 0)
-                return r;
-
-        pthread_mutex_lock(&f->lock);
-        while (f->running && f->sync_done < ticket)
-                pthread_cond_wait(&f->cond, &f->lock);
-        r = f->sync_done >= ticket ? 0 : -ESHUTDOWN;
-        pthread_mutex_unlock(&f->lock);
-        return r;
-}
-
-int fake_sysfs_take_uevents(fake_sysfs *f, char **ret) {
-        char *s;
-        int r;
-
-        if (!f || !ret)
-                return -EINVAL;
-        r = fake_sysfs_sync(f);
-        if (r < 0)
-                return r;
-        pthread_mutex_lock(&f->lock);
-        s = f->uevents ? TAKE_PTR(f->uevents) : strdup("");
-        f->uevents_len = 0;
-        pthread_mutex_unlock(&f->lock);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
 }

@@ -159,6 +159,20 @@ int load_stream(sim_vf *vf, const uint8_t *data, size_t n, size_t chunk) {
         return r;
 }
 
+void resume_refused(sim_vf *vf, const uint8_t data[HISI_STATE_IMAGE_SIZE]) {
+        sim_migf *f = NULL;
+
+        ck_assert_int_eq(set_state(vf, RE, &f), 0);
+        if (sim_profile_early_match(sim_vf_get_config(vf)->profile))
+                ck_assert_int_eq(sim_migf_write(f, data, HISI_STATE_IMAGE_SIZE), -EFAULT);
+        else {
+                ck_assert_int_eq(sim_migf_write(f, data, HISI_STATE_IMAGE_SIZE),
+                                 HISI_STATE_IMAGE_SIZE);
+                ck_assert_int_eq(set_state(vf, ST, NULL), -EINVAL);
+        }
+        sim_migf_unref(f);
+}
+
 void parse_full(const uint8_t *data, size_t n, hisi_state_image *img) {
         ck_assert_uint_eq(n, HISI_STATE_IMAGE_SIZE);
         ck_assert_int_eq(hisi_state_image_parse(data, n, img), 0);

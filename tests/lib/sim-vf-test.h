@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Shared helpers of the simulated VF's unit tests (test-sim-vf.c, test-sim-migf.c). */
+/* Shared helpers of the simulated VF's unit tests (test-sim-vf*.c, test-sim-migf.c). */
 #pragma once
 
 #include <check.h>
@@ -46,6 +46,9 @@ extern const sim_profile all_profiles[NPROFILES];
 extern char sentinel_storage;
 #define SENTINEL ((sim_migf *)(void *)&sentinel_storage)
 
+/* A test that runs once per kernel profile, _i indexing all_profiles. */
+#define add_profile_test(tc, fn) tcase_add_loop_test(tc, fn, 0, NPROFILES)
+
 sim_vf_config base_config(sim_profile p);
 sim_vf *new_open_vf(const sim_vf_config *c);
 sim_vf *open_vf(sim_profile p);
@@ -60,6 +63,9 @@ hisi_mig_state get_state(sim_vf *vf);
 ssize_t read_all(sim_migf *f, uint8_t *buf, size_t cap, size_t chunk);
 size_t save_stream(sim_vf *vf, uint8_t out[HISI_STATE_IMAGE_SIZE]);
 int load_stream(sim_vf *vf, const uint8_t *data, size_t n, size_t chunk);
+/* A whole stream the compatibility check refuses, resumed: write() refuses it from 6.2
+ * (-EFAULT); before, it is taken and RESUMING -> STOP refuses it (-EINVAL). */
+void resume_refused(sim_vf *vf, const uint8_t data[HISI_STATE_IMAGE_SIZE]);
 void parse_full(const uint8_t *data, size_t n, hisi_state_image *img);
 uint64_t image_digest(const hisi_state_image *img);
 hisi_state_image good_image(uint64_t magic);

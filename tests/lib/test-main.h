@@ -16,6 +16,14 @@
 
 #define TEST_EXIT_SKIP 77
 
+/* A new test case, already in the suite. */
+static inline TCase *test_tcase(Suite *s, const char *name) {
+        TCase *tc = tcase_create(name);
+
+        suite_add_tcase(s, tc);
+        return tc;
+}
+
 static inline int test_run_suite(Suite *s) {
         SRunner *sr = srunner_create(s);
         int failed;

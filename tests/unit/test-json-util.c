@@ -659,36 +659,30 @@ START_TEST(test_value_position) {
 }
 END_TEST
 
-static void add(Suite *s, const char *name, const TTest *t) {
-        TCase *tc = tcase_create(name);
-        tcase_add_test(tc, t);
-        suite_add_tcase(s, tc);
-}
-
 static Suite *json_util_suite(void) {
         Suite *s = suite_create("json-util");
 
-        add(s, "parse-valid", test_parse_valid);
-        add(s, "parse-syntax", test_parse_syntax);
-        add(s, "parse-nul", test_parse_nul);
-        add(s, "parse-duplicate", test_parse_duplicate);
-        add(s, "parse-limits", test_parse_limits);
-        add(s, "parse-args", test_parse_args);
-        add(s, "locate", test_locate);
-        add(s, "line-column", test_line_column);
-        add(s, "integers", test_integers);
-        add(s, "getter-errors", test_getter_errors);
-        add(s, "enum", test_enum);
-        add(s, "keys", test_keys);
-        add(s, "missing", test_missing);
-        add(s, "root-and-quoting", test_root_and_quoting);
-        add(s, "no-text", test_no_text);
-        add(s, "finish", test_finish);
-        add(s, "ctx-new-error", test_ctx_new_error);
-        add(s, "parse-tree", test_parse_tree);
-        add(s, "parse-json-c-leniency", test_parse_json_c_leniency);
-        add(s, "exact-integers", test_exact_integers);
-        add(s, "value-position", test_value_position);
+        tcase_add_test(test_tcase(s, "parse-valid"), test_parse_valid);
+        tcase_add_test(test_tcase(s, "parse-syntax"), test_parse_syntax);
+        tcase_add_test(test_tcase(s, "parse-nul"), test_parse_nul);
+        tcase_add_test(test_tcase(s, "parse-duplicate"), test_parse_duplicate);
+        tcase_add_test(test_tcase(s, "parse-limits"), test_parse_limits);
+        tcase_add_test(test_tcase(s, "parse-args"), test_parse_args);
+        tcase_add_test(test_tcase(s, "locate"), test_locate);
+        tcase_add_test(test_tcase(s, "line-column"), test_line_column);
+        tcase_add_test(test_tcase(s, "integers"), test_integers);
+        tcase_add_test(test_tcase(s, "getter-errors"), test_getter_errors);
+        tcase_add_test(test_tcase(s, "enum"), test_enum);
+        tcase_add_test(test_tcase(s, "keys"), test_keys);
+        tcase_add_test(test_tcase(s, "missing"), test_missing);
+        tcase_add_test(test_tcase(s, "root-and-quoting"), test_root_and_quoting);
+        tcase_add_test(test_tcase(s, "no-text"), test_no_text);
+        tcase_add_test(test_tcase(s, "finish"), test_finish);
+        tcase_add_test(test_tcase(s, "ctx-new-error"), test_ctx_new_error);
+        tcase_add_test(test_tcase(s, "parse-tree"), test_parse_tree);
+        tcase_add_test(test_tcase(s, "parse-json-c-leniency"), test_parse_json_c_leniency);
+        tcase_add_test(test_tcase(s, "exact-integers"), test_exact_integers);
+        tcase_add_test(test_tcase(s, "value-position"), test_value_position);
         return s;
 }
 

@@ -550,38 +550,32 @@ START_TEST(test_args) {
 }
 END_TEST
 
-static void add(Suite *s, const char *name, const TTest *t) {
-        TCase *tc = tcase_create(name);
-        tcase_add_test(tc, t);
-        suite_add_tcase(s, tc);
-}
-
 static Suite *sim_config_suite(void) {
         Suite *s = suite_create("sim-config");
 
-        add(s, "default", test_default);
-        add(s, "empty-object", test_empty_object);
-        add(s, "full", test_full);
-        add(s, "pfs-replace-defaults", test_pfs_replace_defaults);
-        add(s, "qm-version", test_qm_version);
-        add(s, "syntax-error", test_syntax_error);
-        add(s, "not-an-object", test_not_an_object);
-        add(s, "unknown-key", test_unknown_key);
-        add(s, "wrong-type", test_wrong_type);
-        add(s, "out-of-range", test_out_of_range);
-        add(s, "bad-enum", test_bad_enum);
-        add(s, "address", test_address);
-        add(s, "limits", test_limits);
-        add(s, "empty-pfs", test_empty_pfs);
-        add(s, "duplicate-pf", test_duplicate_pf);
-        add(s, "bridge-address", test_bridge_address);
-        add(s, "bad-fault", test_bad_fault);
-        add(s, "vf-collision", test_vf_collision);
-        add(s, "bus-overflow", test_bus_overflow);
-        add(s, "vf-address", test_vf_address);
-        add(s, "copy", test_copy);
-        add(s, "load", test_load);
-        add(s, "args", test_args);
+        tcase_add_test(test_tcase(s, "default"), test_default);
+        tcase_add_test(test_tcase(s, "empty-object"), test_empty_object);
+        tcase_add_test(test_tcase(s, "full"), test_full);
+        tcase_add_test(test_tcase(s, "pfs-replace-defaults"), test_pfs_replace_defaults);
+        tcase_add_test(test_tcase(s, "qm-version"), test_qm_version);
+        tcase_add_test(test_tcase(s, "syntax-error"), test_syntax_error);
+        tcase_add_test(test_tcase(s, "not-an-object"), test_not_an_object);
+        tcase_add_test(test_tcase(s, "unknown-key"), test_unknown_key);
+        tcase_add_test(test_tcase(s, "wrong-type"), test_wrong_type);
+        tcase_add_test(test_tcase(s, "out-of-range"), test_out_of_range);
+        tcase_add_test(test_tcase(s, "bad-enum"), test_bad_enum);
+        tcase_add_test(test_tcase(s, "address"), test_address);
+        tcase_add_test(test_tcase(s, "limits"), test_limits);
+        tcase_add_test(test_tcase(s, "empty-pfs"), test_empty_pfs);
+        tcase_add_test(test_tcase(s, "duplicate-pf"), test_duplicate_pf);
+        tcase_add_test(test_tcase(s, "bridge-address"), test_bridge_address);
+        tcase_add_test(test_tcase(s, "bad-fault"), test_bad_fault);
+        tcase_add_test(test_tcase(s, "vf-collision"), test_vf_collision);
+        tcase_add_test(test_tcase(s, "bus-overflow"), test_bus_overflow);
+        tcase_add_test(test_tcase(s, "vf-address"), test_vf_address);
+        tcase_add_test(test_tcase(s, "copy"), test_copy);
+        tcase_add_test(test_tcase(s, "load"), test_load);
+        tcase_add_test(test_tcase(s, "args"), test_args);
 
         return s;
 }

@@ -555,6 +555,27 @@ START_TEST(test_match_after_refusal_loads) {
 }
 END_TEST
 
+/* A destination of config a on which a check passed (a good stream loaded in chunks), and in
+ * refused a stream of a VF with 4 queue pairs, which its check refuses. */
+static sim_vf *passed_dst(const sim_vf_config *a, uint8_t refused[176]) {
+        sim_vf_config b = *a;
+        _cleanup_(sim_vf_freep) sim_vf *good = NULL, *bad = NULL;
+        sim_vf *dst;
+        uint8_t g[176];
+
+        b.qp_num = 4;
+        good = new_open_vf(a);
+        bad = new_open_vf(&b);
+        dst = new_open_vf(a);
+        /* Open reset the function: the guest drivers set the VFs up again. */
+        tick(good, 1);
+        tick(bad, 1);
+        ck_assert_uint_eq(save_stream(good, g), 176);
+        ck_assert_uint_eq(save_stream(bad, refused), 176);
+        ck_assert_int_eq(load_stream(dst, g, 176, 50), 0);
+        return dst;
+}
+
 START_TEST(test_match_done) {
         /* Once a check succeeded it does not run again until open clears match_done, which the
          * kernel does only with the reset fix's series (8c6ac1730a97; 6.19.y): before, a bad
@@ -564,23 +585,13 @@ START_TEST(test_match_done) {
         if (!sim_profile_early_match(p))
                 return;
         for (int fix = 0; fix <= 1; fix++) {
-                sim_vf_config a = base_config(p), b;
-                _cleanup_(sim_vf_freep) sim_vf *good = NULL, *bad = NULL, *dst = NULL;
-                uint8_t g[176], x[176];
+                sim_vf_config a = base_config(p);
+                _cleanup_(sim_vf_freep) sim_vf *dst = NULL;
+                uint8_t x[176];
                 sim_migf *f = NULL;
 
                 a.reset_fix = fix;
-                b = a;
-                b.qp_num = 4;
-                good = new_open_vf(&a);
-                bad = new_open_vf(&b);
-                dst = new_open_vf(&a);
-                /* Open reset the function: the guest drivers set the VFs up again. */
-                tick(good, 1);
-                tick(bad, 1);
-                ck_assert_uint_eq(save_stream(good, g), 176);
-                ck_assert_uint_eq(save_stream(bad, x), 176);
-                ck_assert_int_eq(load_stream(dst, g, 176, 50), 0);
+                dst = passed_dst(&a, x);
                 /* The same open: no check at all. */
                 ck_assert_int_eq(set_state(dst, RE, &f), 0);
                 ck_assert_int_eq(sim_migf_write(f, x, 176), 176);
@@ -597,21 +608,10 @@ END_TEST
 START_TEST(test_probe) {
         /* Unbound and bound again, the VF is a new device to the driver (vfio_alloc_device()
          * zeroes hisi_acc_vf_core_device): match_done is clear, whatever passed before. */
-        sim_profile p = all_profiles[_i];
-        sim_vf_config a = base_config(p), b = a;
-        _cleanup_(sim_vf_freep) sim_vf *good = NULL, *bad = NULL, *dst = NULL;
-        uint8_t g[176], x[176];
-        sim_migf *f = NULL, *old = NULL;
-
-        b.qp_num = 4;
-        good = new_open_vf(&a);
-        bad = new_open_vf(&b);
-        dst = new_open_vf(&a);
-        tick(good, 1);
-        tick(bad, 1);
-        ck_assert_uint_eq(save_stream(good, g), 176);
-        ck_assert_uint_eq(save_stream(bad, x), 176);
-        ck_assert_int_eq(load_stream(dst, g, 176, 50), 0);
+        sim_vf_config a = base_config(all_profiles[_i]);
+        uint8_t x[176];
+        _cleanup_(sim_vf_freep) sim_vf *dst = passed_dst(&a, x);
+        sim_migf *old = NULL;
 
         /* Probe of a VF left open (the host closes it first): closed, its files disabled. */
         ck_assert_int_eq(set_state(dst, RE, &old), 0);
@@ -624,54 +624,41 @@ START_TEST(test_probe) {
 
         ck_assert_int_eq(sim_vf_open_device(dst), 0);
         ck_assert_int_eq(get_state(dst), RU);
-        ck_assert_int_eq(set_state(dst, RE, &f), 0);
-        if (sim_profile_early_match(p))
-                ck_assert_int_eq(sim_migf_write(f, x, 176), -EFAULT);
-        else {
-                ck_assert_int_eq(sim_migf_write(f, x, 176), 176);
-                ck_assert_int_eq(set_state(dst, ST, NULL), -EINVAL);
-        }
-        sim_migf_unref(f);
+        resume_refused(dst, x);
 }
 END_TEST
 
 static Suite *sim_migf_suite(void) {
         Suite *s = suite_create("sim-migf");
-        const int np = (int)ELEMENTSOF(all_profiles);
         TCase *tc;
 
-        tc = tcase_create("save");
-        tcase_add_loop_test(tc, test_save_stop_copy, 0, np);
-        tcase_add_loop_test(tc, test_save_no_guest_driver, 0, np);
-        tcase_add_loop_test(tc, test_save_not_set_up, 0, np);
-        tcase_add_loop_test(tc, test_save_unusable_vft, 0, np);
-        suite_add_tcase(s, tc);
+        tc = test_tcase(s, "save");
+        add_profile_test(tc, test_save_stop_copy);
+        add_profile_test(tc, test_save_no_guest_driver);
+        add_profile_test(tc, test_save_not_set_up);
+        add_profile_test(tc, test_save_unusable_vft);
 
-        tc = tcase_create("precopy");
+        tc = test_tcase(s, "precopy");
         tcase_add_test(tc, test_precopy_6_1);
-        tcase_add_loop_test(tc, test_precopy_info, 1, np);
-        tcase_add_loop_test(tc, test_precopy_end, 1, np);
-        tcase_add_loop_test(tc, test_precopy_no_guest_driver, 1, np);
-        suite_add_tcase(s, tc);
+        tcase_add_loop_test(tc, test_precopy_info, 1, NPROFILES);
+        tcase_add_loop_test(tc, test_precopy_end, 1, NPROFILES);
+        tcase_add_loop_test(tc, test_precopy_no_guest_driver, 1, NPROFILES);
 
-        tc = tcase_create("resume");
-        tcase_add_loop_test(tc, test_migrate_other_vf, 0, np);
-        tcase_add_loop_test(tc, test_resume_limits, 0, np);
-        tcase_add_loop_test(tc, test_resume_empty_and_header, 0, np);
-        tcase_add_loop_test(tc, test_load_dma_zero, 0, np);
-        tcase_add_loop_test(tc, test_v1_chunked_quirk, 0, np);
-        suite_add_tcase(s, tc);
+        tc = test_tcase(s, "resume");
+        add_profile_test(tc, test_migrate_other_vf);
+        add_profile_test(tc, test_resume_limits);
+        add_profile_test(tc, test_resume_empty_and_header);
+        add_profile_test(tc, test_load_dma_zero);
+        add_profile_test(tc, test_v1_chunked_quirk);
 
-        tc = tcase_create("match");
-        tcase_add_loop_test(tc, test_match_mismatches, 0, np);
-        tcase_add_loop_test(tc, test_match_versions, 0, np);
-        tcase_add_loop_test(tc, test_match_magic, 0, np);
-        tcase_add_loop_test(tc, test_match_after_refusal_loads, 0, np);
-        tcase_add_loop_test(tc, test_match_done, 0, np);
-        tcase_add_loop_test(tc, test_probe, 0, np);
-        suite_add_tcase(s, tc);
+        tc = test_tcase(s, "match");
+        add_profile_test(tc, test_match_mismatches);
+        add_profile_test(tc, test_match_versions);
+        add_profile_test(tc, test_match_magic);
+        add_profile_test(tc, test_match_after_refusal_loads);
+        add_profile_test(tc, test_match_done);
+        add_profile_test(tc, test_probe);
 
-        (void)np;
         return s;
 }
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for the simulated VF (sim-vf, sim-guest, sim-profile): the VFIO core's feature
- * checks, the migration state machine and the hisi driver's arcs, reset/open/close, reference
- * counting, BAR2, the guest and fault injection, under each kernel profile where behaviour
- * differs. The saving and resuming files are in test-sim-migf.c. Expected values are literals
- * taken from the kernel source (vfio_main.c, vfio_pci_core.c, hisi_acc_vfio_pci.c of 6.12) and
- * the facts page, never computed by the code under test.
+ * Unit tests for the simulated VF (sim-vf, sim-guest, sim-profile): the profiles, the object,
+ * reset/open/close, reference counting, BAR2 and the guest, under each kernel profile where
+ * behaviour differs. The feature ioctl is in test-sim-vf-feature.c, the state machine and fault
+ * injection in test-sim-vf-migration.c, the saving and resuming files in test-sim-migf.c.
+ * Expected values are literals taken from the kernel source (vfio_main.c, vfio_pci_core.c,
+ * hisi_acc_vfio_pci.c of 6.12) and the facts page, never computed by the code under test.
  */
 
 #include "sim-vf-test.h"
@@ -127,258 +127,6 @@ START_TEST(test_has_migration) {
         c.qm_version = 0x21; /* QM V2: plain vfio-pci ops */
         ck_assert_int_eq(sim_vf_new(&c, &d), 0);
         ck_assert(!sim_vf_has_migration(d));
-}
-END_TEST
-
-/* ---- VFIO_DEVICE_FEATURE: the core's checks ---- */
-
-START_TEST(test_feature_header) {
-        _cleanup_(sim_vf_freep) sim_vf *vf = NULL;
-        hisi_vfio_feature_migration mig = {};
-        hisi_vfio_feature_hdr hdr = { .argsz = 16, .flags = F_GET | FEAT_MIGRATION };
-        sim_migf *f = SENTINEL;
-        sim_vf_config c = base_config(all_profiles[_i]);
-
-        ck_assert_int_eq(sim_vf_new(&c, &vf), 0);
-        /* Not bound: every ioctl but the bind is -EINVAL on a cdev. */
-        ck_assert_int_eq(sim_vf_feature(vf, &hdr, sizeof(hdr), &f), -EINVAL);
-        ck_assert_int_eq(sim_vf_open_device(vf), 0);
-        ck_assert_int_eq(sim_vf_feature(vf, &hdr, sizeof(hdr), NULL), -EINVAL);
-        ck_assert_int_eq(sim_vf_feature(vf, NULL, 8, &f), -EINVAL);
-        /* The header itself cannot be read. */
-        ck_assert_int_eq(sim_vf_feature(vf, &hdr, 7, &f), -EFAULT);
-        /* argsz < 8 */
-        ck_assert_int_eq(feature_argsz(vf, F_GET | FEAT_MIGRATION, 7, &mig, sizeof(mig), NULL),
-                         -EINVAL);
-        ck_assert_int_eq(feature_argsz(vf, F_GET | FEAT_MIGRATION, 0, &mig, sizeof(mig), NULL),
-                         -EINVAL);
-        /* Unknown flag bits, even on an unknown feature. */
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_MIGRATION | (1u << 19), &mig, 8, NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, (1u << 31) | 0x1234, &mig, 8, NULL), -EINVAL);
-        /* GET and SET together need PROBE. */
-        ck_assert_int_eq(feature(vf, F_GET | F_SET | FEAT_STATE, &mig, 8, NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, F_GET | F_SET | F_PROBE | FEAT_STATE, NULL, 0, NULL), 0);
-        /* The payload is beyond the caller's buffer although argsz claims it. */
-        ck_assert_int_eq(feature_argsz(vf, F_GET | FEAT_MIGRATION, 16, &mig, 4, NULL), -EFAULT);
-        ck_assert_ptr_eq(f, SENTINEL);
-}
-END_TEST
-
-START_TEST(test_feature_check) {
-        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(all_profiles[_i]);
-        hisi_vfio_feature_migration mig = { .flags = 0xff };
-        hisi_vfio_feature_mig_state st = {};
-
-        /* MIGRATION is GET-only: a SET bit is -EINVAL even with PROBE. */
-        ck_assert_int_eq(feature(vf, F_SET | FEAT_MIGRATION, &mig, 8, NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, F_SET | F_PROBE | FEAT_MIGRATION, NULL, 0, NULL), -EINVAL);
-        /* PROBE needs no payload. */
-        ck_assert_int_eq(feature(vf, F_PROBE | FEAT_MIGRATION, NULL, 0, NULL), 0);
-        ck_assert_int_eq(feature(vf, F_GET | F_PROBE | FEAT_MIGRATION, NULL, 0, NULL), 0);
-        ck_assert_int_eq(feature(vf, F_SET | F_PROBE | FEAT_STATE, NULL, 0, NULL), 0);
-        /* Neither GET nor SET. */
-        ck_assert_int_eq(feature(vf, FEAT_MIGRATION, &mig, 8, NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, FEAT_STATE, &st, 8, NULL), -EINVAL);
-        /* A short payload. */
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_MIGRATION, &mig, 7, NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_STATE, &st, 4, NULL), -EINVAL);
-        ck_assert_uint_eq(mig.flags, 0xff);
-        /* The flags: 0x1 before 6.2, STOP_COPY|PRE_COPY after. */
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_MIGRATION, &mig, 8, NULL), 0);
-        ck_assert_uint_eq(mig.flags, all_profiles[_i] == SIM_PROFILE_6_1 ? 0x1 : 0x5);
-}
-END_TEST
-
-START_TEST(test_feature_unknown) {
-        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(all_profiles[_i]);
-        static const uint32_t unknown[] = { 0, 6, 7, 8, 10, 11, 12, 13, 0xffff };
-        uint64_t buf[4] = {};
-
-        /* VF token (a VF has none), DMA logging (no log_ops) and anything vfio-pci does not
-         * know: -ENOTTY, probed or not. */
-        for (size_t i = 0; i < ELEMENTSOF(unknown); i++) {
-                ck_assert_int_eq(feature(vf, F_GET | unknown[i], buf, sizeof(buf), NULL), -ENOTTY);
-                ck_assert_int_eq(feature(vf, F_SET | F_PROBE | unknown[i], NULL, 0, NULL), -ENOTTY);
-        }
-}
-END_TEST
-
-START_TEST(test_feature_data_size) {
-        sim_profile p = all_profiles[_i];
-        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
-        hisi_vfio_feature_mig_data_size size = { .stop_copy_length = 1 };
-
-        if (p == SIM_PROFILE_6_1) {
-                /* Before 6.2 neither the core nor vfio-pci knows feature 9. */
-                ck_assert_int_eq(feature(vf, F_GET | FEAT_DATA_SIZE, &size, 8, NULL), -ENOTTY);
-                ck_assert_int_eq(feature(vf, F_PROBE | FEAT_DATA_SIZE, NULL, 0, NULL), -ENOTTY);
-                return;
-        }
-        ck_assert_int_eq(feature(vf, F_PROBE | FEAT_DATA_SIZE, NULL, 0, NULL), 0);
-        ck_assert_int_eq(feature(vf, F_SET | FEAT_DATA_SIZE, &size, 8, NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_DATA_SIZE, &size, 4, NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_DATA_SIZE, &size, 8, NULL), 0);
-        ck_assert_uint_eq(size.stop_copy_length, 176);
-        /* In any state, and 176 even when a save would give 40 bytes. */
-        sim_vf_set_guest_driver(vf, false);
-        ck_assert_int_eq(set_state(vf, SC, NULL), 0);
-        size.stop_copy_length = 0;
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_DATA_SIZE, &size, 8, NULL), 0);
-        ck_assert_uint_eq(size.stop_copy_length, 176);
-}
-END_TEST
-
-START_TEST(test_feature_no_migration) {
-        sim_vf_config c = base_config(all_profiles[_i]);
-        _cleanup_(sim_vf_freep) sim_vf *vf = NULL;
-        uint64_t buf[2] = {};
-
-        c.pf_driver_bound = false;
-        vf = new_open_vf(&c);
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_MIGRATION, buf, 8, NULL), -ENOTTY);
-        ck_assert_int_eq(feature(vf, F_PROBE | FEAT_MIGRATION, NULL, 0, NULL), -ENOTTY);
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_STATE, buf, 8, NULL), -ENOTTY);
-        ck_assert_int_eq(feature(vf, F_SET | FEAT_STATE, buf, 8, NULL), -ENOTTY);
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_DATA_SIZE, buf, 8, NULL), -ENOTTY);
-        /* The header checks still come first. */
-        ck_assert_int_eq(feature(vf, F_GET | F_SET | FEAT_STATE, buf, 8, NULL), -EINVAL);
-}
-END_TEST
-
-START_TEST(test_feature_low_power) {
-        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(all_profiles[_i]);
-        struct {
-                int32_t fd;
-                uint32_t reserved;
-        } wake = { .fd = -1 };
-
-        ck_assert_int_eq(feature(vf, F_PROBE | F_SET | FEAT_LP_ENTRY, NULL, 0, NULL), 0);
-        ck_assert_int_eq(feature(vf, F_GET | FEAT_LP_ENTRY, NULL, 0, NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_ENTRY, NULL, 0, NULL), 0);
-        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_ENTRY, NULL, 0, NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_EXIT, NULL, 0, NULL), 0);
-        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_ENTRY, NULL, 0, NULL), 0);
-        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_EXIT, NULL, 0, NULL), 0);
-        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_WAKEUP, &wake, 4, NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, F_SET | FEAT_LP_WAKEUP, &wake, sizeof(wake), NULL), -EINVAL);
-        ck_assert_int_eq(feature(vf, F_PROBE | F_SET | FEAT_LP_WAKEUP, NULL, 0, NULL), 0);
-}
-END_TEST
-
-/* ---- MIG_DEVICE_STATE ---- */
-
-START_TEST(test_state_get_set) {
-        sim_profile p = all_profiles[_i];
-        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
-        const hisi_mig_path *path;
-
-        ck_assert_int_eq(get_state(vf), RU);
-        ck_assert_uint_eq(sim_vf_last_path(vf)->n, 1);
-        /* The current state: success, nothing walked, no file. */
-        ck_assert_int_eq(set_state(vf, RU, NULL), 0);
-        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
-        path = sim_vf_last_path(vf);
-        ck_assert_uint_eq(path->n, 2);
-        ck_assert_int_eq(path->states[0], RU);
-        ck_assert_int_eq(path->states[1], ST);
-        ck_assert_int_eq(get_state(vf), ST);
-        ck_assert_uint_eq(sim_vf_last_path(vf)->n, 1); /* a GET walks nothing */
-        ck_assert_int_eq(set_state(vf, RU, NULL), 0);
-        ck_assert_int_eq(get_state(vf), RU);
-}
-END_TEST
-
-START_TEST(test_state_refused) {
-        sim_profile p = all_profiles[_i];
-        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
-        static const uint32_t bad[] = { ER, RP, PP, 8, 100, UINT32_MAX, 0x80000000u };
-
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                ck_assert_int_eq(set_state(vf, bad[i], NULL), -EINVAL);
-                ck_assert_int_eq(get_state(vf), RU);
-        }
-        if (p == SIM_PROFILE_6_1)
-                ck_assert_int_eq(set_state(vf, PC, NULL), -EINVAL);
-
-        /* STOP_COPY -> PRE_COPY: -EINVAL (real kernels without the 2026 fix spin forever). */
-        ck_assert_int_eq(set_state(vf, SC, NULL), 0);
-        ck_assert_int_eq(set_state(vf, PC, NULL), -EINVAL);
-        ck_assert_int_eq(set_state(vf, PP, NULL), -EINVAL);
-        ck_assert_int_eq(get_state(vf), SC);
-}
-END_TEST
-
-static void assert_path(sim_vf *vf, const hisi_mig_state *states, size_t n) {
-        const hisi_mig_path *path = sim_vf_last_path(vf);
-
-        ck_assert_uint_eq(path->n, n);
-        for (size_t i = 0; i < n; i++)
-                ck_assert_int_eq(path->states[i], states[i]);
-}
-
-START_TEST(test_state_paths) {
-        sim_profile p = all_profiles[_i];
-        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
-        sim_migf *f = NULL;
-        static const uint8_t header[40] = {};
-
-        /* RUN -> SC = RUN, ST, SC; a new file from the last arc. */
-        ck_assert_int_eq(set_state(vf, SC, &f), 0);
-        ck_assert_ptr_nonnull(f);
-        assert_path(vf, (hisi_mig_state[]){ RU, ST, SC }, 3);
-        f = sim_migf_unref(f);
-        /* SC -> RUN = SC, ST, RUN */
-        ck_assert_int_eq(set_state(vf, RU, &f), 0);
-        ck_assert_ptr_null(f);
-        assert_path(vf, (hisi_mig_state[]){ SC, ST, RU }, 3);
-        /* RUN -> RES = RUN, ST, RES */
-        ck_assert_int_eq(set_state(vf, RE, &f), 0);
-        ck_assert_ptr_nonnull(f);
-        ck_assert(!sim_migf_is_saving(f));
-        assert_path(vf, (hisi_mig_state[]){ RU, ST, RE }, 3);
-        ck_assert_int_eq(sim_migf_write(f, header, 1), 1);
-        f = sim_migf_unref(f);
-
-        if (p == SIM_PROFILE_6_1)
-                return;
-        /* A 40-byte stream on 6.2+ needs a matching header: write the real one. */
-        {
-                _cleanup_(sim_vf_freep) sim_vf *src = open_vf(p);
-                uint8_t data[176];
-
-                sim_vf_set_guest_driver(src, false);
-                ck_assert_uint_eq(save_stream(src, data), 40);
-                sim_vf_close_device(vf);
-                ck_assert_int_eq(sim_vf_open_device(vf), 0);
-                ck_assert_int_eq(set_state(vf, RE, &f), 0);
-                ck_assert_int_eq(sim_migf_write(f, data, 40), 40);
-                f = sim_migf_unref(f);
-        }
-        /* RES -> PC = RES, ST, RUN, PC: a saving file */
-        ck_assert_int_eq(set_state(vf, PC, &f), 0);
-        ck_assert_ptr_nonnull(f);
-        ck_assert(sim_migf_is_saving(f));
-        assert_path(vf, (hisi_mig_state[]){ RE, ST, RU, PC }, 4);
-        f = sim_migf_unref(f);
-        /* PC -> RES = PC, RUN, ST, RES */
-        ck_assert_int_eq(set_state(vf, RE, &f), 0);
-        ck_assert_ptr_nonnull(f);
-        assert_path(vf, (hisi_mig_state[]){ PC, RU, ST, RE }, 4);
-        f = sim_migf_unref(f);
-        restart(vf);
-        /* RUN -> PC, then PC -> ST = PC, RUN, ST, and ST -> PC = ST, RUN, PC */
-        ck_assert_int_eq(set_state(vf, PC, NULL), 0);
-        ck_assert_int_eq(set_state(vf, ST, &f), 0);
-        ck_assert_ptr_null(f);
-        assert_path(vf, (hisi_mig_state[]){ PC, RU, ST }, 3);
-        ck_assert_int_eq(set_state(vf, PC, &f), 0);
-        ck_assert_ptr_nonnull(f);
-        assert_path(vf, (hisi_mig_state[]){ ST, RU, PC }, 3);
-        f = sim_migf_unref(f);
-        /* PC -> SC: the same file, no new one. */
-        ck_assert_int_eq(set_state(vf, SC, &f), 0);
-        ck_assert_ptr_null(f);
-        assert_path(vf, (hisi_mig_state[]){ PC, SC }, 2);
 }
 END_TEST
 
@@ -726,160 +474,37 @@ START_TEST(test_guest_digest_scope) {
 }
 END_TEST
 
-/* ---- Fault injection ---- */
-
-START_TEST(test_fault_arc) {
-        sim_profile p = all_profiles[_i];
-        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(p);
-        sim_migf *f = SENTINEL;
-
-        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, ST, -EIO, true), 0);
-        ck_assert_int_eq(set_state(vf, SC, &f), -EIO);
-        ck_assert_ptr_null(f); /* set_state() turns the untouched sentinel into NULL */
-        ck_assert_int_eq(get_state(vf), RU);
-        ck_assert_int_eq(set_state(vf, SC, NULL), 0); /* once: gone */
-
-        /* Every time, on the second arc: the state is the first arc's end. */
-        ck_assert_int_eq(set_state(vf, ST, NULL), 0);
-        ck_assert_int_eq(set_state(vf, RU, NULL), 0);
-        ck_assert_int_eq(sim_vf_fault_arc(vf, ST, SC, -EBUSY, false), 0);
-        for (unsigned i = 0; i < 2; i++) {
-                ck_assert_int_eq(set_state(vf, SC, NULL), -EBUSY);
-                if (i == 0)
-                        assert_path(vf, (hisi_mig_state[]){ RU, ST }, 2);
-                else
-                        assert_path(vf, (hisi_mig_state[]){ ST }, 1);
-                ck_assert_int_eq(get_state(vf), ST);
-        }
-        /* A RESUMING -> STOP fault keeps the device and the file. */
-        ck_assert_int_eq(sim_vf_fault_arc(vf, RE, ST, -EIO, true), 0);
-        ck_assert_int_eq(set_state(vf, RE, &f), 0);
-        ck_assert_int_eq(set_state(vf, ST, NULL), -EIO);
-        ck_assert_int_eq(get_state(vf), RE);
-        ck_assert(!sim_migf_is_disabled(f));
-        sim_migf_unref(f);
-
-        sim_vf_fault_clear(vf);
-        restart(vf);
-        ck_assert_int_eq(set_state(vf, SC, NULL), 0);
-}
-END_TEST
-
-START_TEST(test_fault_arc_args) {
-        _cleanup_(sim_vf_freep) sim_vf *vf = open_vf(SIM_PROFILE_6_2);
-
-        ck_assert_int_eq(sim_vf_fault_arc(vf, _HISI_MIG_STATE_MAX, ST, -EIO, true), -EINVAL);
-        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, _HISI_MIG_STATE_INVALID, -EIO, true), -EINVAL);
-        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, RU, -EIO, true), -EINVAL);
-        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, ST, 0, true), -EINVAL);
-        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, ST, EIO, true), -EINVAL);
-        ck_assert_int_eq(sim_vf_fault_arc(vf, RU, ST, -5000, true), -EINVAL);
-        /* 8 x 7 arcs exist; the table holds 16. Re-arming an arc takes no new slot. */
-        for (int i = 0; i < SIM_VF_FAULTS_MAX; i++)
-                ck_assert_int_eq(sim_vf_fault_arc(vf, (hisi_mig_state)(i / 7),
-                                                  (hisi_mig_state)((i / 7 + 1 + i % 7) % 8), -EIO,
-                                                  false),
-                                 0);
-        ck_assert_int_eq(sim_vf_fault_arc(vf, ER, ST, -EPERM, true), 0);
-        ck_assert_int_eq(sim_vf_fault_arc(vf, PP, ST, -EIO, true), -ENOSPC);
-        sim_vf_fault_clear(vf);
-        ck_assert_int_eq(sim_vf_fault_arc(vf, PP, ST, -EIO, true), 0);
-}
-END_TEST
-
-START_TEST(test_fault_corrupt) {
-        sim_profile p = all_profiles[_i];
-        _cleanup_(sim_vf_freep) sim_vf *src = open_vf(p), *dst = open_vf(p);
-        uint8_t data[176], clean[176];
-        sim_migf *f = NULL;
-
-        ck_assert_int_eq(sim_vf_fault_corrupt(src, 176), -EINVAL);
-        ck_assert_int_eq(sim_vf_fault_corrupt(src, 12), 0); /* dev_id's low byte */
-        /* Open reset the function: the guest driver sets the VF up again. */
-        tick(src, 1);
-        ck_assert_int_eq(set_state(src, ST, NULL), 0);
-        ck_assert_uint_eq(save_stream(src, data), 176);
-        ck_assert_uint_eq(save_stream(src, clean), 176); /* only the next stream */
-        ck_assert_uint_eq(data[12] ^ 0xff, clean[12]);
-        data[12] = clean[12];
-        ck_assert_mem_eq(data, clean, 176);
-        data[12] ^= 0xff;
-        ck_assert_int_eq(set_state(dst, RE, &f), 0);
-        if (sim_profile_early_match(p))
-                ck_assert_int_eq(sim_migf_write(f, data, 176), -EFAULT);
-        else {
-                ck_assert_int_eq(sim_migf_write(f, data, 176), 176);
-                ck_assert_int_eq(set_state(dst, ST, NULL), -EINVAL);
-        }
-        sim_migf_unref(f);
-        /* Cleared before the next save: nothing flips. */
-        ck_assert_int_eq(sim_vf_fault_corrupt(src, 0), 0);
-        sim_vf_fault_clear(src);
-        ck_assert_uint_eq(save_stream(src, data), 176);
-        ck_assert_mem_eq(data, clean, 176);
-}
-END_TEST
-
 static Suite *sim_vf_suite(void) {
         Suite *s = suite_create("sim-vf");
-        const int np = (int)ELEMENTSOF(all_profiles);
         TCase *tc;
 
-        tc = tcase_create("profiles");
+        tc = test_tcase(s, "profiles");
         tcase_add_test(tc, test_uapi_numbers);
         tcase_add_test(tc, test_profile_names);
         tcase_add_test(tc, test_profile_switches);
-        suite_add_tcase(s, tc);
 
-        tc = tcase_create("object");
+        tc = test_tcase(s, "object");
         tcase_add_test(tc, test_new_errors);
         tcase_add_test(tc, test_has_migration);
-        suite_add_tcase(s, tc);
 
-        tc = tcase_create("feature");
-        tcase_add_loop_test(tc, test_feature_header, 0, np);
-        tcase_add_loop_test(tc, test_feature_check, 0, np);
-        tcase_add_loop_test(tc, test_feature_unknown, 0, np);
-        tcase_add_loop_test(tc, test_feature_data_size, 0, np);
-        tcase_add_loop_test(tc, test_feature_no_migration, 0, np);
-        tcase_add_loop_test(tc, test_feature_low_power, 0, np);
-        suite_add_tcase(s, tc);
+        tc = test_tcase(s, "reset and open");
+        add_profile_test(tc, test_reset);
+        add_profile_test(tc, test_reset_unfixed);
+        add_profile_test(tc, test_open_close);
+        add_profile_test(tc, test_no_migration_reset);
 
-        tc = tcase_create("device state");
-        tcase_add_loop_test(tc, test_state_get_set, 0, np);
-        tcase_add_loop_test(tc, test_state_refused, 0, np);
-        tcase_add_loop_test(tc, test_state_paths, 0, np);
-        suite_add_tcase(s, tc);
+        tc = test_tcase(s, "refcount");
+        add_profile_test(tc, test_refcount);
 
-        tc = tcase_create("reset and open");
-        tcase_add_loop_test(tc, test_reset, 0, np);
-        tcase_add_loop_test(tc, test_reset_unfixed, 0, np);
-        tcase_add_loop_test(tc, test_open_close, 0, np);
-        tcase_add_loop_test(tc, test_no_migration_reset, 0, np);
-        suite_add_tcase(s, tc);
+        tc = test_tcase(s, "bar2");
+        add_profile_test(tc, test_bar2_vf_ctrl);
+        add_profile_test(tc, test_bar2_whole);
 
-        tc = tcase_create("refcount");
-        tcase_add_loop_test(tc, test_refcount, 0, np);
-        suite_add_tcase(s, tc);
-
-        tc = tcase_create("bar2");
-        tcase_add_loop_test(tc, test_bar2_vf_ctrl, 0, np);
-        tcase_add_loop_test(tc, test_bar2_whole, 0, np);
-        suite_add_tcase(s, tc);
-
-        tc = tcase_create("guest");
-        tcase_add_loop_test(tc, test_guest_states, 0, np);
+        tc = test_tcase(s, "guest");
+        add_profile_test(tc, test_guest_states);
         tcase_add_test(tc, test_guest_deterministic);
         tcase_add_test(tc, test_guest_digest_scope);
-        suite_add_tcase(s, tc);
 
-        tc = tcase_create("faults");
-        tcase_add_loop_test(tc, test_fault_arc, 0, np);
-        tcase_add_test(tc, test_fault_arc_args);
-        tcase_add_loop_test(tc, test_fault_corrupt, 0, np);
-        suite_add_tcase(s, tc);
-
-        (void)np;
         return s;
 }
 
