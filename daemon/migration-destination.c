@@ -254,7 +254,8 @@ static void on_closed(Peer *p, int error, const char *reason, void *userdata) {
         if (migration_is_finished(m))
                 return;
         /* No COMMIT came: nothing runs here, everything taken is reset. */
-        destination_fail(m, "internal", "the link to the source: %s", strna(why));
+        destination_fail(m, "internal", "the link to the source: %s",
+                         reason ?: "closed before the migration ended");
 }
 
 static const PeerCallbacks destination_callbacks = {
