@@ -114,8 +114,9 @@ static void run_all(Migration *m) {
                                               NULL);
 
                 if (r < 0) {
-                        log_device_error_errno(
-                                d->device, r, "Migration %s: loaded, but would not run: %m", m->id);
+                        log_migration_full_errno(m, d, LOG_ERR, r,
+                                                 "Migration %s: loaded, but would not run: %m",
+                                                 m->id);
                         (void)asprintf_safe(&d->error, "STOP -> RUNNING: %s", strerror(-r));
                         migration_device_set_phase(d, "failed");
                 } else
@@ -383,8 +384,8 @@ int migration_destination_start(Manager *manager, Peer *peer, const char *json, 
                 migration_finish(m, MIGRATION_ROLLED_BACK);
                 return 0; /* answered */
         }
-        log_info("Migration %s: taking %zu VF%s from %s.", m->id, m->n_devices,
-                 m->n_devices == 1 ? "" : "s", m->peer_name);
+        log_migration_info(m, "Migration %s: taking %zu VF%s from %s.", m->id, m->n_devices,
+                           m->n_devices == 1 ? "" : "s", m->peer_name);
         migration_set_phase(m, m->precopy ? MIGRATION_PRECOPY : MIGRATION_SWITCHOVER);
         return 0; /* the Manager's list holds it */
 }

@@ -44,8 +44,8 @@ static void source_rollback(Migration *m) {
                         continue;
                 r = hisi_migdev_set_state(d->device->migdev, HISI_MIG_STATE_RUNNING, NULL, NULL);
                 if (r < 0) {
-                        log_device_error_errno(d->device, r,
-                                               "Migration %s: could not run again: %m", m->id);
+                        log_migration_full_errno(m, d, LOG_ERR, r,
+                                                 "Migration %s: could not run again: %m", m->id);
                         if (!d->error)
                                 (void)asprintf_safe(&d->error, "rollback to RUNNING failed: %s",
                                                     strerror(-r));
@@ -332,9 +332,11 @@ static void on_step(Migration *m, const char *json, size_t len) {
                 } else {
                         /* It may still be deciding (its side of the old link has not broken
                          * yet), or know nothing (it restarted): ask again on a new connection. */
-                        log_warning("Migration %s: the destination does not know the outcome "
-                                    "(yet); the VFs stay stopped, asking again in %" PRIu64 " s.",
-                                    m->id, IN_DOUBT_RETRY_USEC / USEC_PER_SEC);
+                        log_migration_warning(
+                                m,
+                                "Migration %s: the destination does not know the outcome "
+                                "(yet); the VFs stay stopped, asking again in %" PRIu64 " s.",
+                                m->id, IN_DOUBT_RETRY_USEC / USEC_PER_SEC);
                         (void)peer_finish(migration_peer(m));
                 }
         } else if (!IN_SET(m->phase, MIGRATION_COMMITTING, MIGRATION_IN_DOUBT))
@@ -429,9 +431,11 @@ static void on_closed(Peer *p, int error, const char *reason, void *userdata) {
         if (IN_SET(m->phase, MIGRATION_COMMITTING, MIGRATION_IN_DOUBT)) {
                 /* COMMIT may have arrived: never run again before the destination says. */
                 if (m->phase == MIGRATION_COMMITTING) {
-                        log_warning("Migration %s: the link to %s broke after COMMIT (%s); the "
-                                    "VFs stay stopped until the destination says what it did.",
-                                    m->id, strna(m->peer_name), strna(reason));
+                        log_migration_warning(
+                                m,
+                                "Migration %s: the link to %s broke after COMMIT (%s); the "
+                                "VFs stay stopped until the destination says what it did.",
+                                m->id, strna(m->peer_name), strna(reason));
                         migration_set_phase(m, MIGRATION_IN_DOUBT);
                 }
                 if (!m->retry)
@@ -586,8 +590,8 @@ int migration_source_start(Manager *manager, char *const *vfs, size_t n_vfs,
                                                on_deadline, m);
         if (r < 0)
                 goto fail;
-        log_info("Migration %s: %zu VF%s to %s%s.", m->id, n_vfs, n_vfs == 1 ? "" : "s",
-                 m->peer_name, m->precopy ? ", with precopy" : "");
+        log_migration_info(m, "Migration %s: %zu VF%s to %s%s.", m->id, n_vfs,
+                           n_vfs == 1 ? "" : "s", m->peer_name, m->precopy ? ", with precopy" : "");
         migration_bus_add(m);
         *ret = m; /* the Manager's list holds it */
         return 0;

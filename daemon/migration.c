@@ -116,8 +116,8 @@ int migration_new(Manager *manager, MigrationRole role, const char *id, size_t n
 void migration_set_phase(Migration *m, MigrationPhase phase) {
         if (m->phase == phase)
                 return;
-        log_debug("Migration %s: %s -> %s", m->id, migration_phase_to_string(m->phase),
-                  migration_phase_to_string(phase));
+        log_migration_debug(m, "Migration %s: %s -> %s", m->id, migration_phase_to_string(m->phase),
+                            migration_phase_to_string(phase));
         m->phase = phase;
         migration_bus_send_changed(m, MIGRATION_PROP_PHASE);
 }
@@ -128,6 +128,15 @@ void migration_device_set_phase(MigrationDevice *d, const char *phase) {
         free(d->phase);
         d->phase = strdup(phase);
         migration_bus_send_changed(d->migration, MIGRATION_PROP_DEVICES);
+}
+
+void migration_log_fields(const Migration *m, const MigrationDevice *d, LogFields *f) {
+        assert(m && f);
+        (void)log_fields_add(f, "MIGRATION_ID", m->id);
+        (void)log_fields_add(f, "MIGRATION_ROLE", migration_role_to_string(m->role));
+        (void)log_fields_add(f, "PEER", m->peer_name);
+        if (d && d->device)
+                device_log_fields(d->device, f); /* HISI_VF, HISI_PF, HISI_KIND: six in all */
 }
 
 Peer *migration_peer(Migration *m) {
@@ -176,13 +185,13 @@ void migration_finish(Migration *m, MigrationPhase phase) {
         migration_set_phase(m, phase);
         migration_bus_send_changed(m, MIGRATION_PROP_FINISHED | MIGRATION_PROP_DEVICES);
         if (phase == MIGRATION_COMMITTED)
-                log_info("Migration %s (%s, %s): committed, %zu VF%s.", m->id,
-                         migration_role_to_string(m->role), strna(m->peer_name), m->n_devices,
-                         m->n_devices == 1 ? "" : "s");
+                log_migration_info(m, "Migration %s (%s, %s): committed, %zu VF%s.", m->id,
+                                   migration_role_to_string(m->role), strna(m->peer_name),
+                                   m->n_devices, m->n_devices == 1 ? "" : "s");
         else
-                log_warning("Migration %s (%s, %s): rolled back: %s", m->id,
-                            migration_role_to_string(m->role), strna(m->peer_name),
-                            strna(m->error));
+                log_migration_warning(m, "Migration %s (%s, %s): rolled back: %s", m->id,
+                                      migration_role_to_string(m->role), strna(m->peer_name),
+                                      strna(m->error));
         /* What is queued (the last answer) goes out first; then the connection closes. */
         if (migration_peer(m))
                 (void)peer_finish(migration_peer(m));
@@ -215,8 +224,8 @@ void migration_device_gone(Migration *m, Device *dev) {
                 migration_device_set_phase(d, "gone");
         }
         dev->migration = NULL;
-        log_warning("Migration %s: %s was hot-unplugged while %s.", m->id, device_address(dev),
-                    migration_phase_to_string(m->phase));
+        log_migration_warning(m, "Migration %s: %s was hot-unplugged while %s.", m->id,
+                              device_address(dev), migration_phase_to_string(m->phase));
         if (asprintf_safe(&why, "%s was hot-unplugged", device_address(dev)) < 0)
                 return;
         (void)migration_cancel(m, why);

@@ -141,6 +141,19 @@ void migration_destination_cancel(Migration *m, const char *why);
 const char *migration_destination_outcome(Manager *manager, const char *id,
                                           const char **ret_reason);
 
+/* The journal fields of a migration (MIGRATION_ID=, MIGRATION_ROLE=, PEER=) and, for one of
+ * its VFs, that VF's (HISI_VF=, ...). */
+void migration_log_fields(const Migration *m, const MigrationDevice *d, LogFields *f);
+#define log_migration_full_errno(m, d, level, error, ...)                                          \
+        ({                                                                                         \
+                LogFields _mf_ = {};                                                               \
+                migration_log_fields((m), (d), &_mf_);                                             \
+                log_full_errno_fields((level), (error), &_mf_, __VA_ARGS__);                       \
+        })
+#define log_migration_info(m, ...)    log_migration_full_errno(m, NULL, LOG_INFO, 0, __VA_ARGS__)
+#define log_migration_warning(m, ...) log_migration_full_errno(m, NULL, LOG_WARNING, 0, __VA_ARGS__)
+#define log_migration_debug(m, ...)   log_migration_full_errno(m, NULL, LOG_DEBUG, 0, __VA_ARGS__)
+
 /* Either role: what Cancel() does. -EBUSY once it cannot be cancelled any more. */
 int migration_cancel(Migration *m, const char *why);
 

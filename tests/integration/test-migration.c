@@ -377,6 +377,45 @@ START_TEST(test_cancel_and_kill) {
 }
 END_TEST
 
+START_TEST(test_cancel_loaded_and_stop) {
+        _cleanup_free_ char *out = NULL, *id = NULL, *digest = NULL, *mpath = NULL;
+        host a, b;
+
+        host_start(&a, "6.16", 64, "host-a");
+        host_start(&b, "6.16", 64, "host-b");
+        digest = take_and_freeze(&a, ZIP_VF);
+
+        /* Cancelled once every VF loaded on the destination, before the commit. */
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "--json", "migrate", ZIP_VF, "--to", b.to,
+                                "--manual-commit", NULL),
+                         0);
+        assert_says(out, "\"phase\":\"loaded\"");
+        id = migration_id(out);
+        ck_assert_int_eq(dh_ctl(a.h, 0, NULL, NULL, "cancel", id, NULL), 0);
+        assert_intact(&a, ZIP_VF, digest);
+        assert_free(&b, ZIP_VF);
+        /* Too late is said: a rolled-back migration cannot be cancelled or committed. */
+        ck_assert_int_eq(dh_ctl(a.h, 0, NULL, NULL, "commit", id, NULL), 5);
+
+        /* The source's daemon stops while a migration waits: it rolls back on its way out. */
+        out = mfree(out);
+        id = mfree(id);
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "--json", "migrate", ZIP_VF, "--to", b.to,
+                                "--manual-switchover", NULL),
+                         0);
+        id = migration_id(out);
+        ck_assert_int_eq(dh_stop_daemon(a.h), 0);
+        ck_assert_int_eq(dh_wait_log(a.h, "the daemon is stopping", NULL), 0);
+        ck_assert_int_eq(asprintf_safe(&mpath, ACCMIG_MIGRATION_PATH_PREFIX "/%s", id), 0);
+        ck_assert_int_eq(
+                dh_wait_property(b.h, mpath, ACCMIG_MIGRATION_INTERFACE, "Phase", "rolled-back"),
+                0);
+        assert_free(&b, ZIP_VF);
+        dh_free(a.h);
+        host_stop(&b);
+}
+END_TEST
+
 static Suite *migration_suite(void) {
         Suite *s = suite_create("migration");
         TCase *tc = tcase_create("migrate");
@@ -395,6 +434,7 @@ static Suite *migration_suite(void) {
         tcase_add_test(tc, test_one_of_three_fails_to_load);
         tcase_add_test(tc, test_refused_at_load);
         tcase_add_test(tc, test_cancel_and_kill);
+        tcase_add_test(tc, test_cancel_loaded_and_stop);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "migration.h"
 #include "test-main.h"
 
 /* Run fn with stderr going to a file, and return what it wrote. */
@@ -156,6 +157,31 @@ START_TEST(test_fields_bounded) {
 }
 END_TEST
 
+/* A migration's entries carry its id, role and peer, and for a VF the VF's fields too. */
+START_TEST(test_migration_fields) {
+        _cleanup_(log_entry_done) LogEntry e = {};
+        Device dev = { .facts = { .address = "0000:75:00.1",
+                                  .pf_address = "0000:75:00.0",
+                                  .is_vf = true,
+                                  .kind = HISI_KIND_ZIP } };
+        Migration m = { .id = (char *)"0123456789abcdef",
+                        .role = MIGRATION_DESTINATION,
+                        .peer_name = (char *)"host-a" };
+        MigrationDevice d = { .migration = &m, .device = &dev };
+        LogFields f = {};
+
+        migration_log_fields(&m, &d, &f);
+        ck_assert_uint_eq(f.n_dropped, 0);
+        ck_assert_int_eq(log_entry_build(&e, LOG_INFO, 0, &f, "f.c", 1, "fn", "m"), 0);
+        ck_assert_str_eq(e.fields[6], "MIGRATION_ID=0123456789abcdef");
+        ck_assert_str_eq(e.fields[7], "MIGRATION_ROLE=destination");
+        ck_assert_str_eq(e.fields[8], "PEER=host-a");
+        ck_assert_str_eq(e.fields[9], "HISI_VF=0000:75:00.1");
+        ck_assert_str_eq(e.fields[10], "HISI_PF=0000:75:00.0");
+        ck_assert_str_eq(e.fields[11], "HISI_KIND=zip");
+}
+END_TEST
+
 static void log_too_many(void) {
         LogFields f = {};
 
@@ -211,6 +237,7 @@ static Suite *daemon_log_suite(void) {
         tcase_add_test(tc, test_fields_bounded);
         tcase_add_test(tc, test_log_too_many);
         tcase_add_test(tc, test_fields_refused);
+        tcase_add_test(tc, test_migration_fields);
         suite_add_tcase(s, tc);
         return s;
 }
