@@ -84,9 +84,12 @@ check "the preload is in hisi-accsim" \
     sh -c "printf '%s\n' '$sim_files' | grep -q 'hisi-accmig/libhisi-accsim-preload.so\$'"
 check "the config is a conffile" \
     sh -c "dpkg-deb -I '$daemon_deb' conffiles | grep -qx /etc/hisi-accmigd/hisi-accmigd.json"
+# debhelper's --no-enable form re-enables the socket only where it was enabled before (an
+# upgrade): its enable sits under "debian-installed"; the service's does not.
 check "the service is enabled on install, the socket is not" \
-    sh -c "dpkg-deb -I '$daemon_deb' postinst | grep -q 'hisi-accmigd.service' &&
-           ! dpkg-deb -I '$daemon_deb' postinst | grep -q 'enable.*hisi-accmigd.socket'"
+    sh -c "dpkg-deb -I '$daemon_deb' postinst | grep -q \"enable 'hisi-accmigd.service'\" &&
+           dpkg-deb -I '$daemon_deb' postinst | grep -q \"debian-installed 'hisi-accmigd.socket'\" &&
+           ! dpkg-deb -I '$daemon_deb' postinst | grep -q \"debian-installed 'hisi-accmigd.service'\""
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
