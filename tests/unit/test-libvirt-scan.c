@@ -270,16 +270,19 @@ START_TEST(test_scan_failures) {
         scan_result r;
 
         ck_assert_ptr_nonnull(mkdtemp(dir));
-        /* It cannot be run. */
-        helper = write_helper(dir, "#!/nonexistent/interpreter\n");
-        ck_assert_int_ge(asprintf_safe(&want, "cannot run %s", helper), 0);
-        scan_run("test:///default", 30 * 1000000ULL, &r);
-        ck_assert_int_eq(r.error, -EIO);
-        ck_assert_str_eq(r.message, want);
-        free(r.message);
-        unlink(helper);
-        helper = mfree(helper);
-        want = mfree(want);
+        /* It cannot be run (valgrind cannot follow an execve() that fails: tools/dev valgrind
+         * says so, and that case waits for a run without it). */
+        if (!getenv("HISI_UNDER_VALGRIND")) {
+                helper = write_helper(dir, "#!/nonexistent/interpreter\n");
+                ck_assert_int_ge(asprintf_safe(&want, "cannot run %s", helper), 0);
+                scan_run("test:///default", 30 * 1000000ULL, &r);
+                ck_assert_int_eq(r.error, -EIO);
+                ck_assert_str_eq(r.message, want);
+                free(r.message);
+                unlink(helper);
+                helper = mfree(helper);
+                want = mfree(want);
+        }
 
         /* It fails with nothing to say. */
         helper = write_helper(dir, "#!/bin/sh\nexit 3\n");
