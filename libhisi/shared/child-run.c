@@ -278,6 +278,13 @@ ChildRun *child_run_free(ChildRun *c) {
         return NULL;
 }
 
+ChildRun *child_run_abandon(ChildRun *c) {
+        if (!c)
+                return NULL;
+        c->exited = true; /* as far as free is concerned */
+        return child_run_free(c);
+}
+
 pid_t child_run_get_pid(const ChildRun *c) {
         return c ? c->pid : 0;
 }

@@ -77,6 +77,10 @@ int child_run_reap(ChildRun *c, uint64_t until_usec);
 ChildRun *child_run_free(ChildRun *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ChildRun *, child_run_free);
 
+/* Forget it without waiting: a child still running is left (once it ends, a zombie until this
+ * process ends). For a child that child_run_reap() could not reap in time. */
+ChildRun *child_run_abandon(ChildRun *c);
+
 pid_t child_run_get_pid(const ChildRun *c);
 /* The child has ended and was reaped (or is being: from done). */
 bool child_run_exited(const ChildRun *c);
