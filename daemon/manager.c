@@ -392,9 +392,16 @@ void manager_resync(Manager *m, const char *why) {
         if (m->resync || m->state == MANAGER_STOPPING || m->state == MANAGER_STARTING)
                 return;
         log_notice("%s; reading every device again.", why);
+        /* Once nothing else waits: the uevents still queued are older than what we read then,
+         * so they are handled first (a stale remove after the reading would drop a device that
+         * is there). */
         r = sd_event_add_defer(m->event, &m->resync, on_resync, m);
-        if (r < 0)
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->resync, SD_EVENT_PRIORITY_IDLE);
+        if (r < 0) {
+                m->resync = sd_event_source_disable_unref(m->resync);
                 log_warning_errno(r, "Failed to schedule reading the devices again: %m");
+        }
 }
 
 static void on_uevents_lost(void *userdata) {
