@@ -11,8 +11,8 @@
  * (bind_job_set_synchronous()). And the writes' children: one that hangs past its deadline is
  * killed and reaped, leaving no process and no fd; one that cannot be killed (frozen, as a task
  * stuck in the kernel) ends the job at once as stuck, counts as stuck until it ends, and keeps
- * further writes to its VF from starting. The sequence itself is the bind plan's, tested in
- * test-bind-plan.
+ * further writes to its VF from starting; a VF that goes away mid-job is told in one sentence.
+ * The sequence itself is the bind plan's, tested in test-bind-plan.
  */
 
 #include <check.h>
@@ -360,6 +360,44 @@ START_TEST(test_write_killed_at_deadline) {
 }
 END_TEST
 
+/* The VF goes away while its unbind hangs: whatever step meets it, the job says it went away,
+ * in the one sentence the manager uses too. */
+static int on_unplug(sd_event_source *s, uint64_t usec, void *userdata) {
+        _cleanup_free_ char *p = NULL;
+
+        ck_assert_int_ge(asprintf_safe(&p, "%s/sys/bus/pci/devices/%s", fake_sysfs_root(fake),
+                                       (const char *)userdata),
+                         0);
+        ck_assert_int_eq(unlink(p), 0);
+        return 0;
+}
+
+START_TEST(test_vf_went_away) {
+        _cleanup_(bind_job_freep) BindJob *j = NULL;
+        sd_event_source *unplug = NULL;
+        result r = {};
+
+        ck_assert_int_eq(fake_sysfs_add_driver(fake, VFIO), 0);
+        ck_assert_int_eq(fake_sysfs_start_kernel(fake, NULL), 0);
+        hang_unbind("hisi_zip");
+        ck_assert_int_eq(sysfs_writer_new(event, ctx, &writer), 0);
+        ck_assert_int_eq(bind_job_new(event, ctx, writer, BIND_JOB_BIND, VF0, HISI_KIND_ZIP,
+                                      300 * 1000ULL, on_done, &r, &j),
+                         0);
+        bind_job_set_synchronous(j, false);
+        ck_assert_int_eq(bind_job_start(j), 0);
+        ck_assert_int_ge(sd_event_add_time_relative(event, &unplug, CLOCK_MONOTONIC, 100 * 1000ULL,
+                                                    0, on_unplug, (void *)VF0),
+                         0);
+        ck_assert_int_ge(sd_event_loop(event), 0);
+        ck_assert_int_eq(r.error, -ENODEV);
+        ck_assert_str_eq(r.message, "0000:75:00.1 went away");
+        free(r.message);
+        sd_event_source_disable_unref(unplug);
+        ck_assert_uint_eq(count_children(), 0);
+}
+END_TEST
+
 typedef struct stuck_test {
         test_freezer *freezer;
         bool frozen;
@@ -521,6 +559,7 @@ static Suite *bind_job_suite(void) {
         tcase_add_test(tc, test_abort);
         tcase_add_test(tc, test_write_killed_at_deadline);
         tcase_add_test(tc, test_write_stuck);
+        tcase_add_test(tc, test_vf_went_away);
         tcase_add_test(tc, test_arguments);
         suite_add_tcase(s, tc);
         return s;
