@@ -293,6 +293,23 @@ static void perform(BindJob *j, hisi_bind_action a) {
         }
 }
 
+/* What a write that never returns waits for. */
+static const char *stuck_where(hisi_bind_attr attr) {
+        switch (attr) {
+        case HISI_BIND_ATTR_UNBIND:
+                return "a driver's remove() hangs";
+        case HISI_BIND_ATTR_DRIVERS_PROBE:
+        case HISI_BIND_ATTR_DRIVER_BIND:
+                return "a driver's probe() hangs";
+        case HISI_BIND_ATTR_DRIVER_OVERRIDE:
+                return "the kernel does not finish the store";
+        case _HISI_BIND_ATTR_MAX:
+        case _HISI_BIND_ATTR_INVALID:
+                break;
+        }
+        return "the kernel does not answer";
+}
+
 /* The write's child could not be killed: it sits in the kernel, in the driver's code. No undo
  * (it would write to the same VF), no further write: the job ends here. */
 static void write_stuck(BindJob *j) {
@@ -307,10 +324,10 @@ static void write_stuck(BindJob *j) {
         j->stuck = true;
         if (asprintf(&msg,
                      "the %s write for %s did not return within %s and cannot be stopped: it is "
-                     "stuck in the kernel (a driver's %s hangs; see the kernel log). Nothing more "
-                     "is written to %s until it ends",
-                     hisi_bind_attr_to_string(j->attr), j->address, t,
-                     j->attr == HISI_BIND_ATTR_UNBIND ? "remove()" : "probe()", j->address) < 0)
+                     "stuck in the kernel (%s; see the kernel log). Nothing more is written to %s "
+                     "until it ends",
+                     hisi_bind_attr_to_string(j->attr), j->address, t, stuck_where(j->attr),
+                     j->address) < 0)
                 msg = NULL;
         finish(j, -ETIMEDOUT, msg ?: "a write is stuck in the kernel");
 }

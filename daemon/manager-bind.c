@@ -107,6 +107,9 @@ static void job_done(BindJob *j, int error, const char *job_message, void *userd
         }
         bind_done(m, d, error, message);
         manager_device_changed(m, d, changed);
+        if (error < 0)
+                /* A host that went away fails every write: say so now, not at the next look. */
+                backend_watch_check(m->backend_watch);
         start_queued(m);
         maybe_exit(m);
 }

@@ -345,9 +345,9 @@ START_TEST(test_stuck_write) {
         assert_property(h, path, ACCMIG_DEVICE_INTERFACE, "BindState", "stuck");
         ck_assert_int_eq(dh_get_property(h, path, ACCMIG_DEVICE_INTERFACE, "LastError", &v), 0);
         ck_assert_str_eq(v, "the driver_override write for 0000:75:00.1 did not return within 1 s "
-                            "and cannot be stopped: it is stuck in the kernel (a driver's probe() "
-                            "hangs; see the kernel log). Nothing more is written to 0000:75:00.1 "
-                            "until it ends");
+                            "and cannot be stopped: it is stuck in the kernel (the kernel does not "
+                            "finish the store; see the kernel log). Nothing more is written to "
+                            "0000:75:00.1 until it ends");
         assert_property(h, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE, "StuckWrites", "1");
         assert_answers(h);
 
