@@ -11,6 +11,7 @@
 
 #include "device-monitor.h"
 #include "hisi/kind.h"
+#include "log.h"
 #include "string-table.h"
 
 /* Large enough for a burst of uevents (enabling 255 VFs on a PF) while the loop is busy. */
@@ -142,9 +143,11 @@ int device_monitor_start(DeviceMonitor *m) {
         r = sd_device_monitor_start(m->monitor, on_uevent, m);
         if (r < 0)
                 return r;
-        /* Without it uevents are still received; only a loss goes unnoticed until the next
-         * uevent's check. */
-        (void)watch_errors(m);
+        /* Best effort: uevents are received all the same. Without the copy of the socket a loss
+         * goes unnoticed; without the error source, until the next uevent's check. */
+        r = watch_errors(m);
+        if (r < 0)
+                log_debug_errno(r, "Failed to watch the uevent socket's errors, continuing: %m");
         return 0;
 }
 
