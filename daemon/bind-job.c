@@ -3,13 +3,13 @@
  * One binding operation on one VF (see bind-job.h): libhisi's bind plan carried out from the
  * event loop.
  *
- * The plan asks for a write, a wait, or ends. A driver_override write only stores a value and is
- * made inline; the others run a driver's code (remove, probe) and go to a child, whose end comes
- * back as on_write_done(). After every write and on every uevent of the VF the job reads the
- * driver link and hands it to the plan: on a real kernel the link has moved when the write
- * returns, under an asynchronous host a moment later, and the plan takes either. The plan's
- * deadlines are one timer; when it fires, a write still in flight is given up (its child is left
- * to end by itself) and the plan turns to the undo or to its verdict.
+ * The plan asks for a write, a wait, or ends. Every write goes to a child, whose end comes back
+ * as on_write_done(): even a driver_override store, which runs no driver code on a kernel, is a
+ * call into the simulated host's kernel under its preload, and that kernel may hang. After every
+ * write and on every uevent of the VF the job reads the driver link and hands it to the plan.
+ * The plan's deadlines are one timer; when it fires with a write in flight, the write's child is
+ * killed, and once it has been reaped the plan turns to the undo or to its verdict. A child that
+ * cannot be killed ends the job then and there: the VF is stuck, and nothing more is written.
  */
 
 #include <assert.h>
@@ -26,10 +26,13 @@
 #include "string-table.h"
 #include "string-util.h"
 #include "sysfs-write.h"
+#include "time-util.h"
 
 struct BindJob {
         sd_event *event;
         hisi_ctx *ctx;
+        SysfsWriter *writer;
+        bool synchronous;
         BindJobType type;
         char address[HISI_PCI_ADDRESS_MAX];
         hisi_kind kind;
@@ -39,7 +42,10 @@ struct BindJob {
 
         hisi_bind_plan *plan; /* once started */
         bool finished;
-        SysfsWrite *write; /* a write in flight */
+        bool stuck;
+        SysfsWrite *write;    /* a write in flight */
+        hisi_bind_attr attr;  /* what it writes, for the messages */
+        bool write_cancelled; /* its deadline passed: its child is being killed */
         sd_event_source *timer;
         sd_event_source *defer;
         int error;
@@ -71,16 +77,18 @@ static const char *errname(int error) {
         return n ? n : "an unknown error";
 }
 
-static void detach_write(BindJob *j) {
+/* A write in flight is no longer wanted: its child is killed (the writer reaps it). */
+static void abandon_write(BindJob *j) {
         if (j->write)
-                sysfs_write_detach(j->write);
+                sysfs_write_abandon(j->write);
         j->write = NULL;
+        j->write_cancelled = false;
 }
 
 BindJob *bind_job_free(BindJob *j) {
         if (!j)
                 return NULL;
-        detach_write(j);
+        abandon_write(j);
         sd_event_source_disable_unref(j->timer);
         sd_event_source_disable_unref(j->defer);
         sd_event_unref(j->event);
@@ -90,19 +98,21 @@ BindJob *bind_job_free(BindJob *j) {
         return NULL;
 }
 
-int bind_job_new(sd_event *event, hisi_ctx *ctx, BindJobType type, const char *address,
-                 hisi_kind kind, uint64_t timeout_usec, bind_job_done_t done, void *userdata,
-                 BindJob **ret) {
+int bind_job_new(sd_event *event, hisi_ctx *ctx, SysfsWriter *writer, BindJobType type,
+                 const char *address, hisi_kind kind, uint64_t timeout_usec, bind_job_done_t done,
+                 void *userdata, BindJob **ret) {
         BindJob *j;
 
-        if (!event || !ctx || !address || !hisi_pci_address_valid(address) || !done || !ret ||
-            type < 0 || type >= _BIND_JOB_TYPE_MAX || kind < 0 || kind >= _HISI_KIND_MAX)
+        if (!event || !ctx || !writer || !address || !hisi_pci_address_valid(address) || !done ||
+            !ret || type < 0 || type >= _BIND_JOB_TYPE_MAX || kind < 0 || kind >= _HISI_KIND_MAX)
                 return -EINVAL;
         j = calloc(1, sizeof(*j));
         if (!j)
                 return -ENOMEM;
         j->event = sd_event_ref(event);
         j->ctx = ctx;
+        j->writer = writer;
+        j->synchronous = true;
         j->type = type;
         strcpy(j->address, address);
         j->kind = kind;
@@ -125,6 +135,15 @@ bool bind_job_is_started(const BindJob *j) {
         return j && (j->plan || j->finished);
 }
 
+bool bind_job_is_stuck(const BindJob *j) {
+        return j && j->stuck;
+}
+
+void bind_job_set_synchronous(BindJob *j, bool synchronous) {
+        if (j && !bind_job_is_started(j))
+                j->synchronous = synchronous;
+}
+
 /* ---- Ending ---- */
 
 static int on_defer(sd_event_source *s, void *userdata) {
@@ -136,6 +155,13 @@ static int on_defer(sd_event_source *s, void *userdata) {
         return 0;
 }
 
+/* The VF is gone from sysfs. */
+static bool vf_gone(BindJob *j) {
+        _cleanup_free_ char *d = NULL;
+
+        return hisi_pci_read_driver(j->ctx, j->address, &d) == -ENODEV;
+}
+
 /* The result, delivered from the event loop. */
 static void finish(BindJob *j, int error, const char *message) {
         int r;
@@ -143,10 +169,18 @@ static void finish(BindJob *j, int error, const char *message) {
         if (j->finished)
                 return;
         j->finished = true;
-        detach_write(j);
+        abandon_write(j);
         j->timer = sd_event_source_disable_unref(j->timer);
         free(j->message);
-        j->message = message ? strdup(message) : NULL;
+        /* Whatever step met it (a write, a read, the undo), a VF that went away is told one
+         * way. */
+        if (error < 0 && error != -ENODEV && !j->stuck && vf_gone(j))
+                error = -ENODEV;
+        if (error == -ENODEV) {
+                if (asprintf(&j->message, BIND_JOB_GONE_FORMAT, j->address) < 0)
+                        j->message = NULL;
+        } else
+                j->message = message ? strdup(message) : NULL;
         j->error = error;
         r = sd_event_add_defer(j->event, &j->defer, on_defer, j);
         if (r < 0)
@@ -157,7 +191,7 @@ static void finish(BindJob *j, int error, const char *message) {
 
 /* ---- Carrying out the plan ---- */
 
-static void on_write_done(int error, void *userdata);
+static void on_write_done(SysfsWriteEnd end, int error, void *userdata);
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static int arm_timer(BindJob *j, uint64_t usec) {
@@ -176,7 +210,7 @@ static _printf_(4, 5) void plan_fail(BindJob *j, hisi_bind_action *a, int error,
         if (vasprintf(&reason, fmt, ap) < 0)
                 reason = NULL;
         va_end(ap);
-        detach_write(j);
+        abandon_write(j);
         if (hisi_bind_plan_fail(j->plan, error, reason ?: "out of memory", a) < 0)
                 *a = (hisi_bind_action){ .verb = HISI_BIND_DONE,
                                          .error = error,
@@ -195,6 +229,30 @@ static void observe(BindJob *j, hisi_bind_observation *o, hisi_bind_action *a) {
         if (r < 0)
                 plan_fail(j, a, r, "the bind plan of %s refused a step (%s)", j->address,
                           errname(r));
+}
+
+/* The writer refused to start a write: say why, for people. */
+static void write_refused(BindJob *j, hisi_bind_action *a, int r) {
+        const char *attr = hisi_bind_attr_to_string(a->attr);
+
+        switch (r) {
+        case -EDEADLK:
+                plan_fail(j, a, r,
+                          "an earlier write for %s is stuck in the kernel; no %s write is made "
+                          "until it ends",
+                          j->address, attr);
+                return;
+        case -EMFILE:
+                plan_fail(j, a, r,
+                          "%u writes are stuck in the kernel; no %s write for %s is made until "
+                          "one ends",
+                          sysfs_writer_n_stuck(j->writer), attr, j->address);
+                return;
+        default:
+                plan_fail(j, a, r, "cannot start the %s write for %s (%s)", attr, j->address,
+                          errname(r));
+                return;
+        }
 }
 
 /* Carry out actions until the plan waits (for a write's child, a uevent, the timer) or ends. */
@@ -217,20 +275,14 @@ static void perform(BindJob *j, hisi_bind_action a) {
                                         continue;
                                 }
                         }
-                        if (a.attr == HISI_BIND_ATTR_DRIVER_OVERRIDE) {
-                                /* A store: no driver code runs, no child needed. */
-                                o.write_returned = true;
-                                o.write_error =
-                                        hisi_pci_bind_write(j->ctx, j->address, a.attr, a.value);
-                                break;
-                        }
-                        r = sysfs_write_start(j->event, j->ctx, j->address, a.attr, a.value,
-                                              on_write_done, j, &j->write);
+                        r = sysfs_write_start(j->writer, j->address, a.attr, a.value, on_write_done,
+                                              j, &j->write);
                         if (r < 0) {
-                                plan_fail(j, &a, r, "cannot start the %s write for %s (%s)",
-                                          hisi_bind_attr_to_string(a.attr), j->address, errname(r));
+                                write_refused(j, &a, r);
                                 continue;
                         }
+                        j->attr = a.attr;
+                        j->write_cancelled = false;
                         return; /* its end comes back through on_write_done */
                 case _HISI_BIND_VERB_MAX:
                 case _HISI_BIND_VERB_INVALID:
@@ -241,12 +293,71 @@ static void perform(BindJob *j, hisi_bind_action a) {
         }
 }
 
-static void on_write_done(int error, void *userdata) {
+/* What a write that never returns waits for. */
+static const char *stuck_where(hisi_bind_attr attr) {
+        switch (attr) {
+        case HISI_BIND_ATTR_UNBIND:
+                return "a driver's remove() hangs";
+        case HISI_BIND_ATTR_DRIVERS_PROBE:
+        case HISI_BIND_ATTR_DRIVER_BIND:
+                return "a driver's probe() hangs";
+        case HISI_BIND_ATTR_DRIVER_OVERRIDE:
+                return "the kernel does not finish the store";
+        case _HISI_BIND_ATTR_MAX:
+        case _HISI_BIND_ATTR_INVALID:
+                break;
+        }
+        return "the kernel does not answer";
+}
+
+/* The write's child could not be killed: it sits in the kernel, in the driver's code. No undo
+ * (it would write to the same VF), no further write: the job ends here. */
+static void write_stuck(BindJob *j) {
+        _cleanup_free_ char *msg = NULL;
+        char t[32];
+        uint64_t u = j->timeout_usec;
+
+        if (u < USEC_PER_SEC)
+                snprintf(t, sizeof(t), "%llu ms", (unsigned long long)(u / USEC_PER_MSEC));
+        else
+                snprintf(t, sizeof(t), "%llu s", (unsigned long long)(u / USEC_PER_SEC));
+        j->stuck = true;
+        if (asprintf(&msg,
+                     "the %s write for %s did not return within %s and cannot be stopped: it is "
+                     "stuck in the kernel (%s; see the kernel log). Nothing more is written to %s "
+                     "until it ends",
+                     hisi_bind_attr_to_string(j->attr), j->address, t, stuck_where(j->attr),
+                     j->address) < 0)
+                msg = NULL;
+        finish(j, -ETIMEDOUT, msg ?: "a write is stuck in the kernel");
+}
+
+static void on_write_done(SysfsWriteEnd end, int error, void *userdata) {
         BindJob *j = userdata;
-        hisi_bind_observation o = { .write_returned = true, .write_error = error };
+        hisi_bind_observation o = {};
         hisi_bind_action a;
 
         j->write = NULL;
+        switch (end) {
+        case SYSFS_WRITE_RETURNED:
+                o.write_returned = true;
+                o.write_error = error;
+                /* Returned as its deadline passed: the plan's last look. */
+                o.timed_out = j->write_cancelled;
+                break;
+        case SYSFS_WRITE_KILLED:
+                /* Given up at the deadline, its child killed and reaped. */
+                o.timed_out = true;
+                break;
+        case SYSFS_WRITE_STUCK:
+                write_stuck(j);
+                return;
+        case _SYSFS_WRITE_END_MAX:
+        case _SYSFS_WRITE_END_INVALID:
+                assert(false);
+                return;
+        }
+        j->write_cancelled = false;
         observe(j, &o, &a);
         perform(j, a);
 }
@@ -256,8 +367,13 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         hisi_bind_observation o = { .timed_out = true };
         hisi_bind_action a;
 
-        /* A write still in flight is given up: its child ends by itself. */
-        detach_write(j);
+        j->timer = sd_event_source_disable_unref(j->timer);
+        if (j->write) {
+                /* Its child is killed; its end (reaped, or stuck) brings the next step. */
+                j->write_cancelled = true;
+                sysfs_write_cancel(j->write);
+                return 0;
+        }
         observe(j, &o, &a);
         perform(j, a);
         return 0;
@@ -273,8 +389,9 @@ int bind_job_start(BindJob *j) {
                 return -EINVAL;
         /* The policy decided that the VF may be taken from whatever driver has it. */
         r = hisi_bind_plan_new(type_to_op(j->type), j->kind, j->address,
-                               j->type == BIND_JOB_BIND ? HISI_BIND_FORCE : 0, NULL,
-                               j->timeout_usec, &j->plan);
+                               (j->type == BIND_JOB_BIND ? HISI_BIND_FORCE : 0) |
+                                       (j->synchronous ? HISI_BIND_SYNCHRONOUS : 0),
+                               NULL, j->timeout_usec, &j->plan);
         if (r < 0)
                 return r;
         r = hisi_pci_read_driver(j->ctx, j->address, &cur);

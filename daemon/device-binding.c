@@ -11,7 +11,7 @@
 static const char *const device_bind_state_table[_DEVICE_BIND_STATE_MAX] = {
         [DEVICE_BIND_IDLE] = "idle",       [DEVICE_BIND_QUEUED] = "queued",
         [DEVICE_BIND_BINDING] = "binding", [DEVICE_BIND_UNBINDING] = "unbinding",
-        [DEVICE_BIND_FAILED] = "failed",
+        [DEVICE_BIND_FAILED] = "failed",   [DEVICE_BIND_STUCK] = "stuck",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(device_bind_state, DeviceBindState);
@@ -89,7 +89,7 @@ BindRetry device_binding_policy_bind(const DeviceBinding *b, bool bound, uint64_
         assert(b);
         assert(ret_when);
 
-        if (bound || b->job || b->released)
+        if (bound || b->job || b->released || b->state == DEVICE_BIND_STUCK)
                 return BIND_RETRY_SKIP;
         if (b->state == DEVICE_BIND_FAILED) {
                 if (!b->retry_armed)

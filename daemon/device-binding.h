@@ -15,6 +15,9 @@
  * - Even then a retry waits out a backoff: timeouts.bind_retry_min_ms after the first failure,
  *   doubled for each further consecutive one, at most timeouts.bind_retry_max_ms.
  * - An explicit Unbind releases the VF: the policy leaves it alone until a Bind or a reload.
+ * - A VF whose write is stuck in the kernel (a driver's remove() or probe() that never returns,
+ *   its process unkillable) gets no job at all, from the policy or an operator, until that
+ *   write ends; then it counts as failed.
  */
 #pragma once
 
@@ -33,6 +36,8 @@ typedef enum DeviceBindState {
         DEVICE_BIND_UNBINDING, /* an unbind job runs */
         DEVICE_BIND_FAILED,    /* the last job failed: LastError says why; no retry until
                                 * something changes */
+        DEVICE_BIND_STUCK,     /* the last job's write is stuck in the kernel: LastError says
+                                * so; no job until it ends */
         _DEVICE_BIND_STATE_MAX,
         _DEVICE_BIND_STATE_INVALID = -EINVAL,
 } DeviceBindState;
@@ -83,7 +88,8 @@ uint64_t bind_retry_backoff(unsigned failures, const BindRetryLimits *limits);
 
 /* A job of this type ended at now with error (0 or a negative errno), leaving the VF on driver
  * and override (NULL: none). A failed bind counts, starts a backoff and waits for a change; a
- * bind that worked ends the count. An unbind changes nothing here. */
+ * bind that worked ends the count. An unbind changes nothing here. (The bind state is the
+ * manager's to set.) */
 void device_binding_job_ended(DeviceBinding *b, BindJobType type, int error, uint64_t now,
                               const BindRetryLimits *limits, const char *driver,
                               const char *override);
@@ -113,3 +119,8 @@ void device_binding_reload(DeviceBinding *b);
  * the retry timer; a state that spoke of the job becomes idle. The manager keeps its queue and
  * its count of running jobs itself. */
 void device_binding_forget_job(DeviceBinding *b);
+
+/* The last job's write is stuck in the kernel: no job for the VF until it ends. */
+static inline bool device_binding_is_stuck(const DeviceBinding *b) {
+        return b->state == DEVICE_BIND_STUCK;
+}

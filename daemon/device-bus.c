@@ -117,6 +117,10 @@ static int method_bind_common(sd_bus_message *message, Device *d, BindJobType ty
         uint64_t flags;
         int r;
 
+        /* Who asks, before what they ask. */
+        r = manager_bus_bind_verify_caller(d->manager, message, error);
+        if (r != 0)
+                return r < 0 ? r : 1;
         r = sd_bus_message_read(message, "t", &flags);
         if (r < 0)
                 return r;

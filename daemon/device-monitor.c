@@ -3,11 +3,15 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "device-monitor.h"
 #include "hisi/kind.h"
+#include "log.h"
 #include "string-table.h"
 
 /* Large enough for a burst of uevents (enabling 255 VFs on a PF) while the loop is busy. */
@@ -17,7 +21,10 @@ struct DeviceMonitor {
         sd_event *event;
         sd_device_monitor *monitor;
         device_monitor_handler_t handler;
+        device_monitor_lost_t lost;
         void *userdata;
+        int error_fd; /* a copy of the monitor's socket, to read its error */
+        sd_event_source *error_source;
 };
 
 static const char *const uevent_action_table[_SD_DEVICE_ACTION_MAX] = {
@@ -33,18 +40,58 @@ const char *device_action_to_string(sd_device_action_t a) {
         return uevent_action_to_string(a) ?: "unknown";
 }
 
+/* Read (and so clear) the socket's pending error: ENOBUFS says uevents were dropped. */
+static void check_lost(DeviceMonitor *m) {
+        socklen_t len = sizeof(int);
+        int error = 0;
+
+        if (m->error_fd < 0 || getsockopt(m->error_fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0 ||
+            error == 0)
+                return;
+        if (error == ENOBUFS && m->lost)
+                m->lost(m->userdata);
+}
+
 static int on_uevent(sd_device_monitor *monitor, sd_device *device, void *userdata) {
         DeviceMonitor *m = userdata;
         sd_device_action_t action;
 
-        if (sd_device_get_action(device, &action) < 0)
-                return 0;
-        m->handler(device, action, m->userdata);
+        if (sd_device_get_action(device, &action) >= 0)
+                m->handler(device, action, m->userdata);
+        check_lost(m);
         return 0;
 }
 
-int device_monitor_new(sd_event *event, device_monitor_handler_t handler, void *userdata,
-                       DeviceMonitor **ret) {
+/* The socket has an error (EPOLLERR): read it before sd-device's next read swallows it. */
+static int on_socket_error(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        DeviceMonitor *m = userdata;
+
+        check_lost(m);
+        if (revents & EPOLLHUP)
+                /* Not a uevent socket any more: nothing more to learn here. */
+                (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        return 0;
+}
+
+/* A source on a copy of the socket, woken only by its errors, ahead of sd-device's reader. */
+static int watch_errors(DeviceMonitor *m) {
+        sd_event_source *reader = sd_device_monitor_get_event_source(m->monitor);
+        int fd, r;
+
+        fd = reader ? sd_event_source_get_io_fd(reader) : -EBADF;
+        if (fd < 0)
+                return fd;
+        m->error_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (m->error_fd < 0)
+                return negative_errno();
+        r = sd_event_add_io(m->event, &m->error_source, m->error_fd, 0, on_socket_error, m);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_priority(m->error_source, SD_EVENT_PRIORITY_IMPORTANT);
+}
+
+int device_monitor_new(sd_event *event, device_monitor_handler_t handler,
+                       device_monitor_lost_t lost, void *userdata, DeviceMonitor **ret) {
         _cleanup_(device_monitor_freep) DeviceMonitor *m = NULL;
         int r;
 
@@ -56,7 +103,9 @@ int device_monitor_new(sd_event *event, device_monitor_handler_t handler, void *
                 return -ENOMEM;
         m->event = sd_event_ref(event);
         m->handler = handler;
+        m->lost = lost;
         m->userdata = userdata;
+        m->error_fd = -EBADF;
 
         r = sd_device_monitor_new(&m->monitor);
         if (r < 0)
@@ -76,6 +125,8 @@ int device_monitor_new(sd_event *event, device_monitor_handler_t handler, void *
 DeviceMonitor *device_monitor_free(DeviceMonitor *m) {
         if (!m)
                 return NULL;
+        sd_event_source_disable_unref(m->error_source);
+        safe_close(m->error_fd);
         if (m->monitor) {
                 (void)sd_device_monitor_stop(m->monitor);
                 sd_device_monitor_unref(m->monitor);
@@ -86,8 +137,18 @@ DeviceMonitor *device_monitor_free(DeviceMonitor *m) {
 }
 
 int device_monitor_start(DeviceMonitor *m) {
+        int r;
+
         assert(m);
-        return sd_device_monitor_start(m->monitor, on_uevent, m);
+        r = sd_device_monitor_start(m->monitor, on_uevent, m);
+        if (r < 0)
+                return r;
+        /* Best effort: uevents are received all the same. Without the copy of the socket a loss
+         * goes unnoticed; without the error source, until the next uevent's check. */
+        r = watch_errors(m);
+        if (r < 0)
+                log_debug_errno(r, "Failed to watch the uevent socket's errors, continuing: %m");
+        return 0;
 }
 
 int device_monitor_enumerate(DeviceMonitor *m, device_monitor_each_t fn, void *userdata) {

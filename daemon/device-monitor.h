@@ -7,6 +7,13 @@
  *
  * Nothing here knows about a simulated host: under `hisi-accsim exec` umockdev's preload serves
  * the same sd-device calls.
+ *
+ * Uevents can be lost: when the monitor's socket is full, the kernel drops what it would have
+ * queued there and sets the socket's error to ENOBUFS (netlink_overrun()). sd-device (systemd
+ * 252) reads past that error without telling, so the monitor asks the socket itself: from a
+ * source of its own on a copy of the socket's fd, woken by the error (EPOLLERR) before
+ * sd-device's reader runs, and after every uevent (SO_ERROR). A loss is reported through the
+ * lost handler, once per loss: the manager then reads every device again.
  */
 #pragma once
 
@@ -21,8 +28,11 @@ typedef struct DeviceMonitor DeviceMonitor;
 typedef void (*device_monitor_handler_t)(sd_device *device, sd_device_action_t action,
                                          void *userdata);
 
-int device_monitor_new(sd_event *event, device_monitor_handler_t handler, void *userdata,
-                       DeviceMonitor **ret);
+/* Uevents were lost. */
+typedef void (*device_monitor_lost_t)(void *userdata);
+
+int device_monitor_new(sd_event *event, device_monitor_handler_t handler,
+                       device_monitor_lost_t lost, void *userdata, DeviceMonitor **ret);
 DeviceMonitor *device_monitor_free(DeviceMonitor *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DeviceMonitor *, device_monitor_free);
 

@@ -80,6 +80,8 @@ static void job_done(BindJob *j, int error, const char *job_message, void *userd
         BindRetryLimits limits = retry_limits(m);
         unsigned changed = 0;
 
+        bool stuck = bind_job_is_stuck(j);
+
         d->binding.job = bind_job_free(j);
         m->jobs_running--;
 
@@ -89,7 +91,13 @@ static void job_done(BindJob *j, int error, const char *job_message, void *userd
 
         device_binding_job_ended(&d->binding, type, error, loop_now(m), &limits, d->facts.driver,
                                  d->facts.driver_override);
-        if (error < 0) {
+        if (stuck) {
+                changed |= device_set_bind_state(d, DEVICE_BIND_STUCK);
+                changed |= device_set_last_error(d, message);
+                log_device_error_errno(d, error, "Failed to %s %s: %s",
+                                       bind_job_type_to_string(type), device_address(d), message);
+                manager_changed(m, MANAGER_PROP_STUCK);
+        } else if (error < 0) {
                 changed |= device_set_bind_state(d, DEVICE_BIND_FAILED);
                 changed |= device_set_last_error(d, message);
                 log_device_error_errno(d, error, "Failed to %s %s: %s",
@@ -101,6 +109,9 @@ static void job_done(BindJob *j, int error, const char *job_message, void *userd
         }
         bind_done(m, d, error, message);
         manager_device_changed(m, d, changed);
+        if (error < 0)
+                /* A host that went away fails every write: say so now, not at the next look. */
+                backend_watch_check(m->backend_watch);
         start_queued(m);
         maybe_exit(m);
 }
@@ -153,7 +164,7 @@ static int enqueue(Manager *m, Device *d, BindJobType type, bool by_operator) {
         int r;
 
         assert(!d->binding.job);
-        r = bind_job_new(m->event, m->ctx, type, device_address(d), d->facts.kind,
+        r = bind_job_new(m->event, m->ctx, m->writer, type, device_address(d), d->facts.kind,
                          m->config.timeouts.bind_usec, job_done, d, &d->binding.job);
         if (r < 0)
                 return r;
@@ -190,10 +201,47 @@ void manager_bind_forget(Manager *m, Device *d) {
                         m->jobs_running--;
         }
         device_binding_forget_job(&d->binding);
-        if (asprintf(&msg, stopping ? "the daemon stops before %s is done" : "%s is gone",
-                     device_address(d)) < 0)
+        if (stopping) {
+                if (asprintf(&msg, "the daemon stops before %s is done", device_address(d)) < 0)
+                        msg = NULL;
+        } else if (asprintf(&msg, BIND_JOB_GONE_FORMAT, device_address(d)) < 0)
                 msg = NULL;
         bind_done(m, d, stopping ? -ESHUTDOWN : -ENODEV, msg ? msg : "gone");
+}
+
+void manager_bind_abort_running(Manager *m) {
+        for (size_t i = 0; i < m->n_devices; i++) {
+                Device *d = m->devices[i];
+
+                if (d->binding.job && !d->binding.job_queued) {
+                        log_device_warning(
+                                d, "Giving up the %s of %s: the daemon stops.",
+                                bind_job_type_to_string(bind_job_get_type(d->binding.job)),
+                                device_address(d));
+                        manager_bind_forget(m, d);
+                }
+        }
+}
+
+void manager_bind_unstuck(Manager *m, const char *address) {
+        _cleanup_(hisi_pci_dev_done) hisi_pci_dev f = {};
+        Device *d = manager_find_device(m, address);
+        unsigned changed = 0;
+
+        manager_changed(m, MANAGER_PROP_STUCK);
+        if (!d) {
+                log_info("The stuck write for %s ended at last (the device is gone).", address);
+                return;
+        }
+        if (sysfs_writer_is_stuck(m->writer, address))
+                return; /* another one still is */
+        log_device_notice(d, "The stuck write for %s ended at last; it may be bound again.",
+                          address);
+        if (device_facts_read(m->ctx, address, false, &f) >= 0)
+                changed |= device_update(d, &f);
+        if (device_binding_is_stuck(&d->binding))
+                changed |= device_set_bind_state(d, DEVICE_BIND_FAILED);
+        manager_device_changed(m, d, changed);
 }
 
 /* ---- The policy ---- */
@@ -385,10 +433,16 @@ int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force, bo
 
                 if (running != type)
                         return refuse(-EBUSY, ret_message,
-                                      "An %s of %s is in progress; try again when it ends.",
+                                      "%s %s of %s is in progress; try again when it ends.",
+                                      running == BIND_JOB_UNBIND ? "An" : "A",
                                       bind_job_type_to_string(running), device_address(d));
                 return 0; /* the same request: the running job answers it */
         }
+        if (device_binding_is_stuck(&d->binding))
+                return refuse(-EBUSY, ret_message,
+                              "A write to %s is stuck in the kernel (a driver hangs); nothing is "
+                              "done to %s until that write ends.",
+                              device_address(d), device_address(d));
         if (type == BIND_JOB_BIND) {
                 _cleanup_free_ char *text = NULL;
                 BindReason reason;

@@ -12,6 +12,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "accmig-bus.h"
@@ -33,7 +34,21 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
                               const char *property, sd_bus_message *reply, void *userdata,
                               sd_bus_error *error) {
         Manager *m = userdata;
-        return sd_bus_message_append(reply, "s", manager_state_to_string(m->state));
+        return sd_bus_message_append(reply, "s", manager_state_string(m));
+}
+
+static int property_get_backend_error(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s", strempty(backend_watch_error(m->backend_watch)));
+}
+
+static int property_get_stuck_writes(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "u", (uint32_t)sysfs_writer_n_stuck(m->writer));
 }
 
 static int property_get_backend(sd_bus *bus, const char *path, const char *interface,
@@ -179,15 +194,39 @@ static int method_list_devices(sd_bus_message *message, void *userdata, sd_bus_e
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* An argument quoted in an error reply: at most EXCERPT_MAX bytes of it, every byte that is not
+ * printable ASCII (and the quote and the backslash) escaped as \xNN, "..." when cut. A caller's
+ * argument can be 64 KiB of anything; the reply stays short and safe to print. */
+#define EXCERPT_MAX 32
+
+static void excerpt(const char *s, char out[static EXCERPT_MAX * 4 + 4]) {
+        size_t n = 0, i;
+
+        for (i = 0; s[i] && i < EXCERPT_MAX; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
+                        out[n++] = (char)c;
+                else
+                        n += (size_t)snprintf(out + n, 5, "\\x%02x", c);
+        }
+        if (s[i]) {
+                memcpy(out + n, "...", 3);
+                n += 3;
+        }
+        out[n] = '\0';
+}
+
 /* The VF named by a method's address argument, or a NoSuchDevice/NotAVirtualFunction error. */
 static int find_vf_arg(Manager *m, const char *address, Device **ret, sd_bus_error *error) {
-        char a[HISI_PCI_ADDRESS_MAX];
+        char a[HISI_PCI_ADDRESS_MAX], quoted[EXCERPT_MAX * 4 + 4];
         Device *d;
 
-        if (hisi_pci_address_normalize(address, a) < 0)
+        if (hisi_pci_address_normalize(address, a) < 0) {
+                excerpt(address, quoted);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "'%s' is not a PCI address such as 0000:75:00.1.",
-                                         address);
+                                         "'%s' is not a PCI address such as 0000:75:00.1.", quoted);
+        }
         d = manager_find_device(m, a);
         if (!d)
                 return sd_bus_error_setf(error, ACCMIG_ERROR_NO_SUCH_DEVICE,
@@ -228,6 +267,10 @@ static int method_bind_device_common(sd_bus_message *message, Manager *m, BindJo
         Device *d = NULL;
         int r;
 
+        /* Who asks, before what they ask about. */
+        r = manager_bus_bind_verify_caller(m, message, error);
+        if (r != 0)
+                return r < 0 ? r : 1;
         r = sd_bus_message_read(message, "st", &address, &flags);
         if (r < 0)
                 return r;
@@ -324,6 +367,21 @@ static const char *error_name_for_job(int error) {
         }
 }
 
+int manager_bus_bind_verify_caller(Manager *m, sd_bus_message *message, sd_bus_error *error) {
+        assert(m);
+        assert(message);
+
+        /* A stopping daemon says so before it looks at the caller, as it always has. */
+        if (m->state == MANAGER_STOPPING)
+                return sd_bus_error_set(error, ACCMIG_ERROR_SHUTTING_DOWN,
+                                        "The daemon is stopping.");
+        /* > 0: polkit answers first, then the call comes again. */
+        return bus_verify_admin(message, ACCMIG_POLKIT_BIND,
+                                "Only root may change the binding of a VF; reading is open to "
+                                "every local user.",
+                                error);
+}
+
 int manager_bus_bind_request(Manager *m, Device *d, BindJobType type, uint64_t flags,
                              sd_bus_message *message, sd_bus_error *error) {
         _cleanup_free_ char *text = NULL;
@@ -335,19 +393,10 @@ int manager_bus_bind_request(Manager *m, Device *d, BindJobType type, uint64_t f
         assert(d);
         assert(message);
 
+        /* The caller was checked before its arguments were read. */
         r = verify_bind_flags(flags, error);
         if (r < 0)
                 return r;
-        /* A stopping daemon says so before it looks at the caller, as it always has. */
-        if (m->state == MANAGER_STOPPING)
-                return sd_bus_error_set(error, ACCMIG_ERROR_SHUTTING_DOWN,
-                                        "The daemon is stopping.");
-        r = bus_verify_admin(message, ACCMIG_POLKIT_BIND,
-                             "Only root may change the binding of a VF; reading is open to every "
-                             "local user.",
-                             error);
-        if (r != 0)
-                return r < 0 ? r : 1; /* > 0: polkit answers first, then the call comes again */
 
         /* Waiting before the request: a job that cannot start answers at once. */
         r = bus_waiters_add(m->bind_waiters, d, message);
@@ -439,6 +488,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PeerListen", "s", manager_bus_property_peer_listen, 0, EMITS),
         SD_BUS_PROPERTY("PeerError", "s", manager_bus_property_peer_error, 0, EMITS),
         SD_BUS_PROPERTY("Overrides", "a(ss)", property_get_overrides, 0, EMITS),
+        SD_BUS_PROPERTY("BackendError", "s", property_get_backend_error, 0, EMITS),
+        SD_BUS_PROPERTY("StuckWrites", "u", property_get_stuck_writes, 0, EMITS),
         SD_BUS_METHOD_WITH_ARGS("ListDevices", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssso)", devices),
                                 method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetDevice", SD_BUS_ARGS("s", address), SD_BUS_RESULT("o", device),
@@ -472,6 +523,8 @@ static const BusPropertyGroup manager_property_groups[] = {
         { MANAGER_PROP_LIBVIRT, { "LibvirtState", "LibvirtError", "LibvirtManaged" } },
         { MANAGER_PROP_PEER, { "PeerListen", "PeerError" } },
         { MANAGER_PROP_OVERRIDES, { "Overrides" } },
+        { MANAGER_PROP_STUCK, { "StuckWrites" } },
+        { MANAGER_PROP_BACKEND, { "State", "BackendError" } },
 };
 
 void manager_bus_send_changed(Manager *m, unsigned props) {

@@ -25,8 +25,11 @@
 #include "manager.h"
 #include "migration.h"
 #include "string-table.h"
+#include "string-util.h"
+#include "time-util.h"
 
-#define STOP_EXTRA_USEC 2000000ULL
+/* How long a stopping daemon lets running bind jobs finish before it gives them up. */
+#define MANAGER_STOP_JOBS_USEC (2 * USEC_PER_SEC)
 
 static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_STARTING] = "starting",
@@ -112,7 +115,8 @@ void manager_get_counts(Manager *m, ManagerCounts *ret) {
                         continue;
                 c.vfs++;
                 c.bound += device_is_bound(d);
-                c.failed += d->binding.state == DEVICE_BIND_FAILED;
+                c.failed += d->binding.state == DEVICE_BIND_FAILED ||
+                            d->binding.state == DEVICE_BIND_STUCK;
         }
         *ret = c;
 }
@@ -122,17 +126,45 @@ static bool counts_equal(const ManagerCounts *a, const ManagerCounts *b) {
                a->pending == b->pending;
 }
 
+const char *manager_state_string(const Manager *m) {
+        if (m->state == MANAGER_RUNNING && backend_watch_error(m->backend_watch))
+                return "degraded";
+        return manager_state_to_string(m->state);
+}
+
+/* STATUS='s opening: what the daemon does, and what is wrong with its host. */
+static char *status_head(Manager *m) {
+        const char *backend = backend_watch_error(m->backend_watch);
+        unsigned stuck = sysfs_writer_n_stuck(m->writer);
+        char *s = NULL;
+
+        if (asprintf(&s, "%s%s%s%s",
+                     m->state == MANAGER_RUNNING ? "Watching" : manager_state_to_string(m->state),
+                     backend ? " (degraded: " : "", strempty(backend), backend ? ")" : "") < 0)
+                return NULL;
+        if (stuck > 0) {
+                char *t = NULL;
+
+                if (asprintf(&t, "%s, %u write%s stuck in the kernel", s, stuck,
+                             stuck == 1 ? "" : "s") < 0)
+                        t = NULL;
+                free(s);
+                s = t;
+        }
+        return s;
+}
+
 void manager_notify_status(Manager *m) {
-        _cleanup_free_ char *status = NULL;
+        _cleanup_free_ char *status = NULL, *head = status_head(m);
         ManagerCounts c;
         size_t pfs = m->n_devices - manager_count_vfs(m);
 
         manager_get_counts(m, &c);
-        if (asprintf(&status,
+        if (!head ||
+            asprintf(&status,
                      "STATUS=%s: %zu PF%s, %u VF%s (%u bound, %u failed), %u bind job%s, policy %s",
-                     m->state == MANAGER_RUNNING ? "Watching" : manager_state_to_string(m->state),
-                     pfs, pfs == 1 ? "" : "s", c.vfs, c.vfs == 1 ? "" : "s", c.bound, c.failed,
-                     c.pending, c.pending == 1 ? "" : "s",
+                     head, pfs, pfs == 1 ? "" : "s", c.vfs, c.vfs == 1 ? "" : "s", c.bound,
+                     c.failed, c.pending, c.pending == 1 ? "" : "s",
                      bind_policy_to_string(m->config.binding.policy)) < 0)
                 return;
         /* Only what changed: the service manager need not hear the same line twice. */
@@ -147,7 +179,8 @@ void manager_changed(Manager *m, unsigned props) {
         if (props == 0)
                 return;
         manager_bus_send_changed(m, props);
-        if (props & (MANAGER_PROP_COUNTS | MANAGER_PROP_STATE | MANAGER_PROP_CONFIG))
+        if (props & (MANAGER_PROP_COUNTS | MANAGER_PROP_STATE | MANAGER_PROP_CONFIG |
+                     MANAGER_PROP_STUCK | MANAGER_PROP_BACKEND))
                 manager_notify_status(m);
 }
 
@@ -282,14 +315,123 @@ static void device_seen(Manager *m, sd_device *dev, sd_device_action_t action) {
                 return;
         }
         changed = device_update(d, &f);
-        log_device_debug(d, "%s uevent of %s%s.", device_action_to_string(action),
-                         device_address(d), changed ? "" : ", nothing changed");
+        log_device_debug(d, "%s %s of %s%s.",
+                         action < 0 ? "read again" : device_action_to_string(action),
+                         action < 0 ? "(resync)" : "uevent", device_address(d),
+                         changed ? "" : ", nothing changed");
         manager_device_changed(m, d, changed);
         manager_bind_on_uevent(m, d, action);
 }
 
 static void on_uevent(sd_device *dev, sd_device_action_t action, void *userdata) {
         device_seen(userdata, dev, action);
+}
+
+/* ---- Reading the registry again ---- */
+
+typedef struct Resync {
+        Manager *manager;
+        char **seen; /* the addresses udev shows now */
+        size_t n_seen;
+} Resync;
+
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int on_resync_each(sd_device *dev, void *userdata) {
+        Resync *r = userdata;
+        const char *sysname;
+        char **n;
+
+        if (sd_device_get_sysname(dev, &sysname) >= 0 && hisi_pci_address_valid(sysname)) {
+                n = reallocarray(r->seen, r->n_seen + 1, sizeof(char *));
+                if (!n)
+                        return -ENOMEM;
+                r->seen = n;
+                r->seen[r->n_seen] = strdup(sysname);
+                if (!r->seen[r->n_seen])
+                        return -ENOMEM;
+                r->n_seen++;
+        }
+        /* Not a uevent: what changed is read, but nothing counts as an add or a change. */
+        device_seen(r->manager, dev, _SD_DEVICE_ACTION_INVALID);
+        return 0;
+}
+
+static int on_resync(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        Resync r = { .manager = m };
+        size_t before = m->n_devices, removed = 0;
+        int k;
+
+        m->resync = sd_event_source_disable_unref(m->resync);
+        if (m->state == MANAGER_STOPPING)
+                return 0;
+        k = device_monitor_enumerate(m->monitor, on_resync_each, &r);
+        if (k < 0)
+                log_warning_errno(k, "Failed to read the devices again, keeping the registry: %m");
+        else {
+                qsort(r.seen, r.n_seen, sizeof(char *), compare_strings);
+                /* What udev no longer shows left while we did not listen. */
+                for (size_t i = m->n_devices; i > 0; i--) {
+                        const char *a = device_address(m->devices[i - 1]);
+
+                        if (!bsearch(&a, r.seen, r.n_seen, sizeof(char *), compare_strings)) {
+                                registry_remove(m, m->devices[i - 1]);
+                                removed++;
+                        }
+                }
+                log_info("Read every device again: %zu device%s, %zu new, %zu gone.", m->n_devices,
+                         m->n_devices == 1 ? "" : "s", m->n_devices + removed - before, removed);
+        }
+        for (size_t i = 0; i < r.n_seen; i++)
+                free(r.seen[i]);
+        free(r.seen);
+        return 0;
+}
+
+void manager_resync(Manager *m, const char *why) {
+        int r;
+
+        if (m->resync || m->state == MANAGER_STOPPING || m->state == MANAGER_STARTING)
+                return;
+        log_notice("%s; reading every device again.", why);
+        /* Once nothing else waits: the uevents still queued are older than what we read then,
+         * so they are handled first (a stale remove after the reading would drop a device that
+         * is there). */
+        r = sd_event_add_defer(m->event, &m->resync, on_resync, m);
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->resync, SD_EVENT_PRIORITY_IDLE);
+        if (r < 0) {
+                m->resync = sd_event_source_disable_unref(m->resync);
+                log_warning_errno(r, "Failed to schedule reading the devices again: %m");
+        }
+}
+
+static void on_uevents_lost(void *userdata) {
+        manager_resync(userdata, "uevents were lost (the kernel's buffer for us overflowed: "
+                                 "ENOBUFS)");
+}
+
+/* ---- The backend, and the writes ---- */
+
+static void on_backend_changed(BackendWatch *w, const char *error, void *userdata) {
+        Manager *m = userdata;
+
+        if (error)
+                log_error("The migration backend is unreachable: %s. Binding and migration fail "
+                          "until it is back.",
+                          error);
+        else
+                log_notice("The migration backend is reachable again.");
+        manager_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_BACKEND);
+        if (!error)
+                manager_resync(m, "the host is back");
+}
+
+static void on_write_unstuck(SysfsWriter *w, const char *address, void *userdata) {
+        manager_bind_unstuck(userdata, address);
 }
 
 static int on_enumerated(sd_device *dev, void *userdata) {
@@ -307,6 +449,32 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         (void)manager_reload(userdata, NULL);
         return 0;
+}
+
+/* The writer of every sysfs write, and the watch of the backend those writes need. */
+static int manager_new_writes(Manager *m) {
+        int r;
+
+        r = sysfs_writer_new(m->event, m->ctx, &m->writer);
+        if (r < 0)
+                return r;
+        sysfs_writer_set_unstuck_callback(m->writer, on_write_unstuck, m);
+        return backend_watch_new(m->event, m->config.backend, on_backend_changed, m,
+                                 &m->backend_watch);
+}
+
+/* At exit: no write child is left behind, unless the kernel holds it. */
+static void manager_free_writes(Manager *m) {
+        unsigned left = 0;
+
+        m->writer = sysfs_writer_free(m->writer, &left);
+        if (left > 0)
+                log_warning("%u write process%s stuck in the kernel could not be stopped; "
+                            "init reaps %s once %s.",
+                            left, left == 1 ? "" : "es", left == 1 ? "it" : "them",
+                            left == 1 ? "it ends" : "they end");
+        m->backend_watch = backend_watch_free(m->backend_watch);
+        m->resync = sd_event_source_disable_unref(m->resync);
 }
 
 int manager_new(const char *config_path, Config *config, Manager **ret) {
@@ -339,6 +507,9 @@ int manager_new(const char *config_path, Config *config, Manager **ret) {
                 r = sd_event_add_signal(m->event, &m->sighup, SIGHUP, on_sighup, m);
         if (r < 0)
                 return r;
+        r = manager_new_writes(m);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -355,6 +526,7 @@ Manager *manager_free(Manager *m) {
                 manager_bind_forget(m, m->devices[i]);
         for (size_t i = 0; i < m->n_devices; i++)
                 device_free(m->devices[i]);
+        manager_free_writes(m);
         free(m->devices);
         free(m->queue);
         bus_waiters_free(m->bind_waiters);
@@ -414,7 +586,7 @@ int manager_start(Manager *m) {
                 return r;
 
         /* The monitor first, so that nothing between the enumeration and it is lost. */
-        r = device_monitor_new(m->event, on_uevent, m, &m->monitor);
+        r = device_monitor_new(m->event, on_uevent, on_uevents_lost, m, &m->monitor);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the udev monitor: %m");
         r = device_monitor_start(m->monitor);
@@ -544,6 +716,7 @@ static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         log_warning("Bind jobs did not end in time; exiting anyway.");
+        manager_bind_abort_running(m);
         (void)sd_event_exit(m->event, 0);
         return 0;
 }
@@ -553,6 +726,7 @@ void manager_stop(Manager *m) {
 
         if (m->state == MANAGER_STOPPING) {
                 log_notice("Second stop request: exiting now.");
+                manager_bind_abort_running(m);
                 (void)sd_event_exit(m->event, 0);
                 return;
         }
@@ -576,7 +750,8 @@ void manager_stop(Manager *m) {
         }
         log_info("Waiting for %u bind job%s to end before exiting.", running,
                  running == 1 ? "" : "s");
+        /* Promptly, whatever the jobs wait for: past this they are given up. */
         (void)sd_event_add_time_relative(m->event, &m->stop_timer, CLOCK_MONOTONIC,
-                                         2 * m->config.timeouts.bind_usec + STOP_EXTRA_USEC, 0,
-                                         on_stop_timeout, m);
+                                         MIN(m->config.timeouts.bind_usec, MANAGER_STOP_JOBS_USEC),
+                                         0, on_stop_timeout, m);
 }

@@ -18,6 +18,7 @@
 #include <systemd/sd-event.h>
 
 #include "accmig-bus.h"
+#include "backend-watch.h"
 #include "bind-job.h"
 #include "bus-waiters.h"
 #include "conf.h"
@@ -25,6 +26,7 @@
 #include "device.h"
 #include "hisi/ctx.h"
 #include "libvirt-scan.h"
+#include "sysfs-write.h"
 
 typedef enum ManagerState {
         MANAGER_STARTING,  /* building the registry */
@@ -59,6 +61,8 @@ enum {
         MANAGER_PROP_LIBVIRT = 1u << 4,   /* LibvirtState, LibvirtError, LibvirtManaged */
         MANAGER_PROP_PEER = 1u << 5,      /* PeerListen, PeerError */
         MANAGER_PROP_OVERRIDES = 1u << 6, /* Overrides */
+        MANAGER_PROP_STUCK = 1u << 7,     /* StuckWrites */
+        MANAGER_PROP_BACKEND = 1u << 8,   /* State, BackendError */
 };
 
 /* The counts the Manager publishes (and STATUS= tells). */
@@ -118,6 +122,13 @@ struct Manager {
         BusWaiters *bind_waiters;
         manager_bind_done_t bind_done;
 
+        /* Every sysfs write runs in a child of the writer (sysfs-write.h). */
+        SysfsWriter *writer;
+        /* Reading the registry again is due (uevents were lost; the host came back). */
+        sd_event_source *resync;
+        /* Whether the migration backend is there (backend-watch.h). */
+        BackendWatch *backend_watch;
+
         sd_event_source *sigterm, *sigint, *sighup;
         sd_event_source *stop_timer;
         ManagerCounts last_counts; /* as last published */
@@ -136,8 +147,14 @@ int manager_run(Manager *m);
 /* Read the config file again (SIGHUP, Reload()). A bad file leaves the running config as it is:
  * -EINVAL and *ret_error (may be NULL) says why; the error is logged here. */
 int manager_reload(Manager *m, char **ret_error);
-/* SIGTERM: no new work; exit once running jobs are done (bounded by their timeouts). */
+/* SIGTERM: no new work; exit once running jobs are done, or after MANAGER_STOP_JOBS_USEC at
+ * most, when they are given up (their write children killed). A second one: exit now. */
 void manager_stop(Manager *m);
+/* The State property: the state's name, or "degraded" while running without the backend. */
+const char *manager_state_string(const Manager *m);
+/* Read every device again from udev and make the registry what it finds, soon (from the event
+ * loop, once however often asked): after lost uevents, or when the host came back. */
+void manager_resync(Manager *m, const char *why);
 
 Device *manager_find_device(Manager *m, const char *address);
 /* Accepts "75:00.1" and upper case; NULL when unknown or not a VF. */
@@ -162,6 +179,12 @@ void manager_bind_on_uevent(Manager *m, Device *d, sd_device_action_t action);
 void manager_bind_forget(Manager *m, Device *d);
 /* After jobs were forgotten: start queued ones in the freed slots, exit when stopping. */
 void manager_bind_resume(Manager *m);
+/* The daemon stops and its running jobs did not end in time: give them up (-ESHUTDOWN); their
+ * write children are killed. */
+void manager_bind_abort_running(Manager *m);
+/* A write child that was stuck in the kernel ended at last (the writer's callback): its VF may
+ * get jobs again. */
+void manager_bind_unstuck(Manager *m, const char *address);
 /*
  * An explicit Bind or Unbind of a VF. 0: a job started, was queued, or (the same request) runs
  * already; its end comes through bind_done. A refusal is a negative errno with *ret_message, a
@@ -187,8 +210,6 @@ unsigned manager_pending_jobs(Manager *m);
 int manager_bus_setup(Manager *m);
 int manager_bus_request_name(Manager *m);
 void manager_bus_send_changed(Manager *m, unsigned manager_props);
-/* A Bind or Unbind method call on d, from either interface: the flags, the caller check, the
- * request, and the reply when the job ends. Returns as a method handler does. */
 /* manager-migration.c: the registry of migrations. */
 struct Migration *manager_find_migration(Manager *m, const char *id);
 void manager_add_migration(Manager *m, struct Migration *mig);
@@ -211,5 +232,12 @@ int manager_bus_property_peer_listen(sd_bus *bus, const char *path, const char *
 int manager_bus_property_peer_error(sd_bus *bus, const char *path, const char *interface,
                                     const char *property, sd_bus_message *reply, void *userdata,
                                     sd_bus_error *error);
+/* A Bind or Unbind method call on d, from either interface, its caller checked already
+ * (manager_bus_bind_verify_caller()): the flags, the request, and the reply when the job ends.
+ * Returns as a method handler does. */
 int manager_bus_bind_request(Manager *m, Device *d, BindJobType type, uint64_t flags,
                              sd_bus_message *message, sd_bus_error *error);
+/* Whether the caller of a Bind or Unbind may (root, or polkit's yes; a stopping daemon refuses
+ * anyone): checked before its arguments are read. Returns < 0 with error set, 0 when it may, > 0
+ * while polkit is asked (the handler returns 1; the call comes again). */
+int manager_bus_bind_verify_caller(Manager *m, sd_bus_message *message, sd_bus_error *error);

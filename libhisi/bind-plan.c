@@ -106,11 +106,12 @@ int hisi_bind_plan_new(hisi_bind_op op, hisi_kind kind, const char *address, uns
         _cleanup_(hisi_bind_plan_freep) hisi_bind_plan *p = NULL;
 
         if (op < 0 || op >= _HISI_BIND_OP_MAX || kind < 0 || kind >= _HISI_KIND_MAX || !address ||
-            !hisi_pci_address_valid(address) || (flags & ~(unsigned)HISI_BIND_FORCE) || !ret)
+            !hisi_pci_address_valid(address) ||
+            (flags & ~(unsigned)(HISI_BIND_FORCE | HISI_BIND_SYNCHRONOUS)) || !ret)
                 return -EINVAL;
         if (restore_driver && (op != HISI_BIND_OP_UNBIND || !driver_name_valid(restore_driver)))
                 return -EINVAL;
-        if (flags && op != HISI_BIND_OP_BIND)
+        if ((flags & HISI_BIND_FORCE) && op != HISI_BIND_OP_BIND)
                 return -EINVAL;
         p = calloc(1, sizeof(*p));
         if (!p)
@@ -163,6 +164,11 @@ const char *hisi_bind_plan_prev_driver(const hisi_bind_plan *p) {
 static bool undoing(const hisi_bind_plan *p) {
         return p->phase == PHASE_UNDO_OVERRIDE || p->phase == PHASE_UNDO_RELEASE ||
                p->phase == PHASE_UNDO_BIND;
+}
+
+/* The phase's write returned and the host is synchronous: what the link shows now is final. */
+static bool returned_final(const hisi_bind_plan *p) {
+        return p->write == WRITE_RETURNED && (p->flags & HISI_BIND_SYNCHRONOUS);
 }
 
 static void enter(hisi_bind_plan *p, Phase phase) {
@@ -342,8 +348,15 @@ static void evaluate(hisi_bind_plan *p, const char *cur, hisi_bind_action *a) {
                                 act_fail(p, a, p->write_error, "%s refused to unbind %s (%s)", cur,
                                          p->address, errname(p->write_error));
                                 return;
-                        case WRITE_PENDING:
                         case WRITE_RETURNED:
+                                if (returned_final(p)) {
+                                        act_fail(p, a, -EBUSY,
+                                                 "%s still has %s after its unbind returned", cur,
+                                                 p->address);
+                                        return;
+                                }
+                                _fallthrough_;
+                        case WRITE_PENDING:
                                 act_wait(a);
                                 return; /* not yet */
                         }
@@ -398,8 +411,18 @@ static void evaluate(hisi_bind_plan *p, const char *cur, hisi_bind_action *a) {
                                 act_fail(p, a, p->write_error, "the probe of %s by %s failed (%s)",
                                          p->address, p->want, errname(p->write_error));
                                 return;
-                        case WRITE_PENDING:
                         case WRITE_RETURNED:
+                                if (returned_final(p)) {
+                                        /* The kernel's drivers_probe and bind succeed even when
+                                         * the driver's probe fails: only the link tells. */
+                                        act_fail(p, a, -EIO,
+                                                 "%s did not bind %s: its probe failed (see the "
+                                                 "kernel log)",
+                                                 p->want, p->address);
+                                        return;
+                                }
+                                _fallthrough_;
+                        case WRITE_PENDING:
                                 act_wait(a);
                                 return;
                         }
@@ -453,8 +476,15 @@ static void evaluate(hisi_bind_plan *p, const char *cur, hisi_bind_action *a) {
                                 act_done(p, a, p->error, "%s; it stays on %s (unbind: %s)",
                                          strempty(p->message), cur, errname(p->write_error));
                                 return;
-                        case WRITE_PENDING:
                         case WRITE_RETURNED:
+                                if (returned_final(p)) {
+                                        act_done(p, a, p->error,
+                                                 "%s; it stays on %s (it did not let go)",
+                                                 strempty(p->message), cur);
+                                        return;
+                                }
+                                _fallthrough_;
+                        case WRITE_PENDING:
                                 act_wait(a);
                                 return;
                         }
@@ -480,8 +510,16 @@ static void evaluate(hisi_bind_plan *p, const char *cur, hisi_bind_action *a) {
                                          "%s; it is left without a driver (bind: %s)",
                                          strempty(p->message), errname(p->write_error));
                                 return;
-                        case WRITE_PENDING:
                         case WRITE_RETURNED:
+                                if (returned_final(p)) {
+                                        act_done(p, a, p->error,
+                                                 "%s; it is left without a driver (the probe of "
+                                                 "%s failed)",
+                                                 strempty(p->message), p->prev_driver);
+                                        return;
+                                }
+                                _fallthrough_;
+                        case WRITE_PENDING:
                                 act_wait(a);
                                 return;
                         }

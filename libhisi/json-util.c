@@ -580,7 +580,10 @@ int hisi_json_read_file(const char *path, char **ret_text, size_t *ret_len, char
 
         if (!path || !ret_text || !ret_len)
                 return -EINVAL;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; what is not a
+         * regular file is refused right after, before anything is read. A regular file ignores
+         * the flag. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return read_fail(ret_error, path, negative_errno(), NULL);
         if (fstat(fd, &st) < 0)

@@ -3,10 +3,13 @@
 
 #include <assert.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child-run.h"
@@ -69,8 +72,12 @@ static void kill_for(ChildRun *c, int error) {
                 c->error = error;
         c->timer = sd_event_source_disable_unref(c->timer);
         c->io = sd_event_source_disable_unref(c->io);
-        if (!c->exited)
+        if (c->exited)
+                return;
+        if (c->child)
                 (void)sd_event_source_send_child_signal(c->child, SIGKILL, NULL, 0);
+        else
+                (void)kill(c->pid, SIGKILL);
 }
 
 /* Read what is there: > 0 when something came, 0 when nothing is there now, < 0 at the end of
@@ -200,6 +207,57 @@ int child_run_start(sd_event *event, const ChildRunOptions *o, child_run_done_t 
         return 0;
 }
 
+void child_run_kill(ChildRun *c, int reason) {
+        if (c && !c->exited)
+                kill_for(c, reason < 0 ? reason : -ECANCELED);
+}
+
+/* Wait for the child to end without the event loop: a pidfd where the kernel has them (taken
+ * while the pid is still ours: not reaped), otherwise short sleeps. */
+static void wait_a_little(int pidfd, uint64_t until_usec) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        uint64_t left = until_usec > now ? until_usec - now : 0;
+
+        if (left == 0)
+                return;
+        if (pidfd >= 0) {
+                struct pollfd p = { .fd = pidfd, .events = POLLIN };
+                (void)poll(&p, 1, (int)MIN(left / USEC_PER_MSEC + 1, (uint64_t)INT32_MAX));
+                return;
+        }
+        left = MIN(left, 10 * USEC_PER_MSEC);
+        (void)nanosleep(&(struct timespec){ .tv_nsec = (long)(left * 1000) }, NULL);
+}
+
+int child_run_reap(ChildRun *c, uint64_t until_usec) {
+        int pidfd = -EBADF;
+
+        if (!c || c->pid <= 0 || c->exited)
+                return 1;
+        /* From here on we reap it ourselves: sd-event must not look for it any more. */
+        pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+        c->child = sd_event_source_disable_unref(c->child);
+        for (;;) {
+                siginfo_t si = {};
+
+                if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        c->exited = true; /* ECHILD: not ours to wait for any more */
+                        break;
+                }
+                if (si.si_pid == c->pid) {
+                        c->exited = true;
+                        break;
+                }
+                if (now_usec(CLOCK_MONOTONIC) >= until_usec)
+                        break;
+                wait_a_little(pidfd, until_usec);
+        }
+        safe_close(pidfd);
+        return c->exited ? 1 : 0;
+}
+
 ChildRun *child_run_free(ChildRun *c) {
         if (!c)
                 return NULL;
@@ -208,14 +266,12 @@ ChildRun *child_run_free(ChildRun *c) {
         if (c->pid > 0 && !c->exited) {
                 /* Not reaped yet (sd-event reaps only after our callback ran), so the pid is
                  * still ours. A killed child ends at once, unless it sits in an
-                 * uninterruptible kernel wait. */
+                 * uninterruptible kernel wait: then it is left, after a bounded wait. */
                 if (c->child)
                         (void)sd_event_source_send_child_signal(c->child, SIGKILL, NULL, 0);
                 else
                         (void)kill(c->pid, SIGKILL);
-                c->child = sd_event_source_disable_unref(c->child);
-                while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
-                        ;
+                (void)child_run_reap(c, now_usec(CLOCK_MONOTONIC) + CHILD_RUN_REAP_USEC);
         }
         /* An exited child is reaped by sd-event after on_child, even with its source gone. */
         c->child = sd_event_source_disable_unref(c->child);
@@ -225,8 +281,19 @@ ChildRun *child_run_free(ChildRun *c) {
         return NULL;
 }
 
+ChildRun *child_run_abandon(ChildRun *c) {
+        if (!c)
+                return NULL;
+        c->exited = true; /* as far as free is concerned */
+        return child_run_free(c);
+}
+
 pid_t child_run_get_pid(const ChildRun *c) {
         return c ? c->pid : 0;
+}
+
+bool child_run_exited(const ChildRun *c) {
+        return c && c->exited;
 }
 
 int child_run_result_to_errno(const ChildRunResult *result) {

@@ -20,6 +20,7 @@
 #include <systemd/sd-event.h>
 
 #include "macro.h"
+#include "time-util.h"
 
 typedef struct ChildRun ChildRun;
 
@@ -56,16 +57,33 @@ typedef struct ChildRunOptions {
         uint64_t timeout_usec;
 } ChildRunOptions;
 
+/* How long child_run_free() waits for a killed child to end. */
+#define CHILD_RUN_REAP_USEC (500 * USEC_PER_MSEC)
+
 /* Fork (and exec); done runs later from the event loop, once, never from here. */
 int child_run_start(sd_event *event, const ChildRunOptions *o, child_run_done_t done,
                     void *userdata, ChildRun **ret);
-/* Stops it: a child still running is killed and reaped at once (sd-event waits for it); done is
- * not called. For a child that may sit in an uninterruptible kernel wait, keep the ChildRun
- * until it ends instead (see sysfs-write.c). */
+/* Kill it now (SIGKILL), for reason (a negative errno, result.error; the first reason stands);
+ * done runs once it has been reaped, from the event loop as always. A child in an
+ * uninterruptible kernel wait ends only when the kernel lets it: done waits for that. */
+void child_run_kill(ChildRun *c, int reason);
+/* Wait (blocking, at most until the CLOCK_MONOTONIC time until_usec) for a killed child to end,
+ * and reap it: 1 when it is reaped (or was), 0 when it still runs. done is not called. For the
+ * end of a program, where the event loop no longer runs. */
+int child_run_reap(ChildRun *c, uint64_t until_usec);
+/* Stops it: a child still running is killed and reaped (waiting at most CHILD_RUN_REAP_USEC for
+ * it to end); done is not called. A child that does not end in that time is left to the kernel:
+ * it is a zombie until this process ends, then init's. */
 ChildRun *child_run_free(ChildRun *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ChildRun *, child_run_free);
 
+/* Forget it without waiting: a child still running is left (once it ends, a zombie until this
+ * process ends). For a child that child_run_reap() could not reap in time. */
+ChildRun *child_run_abandon(ChildRun *c);
+
 pid_t child_run_get_pid(const ChildRun *c);
+/* The child has ended and was reaped (or is being: from done). */
+bool child_run_exited(const ChildRun *c);
 
 /* The errno a function child returned (ChildRunOptions.func): 0, the negative errno of its exit
  * status, result->error when it was killed for a reason of ours, or -EINTR when a signal from

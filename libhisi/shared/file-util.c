@@ -19,7 +19,9 @@ int read_one_line_file(const char *path, char **ret) {
         _cleanup_free_ char *buf = NULL;
         ssize_t n;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO put in place of the file must not stop the reader (sysfs
+         * attributes and regular files ignore the flag). */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return negative_errno();
         buf = malloc(HISI_ATTR_MAX + 1);

@@ -50,6 +50,13 @@ typedef enum sim_op {
  * bytes in the file itself. */
 #define SIM_SYSFS_PASS 1
 
+/* A uevent the simulated kernel dropped for a listener whose socket was full, as netlink_overrun()
+ * does: a file beside the listener's socket (umockdev's "<root>/event<N>"), named
+ * SIM_UEVENT_OVERRUN_PREFIX "event<N>", holding the socket file's inode number in decimal. The
+ * preload library reports it to that socket's owner as the socket's error, ENOBUFS, from
+ * getsockopt(SO_ERROR), once, and removes it. */
+#define SIM_UEVENT_OVERRUN_PREFIX "hisi-accsim-enobufs."
+
 typedef struct sim_msg {
         uint32_t op;
         int32_t result; /* replies: >= 0, or a negative errno */

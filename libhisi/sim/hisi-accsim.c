@@ -31,7 +31,7 @@
 #include "sim-ctl.h"
 #include "sim-host.h"
 #include "sim-proto.h"
-#include "sim-uevent-queue.h"
+#include "sim-uevent-overrun.h"
 #include "version.h"
 
 #define EXIT_USAGE         2
@@ -294,7 +294,6 @@ static int run_host(void) {
         (void)sd_event_add_signal(event, NULL, SIGINT, on_signal, NULL);
         signal(SIGPIPE, SIG_IGN);
 
-        sim_uevent_queue_attach(event);
         r = sim_host_new(event, &config, dev_sock, &host);
         if (r < 0)
                 goto fail;
@@ -328,16 +327,19 @@ static int run_host(void) {
 
         r = sd_event_loop(event);
         (void)sd_notify(0, "STOPPING=1");
+        if (sim_uevent_overruns() > 0)
+                fprintf(stderr,
+                        "hisi-accsim: %llu uevents were dropped for listeners whose socket was "
+                        "full (each was told: ENOBUFS)\n",
+                        (unsigned long long)sim_uevent_overruns());
         remove_dir_file("pid");
         remove_dir_file("root");
         ctl = sim_ctl_free(ctl);
         host = sim_host_free(host);
-        sim_uevent_queue_detach();
         sd_event_unref(event);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 fail:
         fprintf(stderr, "hisi-accsim: cannot start the host in %s: %s\n", arg_dir, strerror(-r));
-        sim_uevent_queue_detach();
         sd_event_unref(event);
         return EXIT_FAILURE;
 }

@@ -200,6 +200,25 @@ void dh_free(daemon_harness *h) {
         free(h);
 }
 
+int dh_replace_sim(daemon_harness *h, const char *sim_config) {
+        _cleanup_free_ char *root = h->sim && h->sim->root ? strdup(h->sim->root) : NULL;
+        char pid[32];
+        int r;
+
+        sim_harness_kill(h->sim);
+        h->sim = NULL;
+        /* A host that was killed leaves its testbed behind. */
+        rm_rf(root);
+        r = sim_harness_start(sim_config, &h->sim);
+        if (r < 0)
+                return r;
+        snprintf(pid, sizeof(pid), "%d", (int)h->sim->pid);
+        r = reaper_add(h, "kill", pid);
+        if (r >= 0)
+                r = reaper_add(h, "rm", h->sim->dir);
+        return r;
+}
+
 int dh_write_config_raw(daemon_harness *h, const char *text) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;

@@ -79,6 +79,11 @@ int dh_new(const char *sim_config, daemon_harness **ret);
 int dh_new_full(const char *sim_config, bool open_policy, daemon_harness **ret);
 void dh_free(daemon_harness *h);
 
+/* The simulated host dies (SIGKILL, as in a crash) and a new one starts in its place with
+ * sim_config (NULL: the default host). The running daemon still sees the old one's tree: start
+ * it again to see the new host, as after a host's reboot. */
+int dh_replace_sim(daemon_harness *h, const char *sim_config);
+
 /* Write the daemon's config file (again): config is a JSON object's members, without braces,
  * e.g. "\"binding\": {\"policy\": \"all\"}"; runtime_directory, backend "sim" and libvirt
  * disabled (unless config names "libvirt") are added. raw: write config as it is instead. */

@@ -1,14 +1,30 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Prints the PCI uevents an sd_device_monitor receives, one line each ("bind 0000:75:00.1
- * hisi_acc_vfio_pci"), after a first line "ready". Run under `hisi-accsim exec`, it shows what a
- * daemon's udev code would see of the simulated host. Exits on SIGTERM or stdin's end.
+ * hisi_acc_vfio_pci"), after a first line "ready"; and "lost ENOBUFS" when its socket says
+ * uevents were dropped for it (asked after each uevent, as the daemon asks). Run under
+ * `hisi-accsim exec`, it shows what a daemon's udev code would see of the simulated host. Exits
+ * on SIGTERM or stdin's end.
  */
 
+#include <errno.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <systemd/sd-device.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
+
+static void check_lost(sd_device_monitor *m) {
+        sd_event_source *s = sd_device_monitor_get_event_source(m);
+        int fd = s ? sd_event_source_get_io_fd(s) : -1, error = 0;
+        socklen_t len = sizeof(error);
+
+        if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) >= 0 &&
+            error == ENOBUFS) {
+                printf("lost ENOBUFS\n");
+                fflush(stdout);
+        }
+}
 
 static int on_uevent(sd_device_monitor *m, sd_device *d, void *userdata) {
         const char *sysname = "?", *driver = NULL;
@@ -26,6 +42,7 @@ static int on_uevent(sd_device_monitor *m, sd_device *d, void *userdata) {
                                             : "other",
                sysname, driver && driver[0] ? driver : "-");
         fflush(stdout);
+        check_lost(m);
         return 0;
 }
 

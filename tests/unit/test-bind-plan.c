@@ -3,7 +3,8 @@
  * Unit tests for the bind planner (libhisi/bind-plan.c), table-driven: each case is what the VF
  * looked like at the start and then, step by step, what the caller saw (the driver link, the
  * result of the write it was asked for, the deadline) and what the plan must answer. Covered:
- * binds and unbinds on a synchronous and an asynchronous host, the refusals before any write,
+ * binds and unbinds on a synchronous and an asynchronous host (and with HISI_BIND_SYNCHRONOUS,
+ * where a write that returned without its effect fails at once), the refusals before any write,
  * every undo path and its verdicts, the host driver that wins the race with our probe (asked
  * to let go twice at most), a VF that goes away, deadlines, and the API's refusals.
  */
@@ -401,6 +402,73 @@ static const plan_case cases[] = {
                     DONE(-ENOENT, "the mlx5_core driver is not loaded (modprobe mlx5_core); " VF
                                   " is unchanged") },
         }, VFIO },
+
+        /* ---- a synchronous host: a write that returned has done all it will ---- */
+        { "sync: bind", HISI_BIND_OP_BIND, HISI_BIND_SYNCHRONOUS, NULL,
+          { ZIP, NULL, true }, {
+                { START, WRITE_T(DRIVER_OVERRIDE, VFIO) },
+                { WROTE(ZIP, 0), WRITE(UNBIND, NULL) },
+                { WROTE(NULL, 0), WRITE(DRIVERS_PROBE, NULL) },
+                { WROTE(VFIO, 0), DONE(0, BOUND_TO_VFIO_WAS(ZIP)) },
+        }, ZIP },
+        { "sync: a failing probe is told at once, the undo too", HISI_BIND_OP_BIND,
+          HISI_BIND_SYNCHRONOUS, NULL,
+          { ZIP, NULL, true }, {
+                { START, WRITE_T(DRIVER_OVERRIDE, VFIO) },
+                { WROTE(ZIP, 0), WRITE(UNBIND, NULL) },
+                { WROTE(NULL, 0), WRITE(DRIVERS_PROBE, NULL) },
+                { WROTE(NULL, 0), WRITE_U(DRIVER_OVERRIDE, NULL) },
+                { WROTE(NULL, 0), WRITE(DRIVER_BIND, ZIP) },
+                { WROTE(ZIP, 0), DONE(-EIO, VFIO " did not bind " VF ": its probe failed (see "
+                                            "the kernel log); it is back on " ZIP) },
+        }, ZIP },
+        { "sync: neither probe takes", HISI_BIND_OP_BIND, HISI_BIND_SYNCHRONOUS, NULL,
+          { ZIP, NULL, true }, {
+                { START, WRITE_T(DRIVER_OVERRIDE, VFIO) },
+                { WROTE(ZIP, 0), WRITE(UNBIND, NULL) },
+                { WROTE(NULL, 0), WRITE(DRIVERS_PROBE, NULL) },
+                { WROTE(NULL, 0), WRITE_U(DRIVER_OVERRIDE, NULL) },
+                { WROTE(NULL, 0), WRITE(DRIVER_BIND, ZIP) },
+                { WROTE(NULL, 0), DONE(-EIO, VFIO " did not bind " VF ": its probe failed (see "
+                                             "the kernel log); it is left without a driver (the "
+                                             "probe of " ZIP " failed)") },
+        }, ZIP },
+        { "sync: a driver that keeps the VF after its unbind", HISI_BIND_OP_BIND,
+          HISI_BIND_SYNCHRONOUS | HISI_BIND_FORCE, NULL,
+          { PCI, NULL, true }, {
+                { START, WRITE_T(DRIVER_OVERRIDE, VFIO) },
+                { WROTE(PCI, 0), WRITE(UNBIND, NULL) },
+                { WROTE(PCI, 0), WRITE_U(DRIVER_OVERRIDE, NULL) },
+                { WROTE(PCI, 0), DONE(-EBUSY, PCI " still has " VF " after its unbind returned; "
+                                              "it is on " PCI " as before") },
+        }, PCI },
+        { "sync: the undo's unbind does not take", HISI_BIND_OP_BIND, HISI_BIND_SYNCHRONOUS, NULL,
+          { ZIP, NULL, true }, {
+                { START, WRITE_T(DRIVER_OVERRIDE, VFIO) },
+                { WROTE(ZIP, 0), WRITE(UNBIND, NULL) },
+                { WROTE(NULL, 0), WRITE(DRIVERS_PROBE, NULL) },
+                { WROTE(PCI, 0), WRITE_U(DRIVER_OVERRIDE, NULL) },
+                { WROTE(PCI, 0), WRITE(UNBIND, NULL) },
+                { WROTE(PCI, 0), DONE(-EBUSY, PCI " bound " VF " instead of " VFIO "; it stays "
+                                              "on " PCI " (it did not let go)") },
+        }, ZIP },
+        { "sync: unbind back to the host driver", HISI_BIND_OP_UNBIND, HISI_BIND_SYNCHRONOUS, NULL,
+          { VFIO, VFIO, true }, {
+                { START, WRITE_T(DRIVER_OVERRIDE, NULL) },
+                { WROTE(VFIO, 0), WRITE(UNBIND, NULL) },
+                { WROTE(NULL, 0), WRITE(DRIVERS_PROBE, NULL) },
+                { WROTE(ZIP, 0), DONE(0, "unbound from " VFIO "; now on " ZIP) },
+        }, VFIO },
+        { "sync: a write in flight still waits for its end", HISI_BIND_OP_BIND,
+          HISI_BIND_SYNCHRONOUS, NULL,
+          { ZIP, NULL, true }, {
+                { START, WRITE_T(DRIVER_OVERRIDE, VFIO) },
+                { WROTE(ZIP, 0), WRITE(UNBIND, NULL) },
+                { SEE(ZIP), WAIT },
+                { LATE(ZIP), WRITE_U(DRIVER_OVERRIDE, NULL) },
+                { WROTE(ZIP, 0), DONE(-ETIMEDOUT, ZIP " did not release " VF " within 300 ms; it "
+                                                  "is on " ZIP " as before") },
+        }, ZIP },
 };
 /* clang-format on */
 
@@ -558,7 +626,7 @@ START_TEST(test_refusals) {
                 -EINVAL);
         ck_assert_int_eq(hisi_bind_plan_new(HISI_BIND_OP_BIND, HISI_KIND_ZIP, NULL, 0, NULL, T, &p),
                          -EINVAL);
-        ck_assert_int_eq(hisi_bind_plan_new(HISI_BIND_OP_BIND, HISI_KIND_ZIP, VF, 0x2, NULL, T, &p),
+        ck_assert_int_eq(hisi_bind_plan_new(HISI_BIND_OP_BIND, HISI_KIND_ZIP, VF, 0x4, NULL, T, &p),
                          -EINVAL);
         /* A restore driver is for an unbind, and must be a name; force is for a bind. */
         ck_assert_int_eq(hisi_bind_plan_new(HISI_BIND_OP_BIND, HISI_KIND_ZIP, VF, 0, ZIP, T, &p),

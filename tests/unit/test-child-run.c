@@ -3,7 +3,9 @@
  * Unit tests for a child process under sd-event (libhisi/shared/child-run.c): a child past its
  * deadline is killed and reaped, with no process and no fd left behind; exit statuses and errnos
  * come back; stdout is collected, bounded, and a program starts with no signal blocked; freeing
- * a running child kills and reaps it at once; bad options are refused.
+ * a running child kills and reaps it at once; child_run_kill() ends a child on demand, with its
+ * reason; a child that cannot die (stuck in the kernel: the freezer) delays neither
+ * child_run_free() nor child_run_reap() past their bound; bad options are refused.
  */
 
 #include <check.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "child-run.h"
+#include "freezer.h"
 #include "macro.h"
 #include "test-main.h"
 #include "time-util.h"
@@ -227,6 +230,73 @@ START_TEST(test_free_kills) {
 }
 END_TEST
 
+/* A loop whose done callback kills the child once it has started: the kill's reason comes back. */
+START_TEST(test_kill) {
+        ChildRunOptions opts = { .func = sleep_forever, .capture_max = 16 };
+        unsigned fds = count_fds();
+        outcome o = {};
+        ChildRun *c = NULL;
+
+        ck_assert_int_ge(sd_event_new(&event), 0);
+        ck_assert_int_eq(child_run_start(event, &opts, on_done, &o, &c), 0);
+        ck_assert(!child_run_exited(c));
+        child_run_kill(c, -ETIMEDOUT);
+        child_run_kill(c, -EIO); /* the first reason stands */
+        ck_assert(!o.done);      /* never from the call */
+        ck_assert_int_ge(sd_event_loop(event), 0);
+        event = sd_event_unref(event);
+        ck_assert(o.done);
+        ck_assert_int_eq(o.result.error, -ETIMEDOUT);
+        ck_assert_int_eq(o.result.status, -1);
+        assert_reaped(o.pid);
+        ck_assert_uint_eq(count_fds(), fds);
+        child_run_kill(NULL, -EIO);
+}
+END_TEST
+
+/* A child that SIGKILL cannot end (frozen: an uninterruptible kernel wait) holds up neither
+ * child_run_reap() nor child_run_free() past their bounds; once it can end, it is a zombie of
+ * ours to reap. */
+START_TEST(test_unkillable_bounded) {
+        ChildRunOptions opts = { .func = sleep_forever };
+        test_freezer *f = NULL;
+        ChildRun *c = NULL;
+        outcome o = {};
+        uint64_t t0;
+        pid_t pid;
+        int r;
+
+        r = test_freezer_new(&f);
+        if (r == -EOPNOTSUPP)
+                return;
+        ck_assert_int_eq(r, 0);
+        ck_assert_int_ge(sd_event_new(&event), 0);
+        ck_assert_int_eq(child_run_start(event, &opts, on_done, &o, &c), 0);
+        pid = child_run_get_pid(c);
+        ck_assert_int_eq(test_freezer_freeze(f, pid), 0);
+
+        child_run_kill(c, -ETIMEDOUT);
+        t0 = now_usec(CLOCK_MONOTONIC);
+        ck_assert_int_eq(child_run_reap(c, t0 + 200 * USEC_PER_MSEC), 0);
+        ck_assert_uint_ge(now_usec(CLOCK_MONOTONIC) - t0, 200 * USEC_PER_MSEC);
+        ck_assert_uint_lt(now_usec(CLOCK_MONOTONIC) - t0, 2 * USEC_PER_SEC);
+        ck_assert(!child_run_exited(c));
+
+        t0 = now_usec(CLOCK_MONOTONIC);
+        c = child_run_free(c);
+        ck_assert_uint_lt(now_usec(CLOCK_MONOTONIC) - t0, CHILD_RUN_REAP_USEC + USEC_PER_SEC);
+        ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0); /* still there */
+
+        /* Thawed, the pending SIGKILL ends it. */
+        ck_assert_int_eq(test_freezer_thaw(f), 0);
+        ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+        test_freezer_free(f);
+        ck_assert_int_ge(sd_event_run(event, 0), 0);
+        ck_assert(!o.done);
+        event = sd_event_unref(event);
+}
+END_TEST
+
 START_TEST(test_refusals) {
         char *argv[] = { "true", NULL };
         ChildRunOptions both = { .func = sleep_forever, .path = "/bin/true", .argv = argv };
@@ -263,6 +333,8 @@ static Suite *child_run_suite(void) {
         tcase_add_test(tc, test_exec_fails);
         tcase_add_test(tc, test_output_too_large);
         tcase_add_test(tc, test_free_kills);
+        tcase_add_test(tc, test_kill);
+        tcase_add_test(tc, test_unkillable_bounded);
         tcase_add_test(tc, test_refusals);
         suite_add_tcase(s, tc);
         return s;

@@ -4,7 +4,8 @@
  * an event loop: the backoff doubles per consecutive failure up to its cap; a failed VF is not
  * retried by the policy until something changed (another driver or override, an add or change
  * uevent, a reload) and then only after its backoff; a bind that works ends the count; an
- * explicit Unbind releases the VF from the policy until a Bind or a reload.
+ * explicit Unbind releases the VF from the policy until a Bind or a reload; a VF whose write is
+ * stuck in the kernel gets nothing, whatever changes, until the write ends.
  */
 
 #include <check.h>
@@ -182,6 +183,27 @@ START_TEST(test_job_blocks) {
 }
 END_TEST
 
+START_TEST(test_stuck_blocks) {
+        _cleanup_(device_binding_done) DeviceBinding b = {};
+        uint64_t when = 0;
+
+        fail_bind(&b, 100 * SEC);
+        b.state = DEVICE_BIND_STUCK;
+        ck_assert(device_binding_is_stuck(&b));
+        ck_assert_int_eq(device_binding_policy_bind(&b, false, 200 * SEC, &when), BIND_RETRY_SKIP);
+        /* Neither a change nor a reload makes a write possible again. */
+        ck_assert(!device_binding_uevent(&b, true, "hisi_zip", NULL));
+        device_binding_reload(&b);
+        ck_assert_int_eq(device_binding_policy_bind(&b, false, 200 * SEC, &when), BIND_RETRY_SKIP);
+        device_binding_forget_job(&b);
+        ck_assert_int_eq(b.state, DEVICE_BIND_STUCK);
+        /* Once it ends, the VF is a failed one, retried by the usual rules. */
+        b.state = DEVICE_BIND_FAILED;
+        ck_assert(!device_binding_is_stuck(&b));
+        ck_assert_int_eq(device_binding_policy_bind(&b, false, 200 * SEC, &when), BIND_RETRY_NOW);
+}
+END_TEST
+
 /* ---- Release by an explicit Unbind ---- */
 
 START_TEST(test_unbind_releases) {
@@ -235,6 +257,7 @@ START_TEST(test_strings) {
                 ck_assert_int_eq(device_bind_state_from_string(device_bind_state_to_string(s)), s);
         }
         ck_assert_str_eq(device_bind_state_to_string(DEVICE_BIND_FAILED), "failed");
+        ck_assert_str_eq(device_bind_state_to_string(DEVICE_BIND_STUCK), "stuck");
         ck_assert_ptr_null(device_bind_state_to_string(_DEVICE_BIND_STATE_MAX));
         ck_assert_ptr_null(device_bind_state_to_string(_DEVICE_BIND_STATE_INVALID));
         ck_assert_int_eq(device_bind_state_from_string("bound"), -EINVAL);
@@ -264,6 +287,7 @@ static Suite *device_binding_suite(void) {
         tcase_add_test(tc, test_uevent_without_failure);
         tcase_add_test(tc, test_reload_forgives);
         tcase_add_test(tc, test_job_blocks);
+        tcase_add_test(tc, test_stuck_blocks);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("release");

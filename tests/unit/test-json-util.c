@@ -3,8 +3,13 @@
  * json-path.c, json-util.c). */
 
 #include <check.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hisi/json-util.h"
 #include "json-cleanup.h"
@@ -659,6 +664,47 @@ START_TEST(test_value_position) {
 }
 END_TEST
 
+/* hisi_json_read_file(): a regular file is read; a FIFO with no writer (a config path an operator
+ * replaced by `mkfifo`) is refused at once instead of waiting in open() for a writer that never
+ * comes, as are a directory and a device. */
+START_TEST(test_read_file) {
+        char dir[] = "/tmp/test-json-util.XXXXXX", path[PATH_MAX];
+        char *text = NULL, *error = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/good.json", dir);
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs("{\"a\": 1}\n", f);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(hisi_json_read_file(path, &text, &len, &error), 0);
+        ck_assert_uint_eq(len, 9);
+        ck_assert(memcmp(text, "{\"a\": 1}\n", 9) == 0);
+        ck_assert_ptr_null(error);
+        free(text);
+        ck_assert_int_eq(unlink(path), 0);
+
+        /* No writer ever opens it: a blocking open() would never return. */
+        snprintf(path, sizeof(path), "%s/fifo.json", dir);
+        ck_assert_int_eq(mkfifo(path, 0600), 0);
+        ck_assert_int_eq(hisi_json_read_file(path, &text, &len, &error), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(error, "fifo.json: not a regular file"));
+        free(error);
+        error = NULL;
+        ck_assert_int_eq(unlink(path), 0);
+
+        ck_assert_int_eq(hisi_json_read_file(dir, &text, &len, &error), -EISDIR);
+        free(error);
+        error = NULL;
+        ck_assert_int_eq(hisi_json_read_file("/dev/null", &text, &len, NULL), -EINVAL);
+        ck_assert_int_eq(hisi_json_read_file("/nonexistent/x.json", &text, &len, NULL), -ENOENT);
+        ck_assert_int_eq(hisi_json_read_file(NULL, &text, &len, NULL), -EINVAL);
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *json_util_suite(void) {
         Suite *s = suite_create("json-util");
 
@@ -683,6 +729,7 @@ static Suite *json_util_suite(void) {
         tcase_add_test(test_tcase(s, "parse-json-c-leniency"), test_parse_json_c_leniency);
         tcase_add_test(test_tcase(s, "exact-integers"), test_exact_integers);
         tcase_add_test(test_tcase(s, "value-position"), test_value_position);
+        tcase_add_test(test_tcase(s, "read-file"), test_read_file);
         return s;
 }
 

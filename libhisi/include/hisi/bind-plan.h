@@ -11,6 +11,8 @@
  * driver, drivers_probe (or, going back to a named driver, drivers/<name>/bind), and the driver
  * link as the proof. A write is taken to have done its work when the link says so, never when
  * it returns: a real kernel has moved the link by then, an asynchronous host a moment later.
+ * Where the caller knows its host to be synchronous (HISI_BIND_SYNCHRONOUS), a write that
+ * returned without the link showing its effect is a failure at once.
  *
  * Forward, for a bind: write driver_override = hisi_acc_vfio_pci; unbind the bound driver and
  * wait until the link is gone; probe and wait until the link names hisi_acc_vfio_pci. When the
@@ -116,11 +118,18 @@ enum {
         /* Take the VF even when another driver than its host driver (say vfio-pci, held by a
          * VMM or managed by libvirt) has it. The daemon's policy decides that itself. */
         HISI_BIND_FORCE = 1 << 0,
+        /* The host's writes have done their work when they return, as a kernel's sysfs stores
+         * do (bind, unbind and drivers_probe run the driver's probe or remove before they
+         * return; the simulated host's preload makes its writes the same): a write that
+         * returned without the driver link showing its effect has failed, and the plan says so
+         * at once instead of waiting for the deadline. Bind and unbind. */
+        HISI_BIND_SYNCHRONOUS = 1 << 1,
 };
 
 /*
  * A plan for one operation on the VF at address (canonical, for the messages) of kind.
- * flags: HISI_BIND_FORCE (bind only). restore_driver (unbind only, may be NULL): bind this driver
+ * flags: HISI_BIND_FORCE (bind only), HISI_BIND_SYNCHRONOUS. restore_driver (unbind only, may
+ * be NULL): bind this driver
  * instead of probing. timeout_usec: the forward deadline, also quoted in the messages. -EINVAL for
  * bad arguments.
  */

@@ -30,9 +30,10 @@
 #define HISI_JSON_SIZE_MAX  (1024u * 1024u)
 #define HISI_JSON_DEPTH_MAX 32u
 
-/* Read a JSON file for decoding: a regular file of at most HISI_JSON_SIZE_MAX bytes. On failure
- * *ret_error (may be NULL) gets "<path>: <reason>". -EISDIR, -EINVAL (not a regular file),
- * -EFBIG (too large), or the errno of opening or reading it. */
+/* Read a JSON file for decoding: a regular file of at most HISI_JSON_SIZE_MAX bytes. Never waits:
+ * a FIFO or a device is refused without waiting for a writer. On failure *ret_error (may be
+ * NULL) gets "<path>: <reason>". -EISDIR, -EINVAL (not a regular file), -EFBIG (too large), or
+ * the errno of opening or reading it. */
 int hisi_json_read_file(const char *path, char **ret_text, size_t *ret_len, char **ret_error);
 
 /*
