@@ -8,6 +8,7 @@
 
 #include "accmig-bus.h"
 #include "bus-args.h"
+#include "bus-util.h"
 #include "hisi/pci-address.h"
 #include "hisi/peer-wire.h"
 #include "macro.h"
@@ -39,9 +40,13 @@ int bus_read_vf_list(sd_bus_message *message, const char *what, bool allow_empty
                 l[n] = l[n + 1] = NULL;
                 if (allow_empty && !*s)
                         canonical[0] = 0;
-                else if (hisi_pci_address_normalize(s, canonical) < 0)
+                else if (hisi_pci_address_normalize(s, canonical) < 0) {
+                        char quoted[BUS_EXCERPT_SIZE];
+
+                        bus_excerpt(s, quoted);
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "%s: \"%.32s\" is not a PCI address.", what, s);
+                                                 "%s: \"%s\" is not a PCI address.", what, quoted);
+                }
                 l[n] = strdup(canonical);
                 if (!l[n])
                         return -ENOMEM;
@@ -79,9 +84,13 @@ int bus_read_options(sd_bus_message *message, const BusOption *table, void *base
                 if (r < 0)
                         return r;
                 o = find_option(table, key);
-                if (!o)
+                if (!o) {
+                        char quoted[BUS_EXCERPT_SIZE];
+
+                        bus_excerpt(key, quoted);
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Unknown option \"%.32s\".", key);
+                                                 "Unknown option \"%s\".", quoted);
+                }
                 r = sd_bus_message_enter_container(message, 'v', o->type == 'b' ? "b" : "as");
                 if (r < 0)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
@@ -140,9 +149,13 @@ int bus_read_transfer(sd_bus_message *message, const char *what, const BusOption
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "to-devices names %zu VFs for %zu VFs to %s.", opts->n_to,
                                          t->n_vfs, what);
-        if (parse_host_port(peer, &t->host, &t->port) < 0)
+        if (parse_host_port(peer, &t->host, &t->port) < 0) {
+                char quoted[BUS_EXCERPT_SIZE];
+
+                bus_excerpt(peer, quoted);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "\"%.64s\" is not HOST or HOST:PORT.", peer);
+                                         "\"%s\" is not HOST or HOST:PORT.", quoted);
+        }
         return 0;
 }
 

@@ -4,7 +4,9 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bus-util.h"
 #include "log.h"
@@ -185,4 +187,22 @@ int bus_emit_properties_changed(sd_bus *bus, const char *path, const char *inter
         if (n == 0)
                 return 0;
         return sd_bus_emit_properties_changed_strv(bus, path, interface, names);
+}
+
+void bus_excerpt(const char *s, char out[static BUS_EXCERPT_SIZE]) {
+        size_t n = 0, i;
+
+        for (i = 0; s[i] && i < BUS_EXCERPT_MAX; i++) {
+                unsigned char ch = (unsigned char)s[i];
+
+                if (ch >= 0x20 && ch < 0x7f && ch != '\'' && ch != '"' && ch != '\\')
+                        out[n++] = (char)ch;
+                else
+                        n += (size_t)snprintf(out + n, 5, "\\x%02x", ch);
+        }
+        if (s[i]) {
+                memcpy(out + n, "...", 3);
+                n += 3;
+        }
+        out[n] = '\0';
 }

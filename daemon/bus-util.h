@@ -38,6 +38,15 @@ int bus_verify_admin(sd_bus_message *message, const char *action, const char *de
 /* End the queries still waiting for polkit (the daemon stops). */
 void bus_verify_admin_flush(void);
 
+/*
+ * A caller's argument quoted in an error reply: at most BUS_EXCERPT_MAX bytes of it, every byte
+ * that is not printable ASCII (and the quotes and the backslash) escaped as \xNN, "..." when cut.
+ * An argument can be 64 KiB of anything; the reply stays short and safe to print.
+ */
+#define BUS_EXCERPT_MAX  32
+#define BUS_EXCERPT_SIZE (BUS_EXCERPT_MAX * 4 + 4)
+void bus_excerpt(const char *s, char out[static BUS_EXCERPT_SIZE]);
+
 /* Properties that change together, named by one bit. */
 #define BUS_PROPERTY_GROUP_MAX 4
 

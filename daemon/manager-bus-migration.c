@@ -89,9 +89,13 @@ static int find_owned_vf(Manager *m, sd_bus_message *message, Device **ret, sd_b
         r = sd_bus_message_read(message, "s", &address);
         if (r < 0)
                 return r;
-        if (hisi_pci_address_normalize(address, canonical) < 0)
+        if (hisi_pci_address_normalize(address, canonical) < 0) {
+                char quoted[BUS_EXCERPT_SIZE];
+
+                bus_excerpt(address, quoted);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "\"%.32s\" is not a PCI address.", address);
+                                         "\"%s\" is not a PCI address.", quoted);
+        }
         d = manager_find_device(m, canonical);
         if (!d)
                 return sd_bus_error_setf(error, ACCMIG_ERROR_NO_SUCH_DEVICE,

@@ -194,36 +194,13 @@ static int method_list_devices(sd_bus_message *message, void *userdata, sd_bus_e
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* An argument quoted in an error reply: at most EXCERPT_MAX bytes of it, every byte that is not
- * printable ASCII (and the quote and the backslash) escaped as \xNN, "..." when cut. A caller's
- * argument can be 64 KiB of anything; the reply stays short and safe to print. */
-#define EXCERPT_MAX 32
-
-static void excerpt(const char *s, char out[static EXCERPT_MAX * 4 + 4]) {
-        size_t n = 0, i;
-
-        for (i = 0; s[i] && i < EXCERPT_MAX; i++) {
-                unsigned char c = (unsigned char)s[i];
-
-                if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
-                        out[n++] = (char)c;
-                else
-                        n += (size_t)snprintf(out + n, 5, "\\x%02x", c);
-        }
-        if (s[i]) {
-                memcpy(out + n, "...", 3);
-                n += 3;
-        }
-        out[n] = '\0';
-}
-
 /* The VF named by a method's address argument, or a NoSuchDevice/NotAVirtualFunction error. */
 static int find_vf_arg(Manager *m, const char *address, Device **ret, sd_bus_error *error) {
-        char a[HISI_PCI_ADDRESS_MAX], quoted[EXCERPT_MAX * 4 + 4];
+        char a[HISI_PCI_ADDRESS_MAX], quoted[BUS_EXCERPT_SIZE];
         Device *d;
 
         if (hisi_pci_address_normalize(address, a) < 0) {
-                excerpt(address, quoted);
+                bus_excerpt(address, quoted);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "'%s' is not a PCI address such as 0000:75:00.1.", quoted);
         }

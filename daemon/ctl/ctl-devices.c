@@ -32,6 +32,11 @@ static int verb_status(sd_bus *bus, int argc, char **argv) {
         printf("hisi-accmigd %s: %s, backend %s, config %s\n", ctl_json_str(p, "version"),
                ctl_json_str(p, "state"), ctl_json_str(p, "backend"),
                ctl_json_str(p, "config_file"));
+        if (ctl_json_str(p, "backend_error")[0])
+                printf("Backend: %s\n", ctl_json_str(p, "backend_error"));
+        if (ctl_json_int(p, "stuck_writes") > 0)
+                printf("Stuck writes: %lld (their VFs wait until the kernel lets them go)\n",
+                       (long long)ctl_json_int(p, "stuck_writes"));
         printf("Binding policy: %s\n", ctl_json_str(p, "bind_policy"));
         printf("VFs: %lld (%lld bound to hisi_acc_vfio_pci, %lld failed), %lld bind job%s "
                "pending\n",

@@ -16,6 +16,13 @@
 
 #define TEST_EXIT_SKIP 77
 
+/* A limit that tells a hang from a slow machine: twice what the step needs on an idle one, ten
+ * times under the sanitizers and valgrind (tools/dev sets HISI_TEST_SLOW). Not a speed check:
+ * the bugs such limits catch take minutes or forever. */
+static inline unsigned long long test_limit_ms(unsigned long long ms) {
+        return ms * (getenv("HISI_TEST_SLOW") ? 10 : 2);
+}
+
 /* A new test case, already in the suite. */
 static inline TCase *test_tcase(Suite *s, const char *name) {
         TCase *tc = tcase_create(name);
