@@ -49,9 +49,9 @@ static void adopt_devices(Manager *m) {
                 if (!d || !device_is_vf(d) || d->migdev) {
                         log_warning("The fd store kept the device of %s, %s; letting it go.",
                                     fds[i].address,
-                                    !d              ? "which is not on this host any more"
-                                    : !d->migdev    ? "which is not a VF"
-                                                    : "twice");
+                                    !d           ? "which is not on this host any more"
+                                    : !d->migdev ? "which is not a VF"
+                                                 : "twice");
                         if (!d || !d->migdev)
                                 (void)fd_store_remove(name);
                         continue; /* closed by fd_passed_free() */
@@ -181,8 +181,9 @@ static void recover_unrecorded(Manager *m, Device *d, const char *damaged) {
         case HISI_MIG_STATE_PRE_COPY_P2P:
                 r = hisi_migdev_set_state(d->migdev, HISI_MIG_STATE_RUNNING, NULL, NULL);
                 if (r < 0)
-                        log_device_error_errno(d, r, "Kept across the restart in %s, and would not "
-                                                     "run again: %m",
+                        log_device_error_errno(d, r,
+                                               "Kept across the restart in %s, and would not "
+                                               "run again: %m",
                                                hisi_mig_state_to_string(s));
                 else
                         log_device_info(d, "Kept across the restart (%s); it runs, held.",
@@ -191,8 +192,9 @@ static void recover_unrecorded(Manager *m, Device *d, const char *damaged) {
                 return;
         case HISI_MIG_STATE_RESUMING:
         case HISI_MIG_STATE_ERROR:
-                log_device_warning(d, "Kept across the restart in %s with no migration record: "
-                                      "its state never ran here; resetting it.",
+                log_device_warning(d,
+                                   "Kept across the restart in %s with no migration record: "
+                                   "its state never ran here; resetting it.",
                                    hisi_mig_state_to_string(s));
                 device_release(d);
                 return;
@@ -207,8 +209,9 @@ static void recover_unrecorded(Manager *m, Device *d, const char *damaged) {
         for (char *p = id; *p; p++)
                 if (*p == ':' || *p == '.')
                         *p = '-';
-        rec = (MigrationRecord){ .migration = id, .role = MIGRATION_SOURCE,
-                                 .phase = RECORD_COMMIT_SENT, .vfs = vfs };
+        rec = (MigrationRecord){
+                .migration = id, .role = MIGRATION_SOURCE, .phase = RECORD_COMMIT_SENT, .vfs = vfs
+        };
         r = migration_source_recover(m, &rec, (Device *[]){ d, NULL }, NULL);
         if (r < 0) {
                 log_device_error_errno(d, r, "Could not report it stopped: %m");

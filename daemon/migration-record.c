@@ -21,9 +21,9 @@
 #include "strv.h"
 
 static const char *const record_phase_table[_RECORD_PHASE_MAX] = {
-        [RECORD_RESERVED] = "reserved",   [RECORD_STOPPED] = "stopped",
+        [RECORD_RESERVED] = "reserved",       [RECORD_STOPPED] = "stopped",
         [RECORD_COMMIT_SENT] = "commit-sent", [RECORD_LOADED] = "loaded",
-        [RECORD_RUNNING] = "running",     [RECORD_COMMITTED] = "committed",
+        [RECORD_RUNNING] = "running",         [RECORD_COMMITTED] = "committed",
         [RECORD_ROLLED_BACK] = "rolled-back",
 };
 DEFINE_STRING_TABLE_LOOKUP(record_phase, RecordPhase);
@@ -158,10 +158,14 @@ static const char *phase_to_string(int i) {
         return record_phase_to_string(i);
 }
 
+static const hisi_json_field version_field[] = {
+        { "version", HISI_JSON_UINT32, offsetof(RecordText, version), .min = 1, .max = UINT32_MAX },
+        {},
+};
+
 static const hisi_json_field record_fields[] = {
-        /* The version first: a newer one is refused as such, whatever else it has. */
-        { "version", HISI_JSON_UINT32, offsetof(RecordText, version), HISI_JSON_REQUIRED,
-          .min = 1, .max = UINT32_MAX },
+        { "version", HISI_JSON_UINT32, offsetof(RecordText, version), HISI_JSON_REQUIRED, .min = 1,
+          .max = MIGRATION_RECORD_VERSION },
         { "migration", HISI_JSON_CUSTOM, offsetof(RecordText, migration), HISI_JSON_REQUIRED,
           .dispatch = dispatch_id },
         { "role", HISI_JSON_ENUM, offsetof(RecordText, role), HISI_JSON_REQUIRED,
@@ -186,20 +190,18 @@ static void record_text_done(RecordText *t) {
         free(t->reason);
 }
 
-/* Each address canonical, none twice; "" where the other host's is not known. */
-static int check_addresses(char **l, bool may_be_empty, const char *key, const char *origin,
+/* Each address canonical; on this host (unique) none twice. */
+static int check_addresses(char **l, bool unique, const char *key, const char *origin,
                            char **ret_error) {
         for (size_t i = 0; l && l[i]; i++) {
                 char canonical[HISI_PCI_ADDRESS_MAX];
 
-                if (may_be_empty && l[i][0] == '\0')
-                        continue;
                 if (hisi_pci_address_normalize(l[i], canonical) < 0 || !streq(canonical, l[i]))
                         return asprintf_safe(ret_error, "%s: %s[%zu]: \"%s\" is not a PCI address",
                                              origin, key, i, l[i]) < 0
                                        ? -ENOMEM
                                        : -EINVAL;
-                for (size_t k = 0; !may_be_empty && k < i; k++)
+                for (size_t k = 0; unique && k < i; k++)
                         if (streq(l[k], l[i]))
                                 return asprintf_safe(ret_error, "%s: %s: %s is named twice", origin,
                                                      key, l[i]) < 0
@@ -224,8 +226,8 @@ static int refuse(char **ret_error, int r, const char *fmt, ...) {
 
 int migration_record_parse(const char *text, size_t len, const char *origin, MigrationRecord *ret,
                            char **ret_error) {
-        _cleanup_(record_text_done) RecordText t = { .role = _MIGRATION_ROLE_INVALID,
-                                                     .phase = _RECORD_PHASE_INVALID };
+        _cleanup_(record_text_done)
+                RecordText t = { .role = _MIGRATION_ROLE_INVALID, .phase = _RECORD_PHASE_INVALID };
         _cleanup_free_ char *error = NULL;
         size_t n;
         int r;
@@ -233,13 +235,16 @@ int migration_record_parse(const char *text, size_t len, const char *origin, Mig
         if (!ret || (!text && len > 0))
                 return -EINVAL;
         origin = origin ?: "input";
-        r = hisi_json_dispatch_text(text, len, origin, record_fields, 0, &t, &error);
-        /* A newer version is named as such, even where its other members are not ours. */
-        if (t.version > MIGRATION_RECORD_VERSION)
+        /* The version first, alone: a newer record is named as such, whatever its other
+         * members are. */
+        if (hisi_json_dispatch_text(text, len, origin, version_field, HISI_JSON_ALLOW_UNKNOWN, &t,
+                                    NULL) >= 0 &&
+            t.version > MIGRATION_RECORD_VERSION)
                 return refuse(ret_error, -EPROTONOSUPPORT,
                               "%s: written by a newer hisi-accmigd (record version %u; this one "
                               "reads version %d)",
                               origin, t.version, MIGRATION_RECORD_VERSION);
+        r = hisi_json_dispatch_text(text, len, origin, record_fields, 0, &t, &error);
         if (r < 0) {
                 if (ret_error)
                         *ret_error = TAKE_PTR(error);
@@ -256,9 +261,9 @@ int migration_record_parse(const char *text, size_t len, const char *origin, Mig
                 return refuse(ret_error, -EINVAL,
                               "%s: peer_vfs: %zu addresses for %zu VFs (one for each, in order)",
                               origin, strv_length(t.peer_vfs), n);
-        r = check_addresses(t.vfs, false, "vfs", origin, ret_error);
+        r = check_addresses(t.vfs, true, "vfs", origin, ret_error);
         if (r >= 0)
-                r = check_addresses(t.peer_vfs, true, "peer_vfs", origin, ret_error);
+                r = check_addresses(t.peer_vfs, false, "peer_vfs", origin, ret_error);
         if (r < 0)
                 return r;
         if (t.role == MIGRATION_SOURCE && isempty(t.peer))
@@ -280,8 +285,7 @@ int migration_record_parse(const char *text, size_t len, const char *origin, Mig
 /* ---- Files ---- */
 
 int migration_records_dir(const char *runtime_directory, char **ret) {
-        return asprintf_safe(ret, "%s/" MIGRATION_RECORDS_DIR, runtime_directory) < 0 ? -ENOMEM
-                                                                                       : 0;
+        return asprintf_safe(ret, "%s/" MIGRATION_RECORDS_DIR, runtime_directory) < 0 ? -ENOMEM : 0;
 }
 
 int migration_record_save(const char *dir, const MigrationRecord *rec) {
@@ -320,8 +324,9 @@ int migration_record_load(const char *dir, const char *name, MigrationRecord *re
                 return r;
         if (!dot || !streq(dot, ".json") || strlen(rec.migration) != (size_t)(dot - name) ||
             strncmp(name, rec.migration, (size_t)(dot - name)) != 0)
-                return refuse(ret_error, -EINVAL, "%s: the record of migration %s, in another's file",
-                              path, rec.migration);
+                return refuse(ret_error, -EINVAL,
+                              "%s: the record of migration %s, in another's file", path,
+                              rec.migration);
         *ret = rec;
         rec = (MigrationRecord){};
         return 0;

@@ -54,7 +54,7 @@ typedef struct MigrationRecord {
         char *peer;            /* source: "host:port" to dial; destination: the source's name */
         uint64_t updated_usec; /* CLOCK_REALTIME */
         char **vfs;            /* this host's VFs */
-        char **peer_vfs;       /* the other host's, same order; NULL when not known yet */
+        char **peer_vfs;       /* the other host's, same order; NULL until all are known */
         char *reason;          /* rolled-back: why, or NULL */
 } MigrationRecord;
 

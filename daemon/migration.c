@@ -189,6 +189,7 @@ static const char *other_host_vf(const Migration *m, const MigrationDevice *d) {
 
 int migration_record_write(Migration *m, int phase) {
         _cleanup_strv_free_ char **vfs = NULL, **peer_vfs = NULL;
+        bool all_known = true;
         MigrationRecord rec = {
                 .migration = m->id,
                 .role = m->role,
@@ -203,12 +204,13 @@ int migration_record_write(Migration *m, int phase) {
         for (size_t i = 0; i < m->n_devices; i++) {
                 const char *other = other_host_vf(m, &m->devices[i]);
 
+                all_known = all_known && other;
                 if (strv_extend(&vfs, strempty(this_host_vf(m, &m->devices[i]))) < 0 ||
                     strv_extend(&peer_vfs, strempty(other)) < 0)
                         return log_oom();
         }
         rec.vfs = vfs;
-        rec.peer_vfs = peer_vfs;
+        rec.peer_vfs = all_known ? peer_vfs : NULL; /* before the destination chose */
         r = migration_record_save(m->manager->records_dir, &rec);
         if (r < 0)
                 return log_migration_full_errno(m, NULL, LOG_ERR, r,

@@ -109,12 +109,10 @@ void assert_stopped(host *x, const char *vf) {
         ck_assert_msg(streq(s, "STOP_COPY") || streq(s, "STOP"), "%s is %s, not stopped", vf, s);
 }
 
-
-
 /* Manager.Migrate(vfs, to, options) through busctl: the new migration's object path. vfs ends
  * with NULL; to_devices (may be NULL) names a destination VF for each. */
 char *migrate(host *x, const char *to, unsigned flags, const char *const *vfs,
-                     const char *const *to_devices) {
+              const char *const *to_devices) {
         _cleanup_free_ char *out = NULL, *err = NULL;
         const char *argv[40] = {};
         char n_vfs[8], n_opts[8];
