@@ -50,17 +50,22 @@ static void no_teardown(void) {
 /* ---- The hosts ---- */
 
 typedef struct crash_test {
-        host a, b;     /* the source, the destination */
-        char *digest;  /* the source VF's guest state, frozen before the migration */
-        char *path;    /* the migration's object path (the same on both hosts) */
+        host a, b;    /* the source, the destination */
+        char *digest; /* the source VF's guest state, frozen before the migration */
+        char *path;   /* the migration's object path (the same on both hosts) */
 } crash_test;
 
-static void crash_start(crash_test *t) {
-        _cleanup_free_ char *sim = sim_config("6.16", 64);
+/* in_doubt_ms: how long the source waits for the destination before it asks an operator. */
+static void crash_start_full(crash_test *t, unsigned in_doubt_ms) {
+        _cleanup_free_ char *sim = sim_config("6.16", 64), *timeouts = NULL;
 
         *t = (crash_test){};
-        peer_hosts_timeouts = "\"peer_io_ms\": 3000, \"peer_connect_ms\": 3000, "
-                              "\"in_doubt_ms\": 600000";
+        ck_assert_int_ge(asprintf_safe(&timeouts,
+                                       "\"peer_io_ms\": 3000, \"peer_connect_ms\": 3000, "
+                                       "\"in_doubt_ms\": %u",
+                                       in_doubt_ms),
+                         0);
+        peer_hosts_timeouts = timeouts;
         host_start_full(&t->a, sim, "host-a", NULL, NULL, -1);
         host_start_full(&t->b, sim, "host-b", NULL, NULL, -1);
         peer_hosts_timeouts = NULL;
@@ -71,6 +76,10 @@ static void crash_start(crash_test *t) {
         ck_assert_int_eq(dh_sim_ctl(t->a.h, "clock", "stop", NULL), 0);
         ck_assert_int_eq(dh_sim_ctl(t->b.h, "clock", "stop", NULL), 0);
         t->digest = field(&t->a, VF, "digest");
+}
+
+static void crash_start(crash_test *t) {
+        crash_start_full(t, 600000);
 }
 
 static void crash_stop(crash_test *t) {
@@ -207,9 +216,9 @@ static void migrate_and_hold(crash_test *t, const hold *h) {
         host *faulty = h->on == 'a' ? &t->a : &t->b;
 
         if (h->on)
-                ck_assert_int_eq(dh_sim_ctl(faulty->h, "fault", VF, "delay", h->from, h->to,
-                                            HOLD_MS, NULL),
-                                 0);
+                ck_assert_int_eq(
+                        dh_sim_ctl(faulty->h, "fault", VF, "delay", h->from, h->to, HOLD_MS, NULL),
+                        0);
         t->path = migrate(&t->a, t->b.to, h->flags, (const char *const[]){ VF, NULL },
                           (const char *const[]){ VF, NULL });
         if (h->phase)
@@ -296,13 +305,51 @@ START_TEST(test_resolve_refused_while_asking) {
         restart_daemon(&t.a);
         wait_phase(&t.a, t.path, "in-doubt");
         assert_stopped(&t.a, VF);
-        ck_assert_int_eq(dh_ctl(t.a.h, 0, &out, &err, "resolve", path_id(t.path),
-                                "--resume-source", NULL),
-                         5);
+        ck_assert_int_eq(
+                dh_ctl(t.a.h, 0, &out, &err, "resolve", path_id(t.path), "--resume-source", NULL),
+                5);
         assert_says(err, "still asking");
         assert_stopped(&t.a, VF);
         restart_daemon(&t.b);
         assert_settled(&t, "committed");
+        crash_stop(&t);
+}
+END_TEST
+
+/* The destination dies after COMMIT while loading and stays down past timeouts.in_doubt_ms:
+ * the source asks an operator, who knows it never ran the VF. Once back, the destination rolls
+ * back too (its record says it never ran it). */
+START_TEST(test_operator_decides) {
+        _cleanup_free_ char *out = NULL, *err = NULL, *attention = NULL;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + DH_TIMEOUT_MS * USEC_PER_MSEC;
+        crash_test t;
+
+        crash_start_full(&t, 2000);
+        migrate_and_hold(&t, find_hold("loading"));
+        kill_victims(&t, KILL_DESTINATION);
+        wait_phase(&t.a, t.path, "in-doubt");
+        for (;;) {
+                attention = mfree(attention);
+                ck_assert_int_eq(dh_get_property(t.a.h, t.path, ACCMIG_MIGRATION_INTERFACE,
+                                                 "Attention", &attention),
+                                 0);
+                if (!isempty(attention))
+                        break;
+                ck_assert_msg(now_usec(CLOCK_MONOTONIC) < deadline, "no Attention");
+                (void)dh_pump(t.a.h, 200);
+        }
+        assert_says(attention, "has not said for 2 s whether it runs the VFs");
+        assert_stopped(&t.a, VF);
+        ck_assert_int_eq(dh_ctl(t.a.h, 0, &out, &err, "show-migration", path_id(t.path), NULL), 0);
+        assert_says(out, "needs an operator:");
+        out = mfree(out);
+        ck_assert_int_eq(
+                dh_ctl(t.a.h, 0, &out, &err, "resolve", path_id(t.path), "--resume-source", NULL),
+                0);
+        assert_says(out, "rolled-back");
+        assert_intact(&t.a, VF, t.digest);
+        restart_daemon(&t.b);
+        assert_settled(&t, "rolled-back");
         crash_stop(&t);
 }
 END_TEST
@@ -410,8 +457,8 @@ END_TEST
 /* ---- 3. A seeded campaign ---- */
 
 START_TEST(test_campaign) {
-        const char *seed_text = getenv("HISI_TEST_SEED"), *rounds_text = getenv(
-                                                                  "HISI_TEST_CRASH_ROUNDS");
+        const char *seed_text = getenv("HISI_TEST_SEED"),
+                   *rounds_text = getenv("HISI_TEST_CRASH_ROUNDS");
         unsigned seed = seed_text ? (unsigned)strtoul(seed_text, NULL, 0)
                                   : (unsigned)now_usec(CLOCK_REALTIME);
         unsigned rounds = rounds_text ? (unsigned)strtoul(rounds_text, NULL, 0) : 3;
@@ -426,8 +473,9 @@ START_TEST(test_campaign) {
                 crash_test t;
 
                 fprintf(stderr, "round %u: hold %s, kill %s, %s first\n", i, h->name,
-                        victims == KILL_BOTH ? "both" : victims == KILL_SOURCE ? "source"
-                                                                               : "destination",
+                        victims == KILL_BOTH     ? "both"
+                        : victims == KILL_SOURCE ? "source"
+                                                 : "destination",
                         destination_first ? "destination" : "source");
                 crash_start(&t);
                 migrate_and_hold(&t, h);
@@ -448,6 +496,7 @@ static Suite *make_suite(void) {
         tcase_set_timeout(tc, 0);
         tcase_add_loop_test(tc, test_kill_in_phase, 0, ELEMENTSOF(cases));
         tcase_add_test(tc, test_resolve_refused_while_asking);
+        tcase_add_test(tc, test_operator_decides);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("left-on-disk");

@@ -108,7 +108,8 @@ START_TEST(test_refused) {
                   "\"reserved\", \"updated\": 1, \"vfs\": [\"0000:75:00.1\"], \"extra\": 1 }",
                   "r:1: extra: unknown key", -EINVAL },
                 { "{ \"version\": 1, \"migration\": \"a\", \"role\": \"destination\", \"phase\": "
-                  "\"reserved\", \"updated\": 1, \"vfs\": [\"0000:75:00.1\"], \"peer_vfs\": [\"\"] }",
+                  "\"reserved\", \"updated\": 1, \"vfs\": [\"0000:75:00.1\"], \"peer_vfs\": [\"\"] "
+                  "}",
                   "peer_vfs", -EINVAL },
         };
 
@@ -143,9 +144,10 @@ START_TEST(test_files) {
         ck_assert_str_eq(back.reason, rec.reason);
         ck_assert_int_eq(back.phase, RECORD_ROLLED_BACK);
         /* No temporary file stays behind. */
-        ck_assert_int_eq(system("test \"$(ls /tmp/test-migration-record.*/run/migrations | wc -l)\" "
-                                "= 1"),
-                         0);
+        ck_assert_int_eq(
+                system("test \"$(ls /tmp/test-migration-record.*/run/migrations | wc -l)\" "
+                       "= 1"),
+                0);
         /* A record in another migration's file is not that migration's. */
         ck_assert_int_ge(asprintf_safe(&other, "%s/other.json", dir), 0);
         ck_assert_int_eq(migration_record_format(&rec, &text), 0);
