@@ -70,9 +70,10 @@ typedef struct Device {
         /* Set by the migration code once it opens the VF. */
         DeviceControlMode control_mode;
         uint64_t migration_flags;
-        char *migration_state; /* NULL until opened */
-        Migration *migration;  /* the migration that has it (source or destination), or NULL */
-        hisi_migdev *migdev;   /* its migration device while the daemon holds it (device-hold.c) */
+        char *migration_state;  /* NULL until opened */
+        Migration *migration;   /* the migration that has it (source or destination), or NULL */
+        hisi_migdev *migdev;    /* its migration device while the daemon holds it (device-hold.c) */
+        uint64_t released_usec; /* when the daemon last let it go (CLOCK_MONOTONIC), or 0 */
 } Device;
 
 /* Takes the facts (they are left empty). */
@@ -110,6 +111,8 @@ void device_bind_facts(const Device *d, BindFacts *ret);
  * release it (the kernel resets the VF); read its state and flags into the properties
  * (returns the DEVICE_PROP_ bits that changed). */
 int device_hold(Device *d, hisi_migdev **ret);
+/* Hold the device fd the fd store kept across a restart (takes fd, even on failure). */
+int device_adopt(Device *d, int fd);
 void device_release(Device *d);
 unsigned device_refresh_migration(Device *d);
 

@@ -301,14 +301,19 @@ static int take_migration(void *userdata, Peer *p, const char *json, size_t len)
         return migration_destination_start(userdata, p, json, len);
 }
 
-static const char *outcome(void *userdata, const char *id, const char **ret_reason) {
+static const char *outcome(void *userdata, const char *id, char **ret_reason) {
         return migration_destination_outcome(userdata, id, ret_reason);
+}
+
+static void forget(void *userdata, const char *id, const char *source) {
+        migration_destination_forget(userdata, id, source);
 }
 
 static const PeerLinkOps link_ops = {
         .choose = choose,
         .migrate = take_migration,
         .outcome = outcome,
+        .forget = forget,
 };
 
 /* The socket systemd passed for the peer port, or -EBADF. */

@@ -17,7 +17,7 @@
 #include "strv.h"
 
 /* A migration id: [A-Za-z0-9-], 1 to HISI_PEER_MIGRATION_ID_MAX bytes. */
-static bool migration_id_is_valid(const char *s) {
+bool hisi_peer_migration_id_is_valid(const char *s) {
         size_t n = s ? strlen(s) : 0;
 
         if (n == 0 || n > HISI_PEER_MIGRATION_ID_MAX)
@@ -36,7 +36,7 @@ static int dispatch_migration_id(const hisi_json_value *v, const hisi_json_field
         r = hisi_json_string(v, HISI_PEER_MIGRATION_ID_MAX, &s);
         if (r < 0)
                 return r;
-        if (!migration_id_is_valid(s))
+        if (!hisi_peer_migration_id_is_valid(s))
                 return hisi_json_reject(v, "expected a migration id (letters, digits and -)");
         free(*target);
         *target = strdup(s);
@@ -77,8 +77,8 @@ static const hisi_json_field migrate_fields[] = {
 int hisi_peer_migrate_to_json(const hisi_peer_migrate *m, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
 
-        if (!m || !ret || !migration_id_is_valid(m->migration) || m->check.n_devices == 0 ||
-            m->check.n_devices > HISI_WIRE_DEVICES_MAX)
+        if (!m || !ret || !hisi_peer_migration_id_is_valid(m->migration) ||
+            m->check.n_devices == 0 || m->check.n_devices > HISI_WIRE_DEVICES_MAX)
                 return -EINVAL;
         for (size_t i = 0; i < m->check.n_devices; i++)
                 if (!m->check.devices[i].source)
@@ -129,8 +129,8 @@ static const hisi_json_field migrate_reply_fields[] = {
 int hisi_peer_migrate_reply_to_json(const hisi_peer_migrate_reply *m, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
 
-        if (!m || !ret || !migration_id_is_valid(m->migration) || m->reply.n_devices == 0 ||
-            m->reply.n_devices > HISI_WIRE_DEVICES_MAX)
+        if (!m || !ret || !hisi_peer_migration_id_is_valid(m->migration) ||
+            m->reply.n_devices == 0 || m->reply.n_devices > HISI_WIRE_DEVICES_MAX)
                 return -EINVAL;
         if (!o || peer_json_add_string(o, "type", "migrate-reply") < 0 ||
             peer_json_add_string(o, "migration", m->migration) < 0 ||
@@ -164,7 +164,7 @@ void hisi_peer_migrate_reply_done(hisi_peer_migrate_reply *m) {
 
 static const char *const step_types[] = {
         "precopy-done", "precopy-ack", "commit",  "load",          "loaded",
-        "committed",    "failed",      "outcome", "outcome-reply",
+        "committed",    "failed",      "outcome", "outcome-reply", "forget",
 };
 
 static const char *const outcomes[] = { "committed", "rolled-back", "unknown" };
@@ -218,7 +218,7 @@ static const hisi_json_field step_fields[] = {
 int hisi_peer_step_to_json(const hisi_peer_step *s, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
 
-        if (!s || !ret || !s->type || !migration_id_is_valid(s->migration) ||
+        if (!s || !ret || !s->type || !hisi_peer_migration_id_is_valid(s->migration) ||
             string_table_lookup(step_types, ELEMENTSOF(step_types), s->type) < 0 ||
             s->device >= (int64_t)HISI_WIRE_DEVICES_MAX)
                 return -EINVAL;

@@ -93,6 +93,8 @@ void hisi_peer_check_reply_done(hisi_peer_check_reply *c);
 
 /* A migration's id: letters, digits and '-', at most this long. */
 #define HISI_PEER_MIGRATION_ID_MAX 64u
+/* Whether s is such an id (it names files, too: the crash-safety records). */
+bool hisi_peer_migration_id_is_valid(const char *s);
 
 /* migrate: the source asks the destination to take these VFs. */
 typedef struct hisi_peer_migrate {
@@ -130,6 +132,8 @@ void hisi_peer_migrate_reply_done(hisi_peer_migrate_reply *m);
  *   failed        D->S  the destination ran none and reset them: reasons
  *   outcome       S->D  what became of the migration? (after the link broke)
  *   outcome-reply D->S  outcome: "committed", "rolled-back", "unknown"
+ *   forget        S->D  the source settled the migration: the destination may drop the outcome
+ *                       it kept for it (on the migration's connection or an outcome's)
  */
 typedef struct hisi_peer_step {
         char *type;
