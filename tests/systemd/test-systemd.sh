@@ -13,9 +13,12 @@
 #     capability, and no device node but the allowed ones; the same probe outside the unit can;
 #   - reload (ExecReload=) is synchronous and fails on a bad config, the daemon running on;
 #   - SIGKILL (`systemctl kill -s KILL`): the unit restarts by itself and binds again;
-#   - the fd store (issue 12), once the daemon uses it: a VF the daemon holds keeps its state
-#     and stays open across the SIGKILL and restart;
-#   - the watchdog: a daemon that stops answering (SIGSTOP) is aborted and restarted.
+#   - the fd store (issue 12): a VF the daemon holds (TakeDevice) stays open across the SIGKILL
+#     and the restart, its state untouched (a close would reset it);
+#   - the watchdog: a daemon that stops answering (SIGSTOP) is aborted and restarted, the VF
+#     still held;
+#   - the peer port: the daemon listens by itself, and with hisi-accmigd.socket a connection
+#     starts it, on the socket systemd passed.
 # Never the machine's sysfs: the container's /sys is read-only (checked first), the /sys paths
 # the probe writes are tmpfs mounted over it inside the container, and the daemon's sysfs is the
 # simulated host's.
@@ -98,6 +101,13 @@ if ! DESTDIR=$stage cmake --install "$bin" >"$dir/install.log" 2>&1; then
 fi
 probe=/usr/libexec/hisi-test/sandbox-probe
 install -D -m 0755 "$src/tests/systemd/sandbox-probe.sh" "$stage$probe"
+# The peer link's certificates where the default config looks (peer.tls.directory).
+if command -v certtool >/dev/null && sh "$src/tests/lib/make-certs.sh" "$dir/pki" host-a; then
+    install -d -m 0755 "$stage/etc/pki/qemu"
+    cp "$dir/pki/host-a/"* "$stage/etc/pki/qemu/"
+else
+    echo "no certificates (certtool): the peer link and the socket activation go untested"
+fi
 accsim=$HISI_BINDIR/hisi-accsim
 ctl=$HISI_BINDIR/hisi-accmigctl
 config=$HISI_CONFIG_FILE
@@ -293,20 +303,20 @@ restarted() {
 echo "== SIGKILL and the restart"
 pid=$(prop hisi-accmigd MainPID)
 restarts=$(prop hisi-accmigd NRestarts)
-fdstore=no
-grep -rqs 'FDSTORE=1' "$src/daemon" && fdstore=yes
 vf=0000:75:00.1
 sim() { ct "$accsim" ctl --dir /run/hisi-accsim "$@"; }
 field() { sim --json show "$1" | sed -n "s/.*\"$2\": *\"\{0,1\}\([^\",}]*\).*/\1/p" | head -1; }
-if [ $fdstore = yes ]; then
-    # A workload holds the VF; its guest runs, then stops stepping: the digest stands still.
-    check "TakeDevice $vf" quiet ct busctl call com.hisilicon.AccMig1 /com/hisilicon/AccMig1 \
-        com.hisilicon.AccMig1.Manager TakeDevice s "$vf"
-    guest_up() { [ "$(field "$vf" guest_driver)" = true ]; }
-    check "its guest runs" wait_for 5 guest_up
-    sim guest "$vf" off >/dev/null
-    digest=$(field "$vf" digest)
-fi
+# A workload holds the VF; its guest runs, then stops stepping: the digest stands still.
+check "TakeDevice $vf" quiet ct busctl call com.hisilicon.AccMig1 /com/hisilicon/AccMig1 \
+    com.hisilicon.AccMig1.Manager TakeDevice s "$vf"
+guest_up() { [ "$(field "$vf" guest_driver)" = true ]; }
+check "its guest loads" wait_for 5 guest_up
+# It steps (away from the state a reset gives), then stands still.
+wiped=$(field "$vf" digest)
+stepped() { [ "$(field "$vf" digest)" != "$wiped" ]; }
+check "its guest runs" wait_for 5 stepped
+sim guest "$vf" off >/dev/null
+digest=$(field "$vf" digest)
 ts=$(date +%s.%N)
 ct systemctl kill -s KILL hisi-accmigd
 if restarted "$pid" 10; then
@@ -317,13 +327,9 @@ fi
 check "... counted (NRestarts $restarts -> $(prop hisi-accmigd NRestarts))" \
     test "$(prop hisi-accmigd NRestarts)" -eq $((restarts + 1))
 check "... answers and binds every VF again" wait_for 10 all_bound
-if [ $fdstore = yes ]; then
-    check "the fd store holds the VF's fds" test "$(prop hisi-accmigd NFileDescriptorStore)" -gt 0
-    check "$vf is still open" test "$(field "$vf" open)" = true
-    check "$vf kept its state (digest $digest)" test "$(field "$vf" digest)" = "$digest"
-else
-    echo "skip the fd store across the restart: the daemon does not use it yet (issue 12)"
-fi
+check "the fd store holds the VF's fds" test "$(prop hisi-accmigd NFileDescriptorStore)" -gt 0
+check "$vf is still open" test "$(field "$vf" open)" = true
+check "$vf kept its state (digest $digest)" test "$(field "$vf" digest)" = "$digest"
 
 echo "== the watchdog"
 pid=$(prop hisi-accmigd MainPID)
@@ -343,6 +349,34 @@ fi
 check "... by the watchdog" sh -c "nsenter -t $leader -a -- journalctl -u hisi-accmigd -o cat |
     grep -q 'Watchdog timeout'"
 check "... and answers again" wait_for 10 all_bound
+check "... $vf still open, its state untouched" \
+    test "$(field "$vf" open)/$(field "$vf" digest)" = "true/$digest"
+
+echo "== the peer port, listening by itself and socket-activated"
+if ct test -f /etc/pki/qemu/server-cert.pem; then
+    listen=$(ct busctl get-property com.hisilicon.AccMig1 /com/hisilicon/AccMig1 \
+        com.hisilicon.AccMig1.Manager PeerListen)
+    check "the daemon listens by itself: $listen" test "$listen" = 's "[::]:16520 (TLS)"'
+    ct systemctl stop hisi-accmigd
+    ct systemctl reset-failed hisi-accmigd
+    check "systemctl start hisi-accmigd.socket" ct systemctl start hisi-accmigd.socket
+    ts=$(date +%s.%N)
+    ct bash -c 'exec 3<>/dev/tcp/127.0.0.1/16520' 2>/dev/null
+    active() { [ "$(prop hisi-accmigd ActiveState)" = active ]; }
+    if wait_for 10 active; then
+        ok "a connection to the port starts the daemon ($(elapsed "$ts") s)"
+    else
+        fail "socket activation" "$(ct systemctl status hisi-accmigd --no-pager 2>&1 | head -5)"
+    fi
+    # The one socket listening on the port (16520 is 0x4088), systemd's, is in the daemon's fds.
+    inode=$(ct awk '$2 ~ /:4088$/ && $4 == "0A" { print $10 }' /proc/net/tcp6)
+    has_socket() { ct sh -c 'ls -l /proc/$1/fd' sh "$1" | grep -qF "socket:[$2]"; }
+    check "... and accepts on the socket systemd passed it (inode $inode)" \
+        has_socket "$(prop hisi-accmigd MainPID)" "$inode"
+    check "... which systemd holds" has_socket 1 "$inode"
+    check "... with no peer error" test "$(ct busctl get-property com.hisilicon.AccMig1 \
+        /com/hisilicon/AccMig1 com.hisilicon.AccMig1.Manager PeerError)" = 's ""'
+fi
 
 echo "== stop"
 ts=$(date +%s.%N)
