@@ -55,6 +55,7 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 
 ok() {
     printf 'ok   %s\n' "$1"
