@@ -3,7 +3,8 @@
  * hisi-accmigctl's tables (daemon/ctl/ctl-table.c): without a width limit exactly what the
  * printf() formats they replaced printed; a longer value widens its column for every row; fitted
  * into a width, first the room no value uses goes, then the columns shrink in their order (the
- * free-text note first, the identities never) with an ellipsis in UTF-8 and "..." elsewhere; and the width is a terminal's only
+ * free-text note first, the identities never) with an ellipsis in UTF-8 and "..." elsewhere; and
+ * the width is a terminal's only
  * ($COLUMNS, else the terminal's size), never that of a pipe.
  */
 
@@ -122,7 +123,8 @@ START_TEST(test_fit_then_driver_then_pf) {
         /* The note down to its header's width, then the driver. */
         at63 = print(t, 63);
         assert_lines_fit(at63, 63);
-        ck_assert_ptr_nonnull(strstr(at63, "0000:75:00.1 zip  0000:75:00.0 hisi_acc_v... bind   idle"));
+        ck_assert_ptr_nonnull(
+                strstr(at63, "0000:75:00.1 zip  0000:75:00.0 hisi_acc_v... bind   idle"));
         ck_assert_ptr_nonnull(strstr(at63, "failed c...\n"));
         /* Then the PF; the VF's address never, even when the line stays too long. */
         at40 = print(t, 40);
