@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,9 @@ int main(int argc, char *argv[]) {
         const CtlVerb *verb;
         int r;
 
+        /* The character set only (tables cut text with an ellipsis where it is UTF-8); numbers
+         * and messages stay as they are. */
+        (void)setlocale(LC_CTYPE, "");
         /* > 0: run a verb; 0: done (--help, --version); < 0: minus the exit code. */
         r = parse_argv(argc, argv);
         to_devices = arg_to_devices; /* freed at the end */
