@@ -101,6 +101,7 @@ typedef struct Config {
                 uint64_t peer_connect_usec;
                 uint64_t peer_io_usec;
                 uint64_t migration_usec;
+                uint64_t reservation_usec; /* a VF the libvirt hook reserved, until held */
         } timeouts;
 
         struct {

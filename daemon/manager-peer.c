@@ -184,6 +184,9 @@ static int choose_given(Manager *m, const hisi_peer_check_device *src, char *con
                                   peer_link_host_name(m->peer_link));
         if (is_taken(src->to, taken, n_taken))
                 return add_reason(ret, "%s is asked for twice", src->to);
+        if (d->reserved_for)
+                return add_reason(ret, "%s is reserved for libvirt domain %s", src->to,
+                                  d->reserved_for);
         if (d->migration || d->migdev)
                 return add_reason(ret, "%s is in use (%s)", src->to,
                                   d->migration ? "another migration has it"
@@ -209,7 +212,7 @@ int manager_choose_destination(Manager *m, const hisi_peer_check_device *src, ch
 
                 if (!device_is_vf(d) || d->facts.kind != src->desc.kind ||
                     !streq_ptr(d->facts.driver, HISI_VFIO_DRIVER) || d->migration || d->migdev ||
-                    is_taken(device_address(d), taken, n_taken))
+                    d->reserved_for || is_taken(device_address(d), taken, n_taken))
                         continue;
                 /* The first candidate's reasons are the ones a refusal gives. */
                 r = try_candidate(m, d, src, candidates == 0, ret);
