@@ -140,8 +140,11 @@ static int read_descriptor(sd_bus_message *message, hisi_peer_check_device *ret,
                 if (f >= 0 && !(seen & HISI_COMPAT_UNKNOWN(f)))
                         ret->desc.unknown |= HISI_COMPAT_UNKNOWN(f);
         }
-        if (ret->desc.stream.version == 0)
-                ret->desc.unknown |= HISI_COMPAT_UNKNOWN(HISI_COMPAT_STREAM_VERSION);
+        if (ret->desc.unknown & HISI_COMPAT_UNKNOWN(HISI_COMPAT_STREAM_VERSION))
+                ret->desc.stream = (hisi_stream_format){ .version = 1 }; /* not compared */
+        else if (ret->desc.stream.version != 1 && ret->desc.stream.version != 2)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                        "Descriptor stream-version must be 1 or 2.");
         if (!ret->source) {
                 ret->source = strdup("");
                 if (!ret->source)
