@@ -162,6 +162,7 @@ int config_default(Config *ret) {
                         .migration_usec = 600000 * USEC_PER_MSEC,
                         .in_doubt_usec = 300000 * USEC_PER_MSEC,
                         .outcome_keep_usec = 24 * HOUR_MSEC * USEC_PER_MSEC,
+                        .reservation_usec = 120000 * USEC_PER_MSEC,
                 },
                 .limits = {
                         .max_devices = 4096,
@@ -425,6 +426,7 @@ static const hisi_json_field timeouts_fields[] = {
         TIMEOUT("migration_ms", migration_usec, 10, 24 * HOUR_MSEC),
         TIMEOUT("in_doubt_ms", in_doubt_usec, 10, 24 * HOUR_MSEC),
         TIMEOUT("outcome_keep_ms", outcome_keep_usec, 1000, 30 * 24 * HOUR_MSEC),
+        TIMEOUT("reservation_ms", reservation_usec, 10, 24 * HOUR_MSEC),
         {},
 };
 

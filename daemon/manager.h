@@ -230,6 +230,11 @@ int manager_bus_migration_setup(Manager *m);
 int manager_bus_method_take_device(sd_bus_message *message, void *userdata, sd_bus_error *error);
 int manager_bus_method_release_device(sd_bus_message *message, void *userdata, sd_bus_error *error);
 
+/* manager-bus-reservation.c: Reserve(), Hold() and Release() for the libvirt hook. */
+int manager_bus_method_reserve(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int manager_bus_method_hold(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int manager_bus_method_release(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
 /* manager-bus-peer.c: the peer part of the Manager interface. */
 int manager_bus_method_check(sd_bus_message *message, void *userdata, sd_bus_error *error);
 int manager_bus_property_peer_listen(sd_bus *bus, const char *path, const char *interface,
