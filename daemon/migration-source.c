@@ -566,6 +566,19 @@ static int source_take(Migration *m, MigrationDevice *d, const char *address, ch
                                      dev->migration->id) < 0
                                ? -ENOMEM
                                : -EBUSY;
+        /* A VMM migrates the VFs it holds itself (QEMU's VFIO migration): the daemon checks,
+         * reserves and reports for them, and issues no migration ioctl. */
+        if (dev->reserved_for)
+                return asprintf_safe(ret_error,
+                                     "%s is %s libvirt domain %s: its VMM migrates it (virsh "
+                                     "migrate), not hisi-accmigd",
+                                     address,
+                                     dev->control_mode == DEVICE_CONTROL_VMM_HELD
+                                             ? "held by"
+                                             : "reserved for",
+                                     dev->reserved_for) < 0
+                               ? -ENOMEM
+                               : -EBUSY;
         if (!streq_ptr(dev->facts.driver, HISI_VFIO_DRIVER))
                 return asprintf_safe(ret_error, "%s is bound to %s, not %s: bind it first", address,
                                      dev->facts.driver ?: "no driver", HISI_VFIO_DRIVER) < 0

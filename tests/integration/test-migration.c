@@ -395,6 +395,34 @@ START_TEST(test_cancel_loaded_and_stop) {
 }
 END_TEST
 
+/* A VF a libvirt domain holds is its VMM's to migrate: the daemon refuses to move it, and to
+ * hand its device to a workload. */
+START_TEST(test_vmm_held_refused) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        host a, b;
+
+        host_start(&a, "6.16", 64, "host-a");
+        host_start(&b, "6.16", 64, "host-b");
+        ck_assert_int_eq(dh_busctl(a.h, 0, &out, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                                   ACCMIG_MANAGER_INTERFACE, "Hold", "sasa{sv}", "vm1", "1",
+                                   ZIP_VF, "0", NULL),
+                         0);
+        out = mfree(out);
+        err = mfree(err);
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, &err, "migrate", ZIP_VF, "--to", b.to, NULL), 5);
+        assert_says(err, "0000:75:00.1 is held by libvirt domain vm1: its VMM migrates it");
+        assert_field(&a, ZIP_VF, "state", "RUNNING");
+        out = mfree(out);
+        err = mfree(err);
+        ck_assert_int_ne(dh_busctl(a.h, 0, &out, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                                   ACCMIG_MANAGER_INTERFACE, "TakeDevice", "s", ZIP_VF, NULL),
+                         0);
+        assert_says(err, "reserved for libvirt domain vm1");
+        host_stop(&a);
+        host_stop(&b);
+}
+END_TEST
+
 static Suite *migration_suite(void) {
         Suite *s = suite_create("migration");
         TCase *tc = tcase_create("migrate");
@@ -414,6 +442,7 @@ static Suite *migration_suite(void) {
         tcase_add_test(tc, test_refused_at_load);
         tcase_add_test(tc, test_cancel_and_kill);
         tcase_add_test(tc, test_cancel_loaded_and_stop);
+        tcase_add_test(tc, test_vmm_held_refused);
         suite_add_tcase(s, tc);
         return s;
 }
