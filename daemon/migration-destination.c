@@ -109,22 +109,25 @@ static int load_all(Migration *m, char ***ret_reasons) {
         return 0;
 }
 
+/* Every VF loaded, but the record of the next step could not be written: none runs, the source
+ * rolls back. */
+static void fail_unrecorded(Migration *m, int error) {
+        char *reasons[] = { (char *)"the destination could not write its record", NULL };
+
+        (void)send_step(m, "failed", -1, reasons);
+        migration_set_error(m, "could not write the record: %s", strerror(-error));
+        destination_reset(m);
+        migration_finish(m, MIGRATION_ROLLED_BACK);
+}
+
 /* Loaded everywhere: STOP -> RUNNING for every VF (recorded first: a restart finishes it), and
  * the answer. */
 static void run_all(Migration *m) {
-        _cleanup_strv_free_ char **reasons = NULL;
         int r;
 
         r = migration_record_write(m, RECORD_RUNNING);
-        if (r < 0) {
-                /* Nothing runs: a restart could not know that they should. */
-                (void)strv_extend(&reasons, "the destination could not write its record");
-                (void)send_step(m, "failed", -1, reasons);
-                migration_set_error(m, "could not write the record: %s", strerror(-r));
-                destination_reset(m);
-                migration_finish(m, MIGRATION_ROLLED_BACK);
-                return;
-        }
+        if (r < 0)
+                return fail_unrecorded(m, r); /* a restart could not know that they run */
         for (size_t i = 0; i < m->n_devices; i++) {
                 MigrationDevice *d = &m->devices[i];
 
@@ -163,14 +166,8 @@ static void on_load(Migration *m, bool commit) {
         }
         if (!commit) {
                 r = migration_record_write(m, RECORD_LOADED);
-                if (r < 0) {
-                        (void)strv_extend(&reasons, "the destination could not write its record");
-                        (void)send_step(m, "failed", -1, reasons);
-                        migration_set_error(m, "could not write the record: %s", strerror(-r));
-                        destination_reset(m);
-                        migration_finish(m, MIGRATION_ROLLED_BACK);
-                        return;
-                }
+                if (r < 0)
+                        return fail_unrecorded(m, r);
                 migration_set_phase(m, MIGRATION_LOADED);
                 (void)send_step(m, "loaded", -1, NULL);
                 return;

@@ -130,21 +130,6 @@ typedef struct RecordText {
         char *reason;
 } RecordText;
 
-static int dispatch_id(const hisi_json_value *v, const hisi_json_field *f, void *base) {
-        char **target = hisi_json_field_target(f, base);
-        const char *s;
-        int r;
-
-        r = hisi_json_string(v, HISI_PEER_MIGRATION_ID_MAX, &s);
-        if (r < 0)
-                return r;
-        if (!hisi_peer_migration_id_is_valid(s))
-                return hisi_json_reject(v, "expected a migration id (letters, digits and -)");
-        free(*target);
-        *target = strdup(s);
-        return *target ? 0 : hisi_json_error(v, -ENOMEM, "out of memory");
-}
-
 static int role_from_string(const char *s) {
         return migration_role_from_string(s);
 }
@@ -167,7 +152,7 @@ static const hisi_json_field record_fields[] = {
         { "version", HISI_JSON_UINT32, offsetof(RecordText, version), HISI_JSON_REQUIRED, .min = 1,
           .max = MIGRATION_RECORD_VERSION },
         { "migration", HISI_JSON_CUSTOM, offsetof(RecordText, migration), HISI_JSON_REQUIRED,
-          .dispatch = dispatch_id },
+          .dispatch = hisi_peer_dispatch_migration_id },
         { "role", HISI_JSON_ENUM, offsetof(RecordText, role), HISI_JSON_REQUIRED,
           .from_string = role_from_string, .to_string = role_to_string },
         { "phase", HISI_JSON_ENUM, offsetof(RecordText, phase), HISI_JSON_REQUIRED,

@@ -28,7 +28,8 @@ bool hisi_peer_migration_id_is_valid(const char *s) {
         return true;
 }
 
-static int dispatch_migration_id(const hisi_json_value *v, const hisi_json_field *f, void *base) {
+int hisi_peer_dispatch_migration_id(const hisi_json_value *v, const hisi_json_field *f,
+                                    void *base) {
         char **target = hisi_json_field_target(f, base);
         const char *s;
         int r;
@@ -65,7 +66,7 @@ typedef struct migrate_wire {
 
 static const hisi_json_field migrate_fields[] = {
         { "migration", HISI_JSON_CUSTOM, offsetof(migrate_wire, m.migration), HISI_JSON_REQUIRED,
-          .dispatch = dispatch_migration_id },
+          .dispatch = hisi_peer_dispatch_migration_id },
         { "devices", HISI_JSON_CUSTOM, offsetof(migrate_wire, m.check), HISI_JSON_REQUIRED,
           .dispatch = peer_dispatch_check_devices },
         { "precopy", HISI_JSON_BOOL, offsetof(migrate_wire, m.precopy), HISI_JSON_REQUIRED },
@@ -120,7 +121,7 @@ void hisi_peer_migrate_done(hisi_peer_migrate *m) {
 
 static const hisi_json_field migrate_reply_fields[] = {
         { "migration", HISI_JSON_CUSTOM, offsetof(hisi_peer_migrate_reply, migration),
-          HISI_JSON_REQUIRED, .dispatch = dispatch_migration_id },
+          HISI_JSON_REQUIRED, .dispatch = hisi_peer_dispatch_migration_id },
         { "devices", HISI_JSON_CUSTOM, offsetof(hisi_peer_migrate_reply, reply), HISI_JSON_REQUIRED,
           .dispatch = peer_dispatch_check_results },
         {},
@@ -204,7 +205,7 @@ static const hisi_json_field step_fields[] = {
         { "type", HISI_JSON_CUSTOM, offsetof(hisi_peer_step, type), HISI_JSON_REQUIRED,
           .dispatch = dispatch_step_type },
         { "migration", HISI_JSON_CUSTOM, offsetof(hisi_peer_step, migration), HISI_JSON_REQUIRED,
-          .dispatch = dispatch_migration_id },
+          .dispatch = hisi_peer_dispatch_migration_id },
         { "device", HISI_JSON_INT64, offsetof(hisi_peer_step, device), .min = 0,
           .max = HISI_WIRE_DEVICES_MAX - 1 },
         { "bytes", HISI_JSON_UINT64, offsetof(hisi_peer_step, bytes), .max = HISI_WIRE_STATE_MAX },

@@ -287,21 +287,28 @@ static int verb_show_migration(sd_bus *bus, int argc, char **argv) {
         return EXIT_OK;
 }
 
-/* switchover, commit, cancel: the method of the same name on the migration. */
+/* switchover, commit, cancel, resolve: the method of the same name on the migration (resolve
+ * with the operator's decision). */
 static int verb_step(sd_bus *bus, int argc, char **argv) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL;
         _cleanup_json_ json_object *m = NULL;
+        bool resolve = streq(argv[0], "resolve");
         const char *method = streq(argv[0], "switchover") ? "Switchover"
                              : streq(argv[0], "commit")   ? "Commit"
+                             : resolve                    ? "Resolve"
                                                           : "Cancel";
         int r;
 
         r = migration_path(argv[1], &path);
         if (r < 0)
                 return EXIT_FAILED;
-        r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, path, ACCMIG_MIGRATION_INTERFACE, method,
-                               &error, NULL, NULL);
+        if (resolve)
+                r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, path, ACCMIG_MIGRATION_INTERFACE,
+                                       method, &error, NULL, "s", arg_decision);
+        else
+                r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, path, ACCMIG_MIGRATION_INTERFACE,
+                                       method, &error, NULL, NULL);
         if (r < 0) {
                 if (sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
                     sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
@@ -323,41 +330,11 @@ static int verb_step(sd_bus *bus, int argc, char **argv) {
                 ctl_json_print(m);
         else
                 print_migration(m);
-        return streq(ctl_json_str(m, "phase"), "committed") || phase_waits(ctl_json_str(m, "phase"))
+        /* The operator's decision ends it either way. */
+        return streq(ctl_json_str(m, "phase"), "committed") ||
+                               phase_waits(ctl_json_str(m, "phase")) || resolve
                        ? EXIT_OK
                        : EXIT_FAILED;
-}
-
-/* resolve ID --resume-source|--keep-destination: the operator settles an in-doubt migration. */
-static int verb_resolve(sd_bus *bus, int argc, char **argv) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *path = NULL;
-        _cleanup_json_ json_object *m = NULL;
-        int r;
-
-        r = migration_path(argv[1], &path);
-        if (r < 0)
-                return EXIT_FAILED;
-        r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, path, ACCMIG_MIGRATION_INTERFACE, "Resolve",
-                               &error, NULL, "s", arg_decision);
-        if (r < 0) {
-                if (sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
-                    sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
-                        fprintf(stderr, "hisi-accmigctl: no migration %s\n", argv[1]);
-                        return EXIT_NO_DEVICE;
-                }
-                return ctl_call_failed(argv[1], &error, r);
-        }
-        r = follow(bus, path, &m);
-        if (r < 0) {
-                fprintf(stderr, "hisi-accmigctl: resolve: %s\n", strerror(-r));
-                return EXIT_FAILED;
-        }
-        if (arg_json)
-                ctl_json_print(m);
-        else
-                print_migration(m);
-        return EXIT_OK;
 }
 
 static const CtlVerb verbs[] = {
@@ -372,7 +349,7 @@ static const CtlVerb verbs[] = {
         { "cancel", "ID", "Roll a migration back before its commit (root)", 1, false, verb_step },
         { "resolve", "ID --resume-source|--keep-destination",
           "Settle a migration in doubt: run its VFs here again, or let them go (root)", 1, false,
-          verb_resolve },
+          verb_step },
 };
 
 const CtlVerbGroup ctl_migrate_verbs = { verbs, ELEMENTSOF(verbs) };

@@ -31,21 +31,9 @@
 #include "test-pki.h"
 #include "time-util.h"
 
-static char pki[] = "/tmp/test-migration-crash.XXXXXX";
-
 #define VF "0000:75:00.1"
 /* Long enough for the test to see the hold and kill inside it. */
 #define HOLD_MS "1500"
-
-static void make_pki(void) {
-        if (peer_hosts_pki)
-                return;
-        peer_hosts_pki = pki;
-        ck_assert_int_eq(test_pki_make(pki, "host-a host-b"), 0);
-}
-
-static void no_teardown(void) {
-}
 
 /* ---- The hosts ---- */
 
@@ -343,6 +331,7 @@ START_TEST(test_operator_decides) {
         ck_assert_int_eq(dh_ctl(t.a.h, 0, &out, &err, "show-migration", path_id(t.path), NULL), 0);
         assert_says(out, "needs an operator:");
         out = mfree(out);
+        err = mfree(err);
         ck_assert_int_eq(
                 dh_ctl(t.a.h, 0, &out, &err, "resolve", path_id(t.path), "--resume-source", NULL),
                 0);
@@ -492,7 +481,7 @@ static Suite *make_suite(void) {
         TCase *tc;
 
         tc = tcase_create("phases");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 0);
         tcase_add_loop_test(tc, test_kill_in_phase, 0, ELEMENTSOF(cases));
         tcase_add_test(tc, test_resolve_refused_while_asking);
@@ -500,7 +489,7 @@ static Suite *make_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("left-on-disk");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 0);
         tcase_add_test(tc, test_damaged_record);
         tcase_add_test(tc, test_newer_record);
@@ -509,7 +498,7 @@ static Suite *make_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("campaign");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 0);
         tcase_add_test(tc, test_campaign);
         suite_add_tcase(s, tc);
@@ -517,12 +506,5 @@ static Suite *make_suite(void) {
 }
 
 int main(void) {
-        int r;
-
-        if (!dh_can_run())
-                return TEST_EXIT_SKIP;
-        r = test_run_suite(make_suite());
-        if (peer_hosts_pki)
-                test_pki_remove(pki);
-        return r;
+        return peer_hosts_main(make_suite());
 }

@@ -31,24 +31,12 @@
 #include "test-pki.h"
 #include "time-util.h"
 
-static char pki[] = "/tmp/test-migration-link.XXXXXX";
-
 #define ZIP_VF  "0000:75:00.1"
 #define SEC_VF  "0000:76:00.1"
 #define HPRE_VF "0000:77:00.1"
 
 /* Long enough for the test to see the hold and break the link inside it. */
 #define HOLD_MS "1500"
-
-static void make_pki(void) {
-        if (peer_hosts_pki)
-                return;
-        peer_hosts_pki = pki;
-        ck_assert_int_eq(test_pki_make(pki, "host-a host-b"), 0);
-}
-
-static void no_teardown(void) {
-}
 
 /* A slow case: skipped in the short run. */
 static bool skip_slow(const char *what) {
@@ -540,13 +528,13 @@ static Suite *migration_link_suite(void) {
         TCase *tc;
 
         tc = tcase_create("cut");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_loop_test(tc, test_cut, 0, ELEMENTSOF(cut_cases));
         suite_add_tcase(s, tc);
 
         tc = tcase_create("in-doubt");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_in_doubt_committed);
         tcase_add_test(tc, test_in_doubt_rolled_back);
@@ -554,14 +542,14 @@ static Suite *migration_link_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("corrupt");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_corrupt_tls);
         tcase_add_test(tc, test_corrupt_plain);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("timeouts");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_silent_peer);
         tcase_add_test(tc, test_idle_hold_is_not_silence);
@@ -569,13 +557,13 @@ static Suite *migration_link_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("unplug");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_loop_test(tc, test_unplug, 0, ELEMENTSOF(unplug_cases));
         suite_add_tcase(s, tc);
 
         tc = tcase_create("concurrent");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_eight_both_ways);
         suite_add_tcase(s, tc);
@@ -583,12 +571,5 @@ static Suite *migration_link_suite(void) {
 }
 
 int main(void) {
-        int r;
-
-        if (!dh_can_run())
-                return TEST_EXIT_SKIP;
-        r = test_run_suite(migration_link_suite());
-        if (peer_hosts_pki)
-                test_pki_remove(pki);
-        return r;
+        return peer_hosts_main(migration_link_suite());
 }

@@ -23,22 +23,9 @@
 #include "test-main.h"
 #include "test-pki.h"
 
-static char pki[] = "/tmp/test-migration.XXXXXX";
-
 #define ZIP_VF  "0000:75:00.1"
 #define SEC_VF  "0000:76:00.1"
 #define HPRE_VF "0000:77:00.1"
-
-/* Once for every test case (unchecked fixtures run in this process). */
-static void make_pki(void) {
-        if (peer_hosts_pki)
-                return;
-        peer_hosts_pki = pki;
-        ck_assert_int_eq(test_pki_make(pki, "host-a host-b"), 0);
-}
-
-static void remove_pki(void) {
-}
 
 /* The id from migrate --json's output. */
 static char *migration_id(const char *json) {
@@ -427,7 +414,7 @@ static Suite *migration_suite(void) {
         Suite *s = suite_create("migration");
         TCase *tc = tcase_create("migrate");
 
-        tcase_add_unchecked_fixture(tc, make_pki, remove_pki);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_manual_commit_same_state);
         tcase_add_test(tc, test_auto_commit);
@@ -435,7 +422,7 @@ static Suite *migration_suite(void) {
         tcase_add_test(tc, test_refused_before_stop);
         suite_add_tcase(s, tc);
         tc = tcase_create("rollback");
-        tcase_add_unchecked_fixture(tc, make_pki, remove_pki);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_loop_test(tc, test_arc_fault, 0, ELEMENTSOF(arc_faults));
         tcase_add_test(tc, test_one_of_three_fails_to_load);
@@ -447,17 +434,6 @@ static Suite *migration_suite(void) {
         return s;
 }
 
-static bool can_run(void) {
-        return dh_can_run();
-}
-
 int main(void) {
-        int r;
-
-        if (!can_run())
-                return TEST_EXIT_SKIP;
-        r = test_run_suite(migration_suite());
-        if (peer_hosts_pki)
-                test_pki_remove(pki);
-        return r;
+        return peer_hosts_main(migration_suite());
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hisi/compat.h"
+#include "hisi/json-dispatch.h"
 #include "hisi/pci-address.h"
 #include "hisi/peer-wire.h"
 
@@ -95,6 +96,8 @@ void hisi_peer_check_reply_done(hisi_peer_check_reply *c);
 #define HISI_PEER_MIGRATION_ID_MAX 64u
 /* Whether s is such an id (it names files, too: the crash-safety records). */
 bool hisi_peer_migration_id_is_valid(const char *s);
+/* A json-dispatch CUSTOM decoder of such an id into a char * (hisi/json-dispatch.h). */
+int hisi_peer_dispatch_migration_id(const hisi_json_value *v, const hisi_json_field *f, void *base);
 
 /* migrate: the source asks the destination to take these VFs. */
 typedef struct hisi_peer_migrate {
