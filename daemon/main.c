@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,17 @@ int main(int argc, char *argv[]) {
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m"), EXIT_FAILURE;
         (void)signal(SIGPIPE, SIG_IGN);
+
+        /* One fd for each VF held, and a service's soft limit is 1024: take the hard one. */
+        {
+                struct rlimit rl;
+
+                if (getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur < rl.rlim_max) {
+                        rl.rlim_cur = rl.rlim_max;
+                        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                                log_warning_errno(errno, "Could not raise the fd limit: %m");
+                }
+        }
 
         r = manager_new(arg_config, &config, &m);
         if (r < 0) {

@@ -247,8 +247,11 @@ static const crash_case cases[] = {
         { "ready", KILL_SOURCE, false, "rolled-back" },
         { "ready", KILL_DESTINATION, false, "rolled-back" },
         { "switchover", KILL_SOURCE, false, "rolled-back" },
+        { "switchover", KILL_DESTINATION, false, "rolled-back" },
+        { "switchover", KILL_BOTH, true, "rolled-back" },
         { "loaded", KILL_SOURCE, false, "rolled-back" },
         { "loaded", KILL_DESTINATION, false, "rolled-back" },
+        { "loaded", KILL_BOTH, false, "rolled-back" },
         /* COMMIT sent, the destination loading: it decides. Killed, it never ran the VF. */
         { "loading", KILL_SOURCE, false, "committed" },
         { "loading", KILL_DESTINATION, false, "rolled-back" },

@@ -28,7 +28,7 @@
 #define DH_TIMEOUT_MS 60000
 
 /* units/hisi-accmigd.service's FileDescriptorStoreMax=. */
-#define DH_FDSTORE_MAX 512
+#define DH_FDSTORE_MAX 4097
 
 #define DH_NOBODY 65534
 
