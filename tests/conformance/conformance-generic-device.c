@@ -7,6 +7,9 @@
  */
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "conformance-generic-internal.h"
@@ -302,6 +305,38 @@ void gx_check_reset(run *x) {
 }
 
 /* --- Closing the device: last, as it ends the run --- */
+
+/* The premise of the daemon's fd store: another holder's copy of the device fd keeps the device
+ * open, and its migration state, when the opener closes all it has (the device fd and the
+ * iommufd, or the group and the container); the copy, adopted, drives the device on. */
+void gx_check_adopt(run *x) {
+        _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;
+        _cleanup_free_ char *why = NULL;
+        hisi_mig_state state = 0;
+        int kept, r;
+
+        if (gx_reach(&why, x, SC, &s)) {
+                s = hisi_migstream_close(s);
+                kept = fcntl(hisi_migdev_fd(x->d), F_DUPFD_CLOEXEC, 3);
+                if (kept >= 0)
+                        x->d = hisi_migdev_close(x->d);
+                r = kept < 0
+                            ? -errno
+                            : hisi_migdev_open_fd(x->ctx, x->t->backend, x->t->device, kept, &x->d);
+                if (kept < 0)
+                        cf_whyf(&why, "dup: %s", strerror(-r));
+                else if (r < 0)
+                        cf_whyf(&why, "adopting the kept fd: %s", cf_res(r).s);
+                else if ((r = hisi_migdev_get_state(x->d, &state)) < 0)
+                        cf_whyf(&why, "GET after the opener closed: %s", cf_res(r).s);
+                else if (state != SC)
+                        cf_whyf(&why, "%s after the opener closed, not STOP_COPY (it was reset)",
+                                cf_sname(state));
+                else
+                        gx_back_to_running(&why, x);
+        }
+        gx_report(x, "a kept copy of the device fd outlives its opener (STOP_COPY stays)", &why);
+}
 
 void gx_check_close(run *x) {
         _cleanup_(hisi_migstream_closep) hisi_migstream *s = NULL;

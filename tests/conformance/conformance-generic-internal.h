@@ -64,6 +64,7 @@ void gx_check_features(run *x);
 void gx_check_pairs(run *x);
 void gx_check_blocked(run *x, hisi_mig_state target);
 void gx_check_reset(run *x);
+void gx_check_adopt(run *x);
 void gx_check_close(run *x);
 
 /* conformance-generic-stream.c */

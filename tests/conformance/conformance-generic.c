@@ -247,7 +247,9 @@ int conformance_run_generic(conformance *c, hisi_ctx *ctx, const conformance_tar
         if (gx_has(&x, HISI_MIG_FLAG_PRE_COPY | HISI_MIG_FLAG_P2P))
                 gx_check_blocked(&x, PP);
         gx_check_reset(&x);
-        gx_check_close(&x);
+        gx_check_adopt(&x);
+        if (x.d)
+                gx_check_close(&x);
 
         hisi_migdev_close(x.d);
         free(x.image);
