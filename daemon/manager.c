@@ -22,6 +22,7 @@
 #include "file-util.h"
 #include "log.h"
 #include "manager-peer.h"
+#include "fd-store.h"
 #include "manager.h"
 #include "migration-record.h"
 #include "migration.h"
@@ -253,6 +254,13 @@ static void registry_remove(Manager *m, Device *d) {
                 log_device_info(d, "VF %s (%s) is gone.", device_address(d), device_kind_string(d));
         else
                 log_device_info(d, "PF %s (%s) is gone.", device_address(d), device_kind_string(d));
+        if (d->migdev) {
+                /* Gone for good: the store keeps nothing of it (at exit it keeps all). */
+                char name[FD_STORE_NAME_MAX];
+
+                fd_store_vf_name(device_address(d), name);
+                (void)fd_store_remove(name);
+        }
         device_free(d);
         manager_device_changed(m, NULL, 0);
         if (!vf && m->state != MANAGER_STARTING)

@@ -451,6 +451,16 @@ START_TEST(test_unplug) {
         assert_intact(&t.a, ZIP_VF, d1);
         assert_intact(&t.a, HPRE_VF, d2);
         assert_free(&t.b, HPRE_VF);
+        /* Gone for good: the fd store keeps nothing of it. */
+        for (uint64_t deadline = now_usec(CLOCK_MONOTONIC) + DH_TIMEOUT_MS * USEC_PER_MSEC;;) {
+                _cleanup_free_ char *names = NULL;
+
+                ck_assert_int_eq(notify_receiver_fdstore_names(t.b.h->notify, &names), 0);
+                if (!strstr(names, "vf.0000_75_00.1"))
+                        break;
+                ck_assert_msg(now_usec(CLOCK_MONOTONIC) < deadline, "still stored: %s", names);
+                usleep(2000);
+        }
         /* The VF comes back: bound again, and free. */
         ck_assert_int_eq(dh_sim_ctl(t.b.h, "plug", ZIP_VF, NULL), 0);
         ck_assert_int_eq(dh_wait_property(t.b.h, dev, ACCMIG_DEVICE_INTERFACE, "Driver",
