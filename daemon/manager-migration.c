@@ -13,8 +13,10 @@
 #include "log.h"
 #include "manager.h"
 #include "migration-bus.h"
+#include "migration-record.h"
 #include "migration.h"
 #include "string-util.h"
+#include "time-util.h"
 
 Migration *manager_find_migration(Manager *m, const char *id) {
         for (Migration *i = m->migrations; i; i = i->next)
@@ -57,10 +59,21 @@ unsigned manager_count_migrations(Manager *m) {
         return n;
 }
 
-/* The oldest finished ones go when more than kept_migrations are finished. */
+/* How often at most the destination's expired outcome records are looked for. */
+#define PRUNE_INTERVAL_USEC (60 * USEC_PER_SEC)
+
+/* The oldest finished ones go when more than kept_migrations are finished; so do the outcome
+ * records past timeouts.outcome_keep_ms, looked for once a minute at most. */
 void manager_migration_finished(Manager *m, Migration *mig) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
         unsigned finished = 0;
         Migration *i, *next;
+
+        if (m->records_dir && now >= m->records_pruned_usec + PRUNE_INTERVAL_USEC) {
+                m->records_pruned_usec = now;
+                (void)migration_records_prune(m->records_dir, m->config.timeouts.outcome_keep_usec,
+                                              now_usec(CLOCK_REALTIME));
+        }
 
         for (i = m->migrations; i; i = next) {
                 next = i->next;

@@ -102,13 +102,9 @@ static void recover_record(Manager *m, const char *name, char ***damaged) {
         }
         if (rec.role == MIGRATION_DESTINATION &&
             IN_SET(rec.phase, RECORD_COMMITTED, RECORD_ROLLED_BACK)) {
-                /* An outcome kept for the source's question, until it expires; listed. */
-                if (rec.updated_usec + m->config.timeouts.outcome_keep_usec <
-                    now_usec(CLOCK_REALTIME)) {
-                        log_debug("Migration %s: its outcome expired (timeouts.outcome_keep_ms).",
-                                  rec.migration);
-                        (void)migration_record_remove(m->records_dir, rec.migration);
-                } else if (migration_destination_recover(m, &rec, (Device *[]){ NULL }, NULL) < 0)
+                /* An outcome kept for the source's question (the expired ones went first);
+                 * listed. */
+                if (migration_destination_recover(m, &rec, (Device *[]){ NULL }, NULL) < 0)
                         log_oom();
                 return;
         }
@@ -232,6 +228,9 @@ int manager_recover(Manager *m) {
         _cleanup_free_ char *joined = NULL;
 
         adopt_devices(m);
+        if (migration_records_prune(m->records_dir, m->config.timeouts.outcome_keep_usec,
+                                    now_usec(CLOCK_REALTIME)) > 0)
+                log_debug("Outcomes past timeouts.outcome_keep_ms are gone.");
         recover_records(m, &damaged);
         for (char **n = damaged; n && *n; n++) {
                 char *t = NULL;

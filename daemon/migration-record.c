@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "file-util.h"
 #include "hisi/json-dispatch.h"
@@ -19,6 +22,7 @@
 #include "string-table.h"
 #include "string-util.h"
 #include "strv.h"
+#include "time-util.h"
 
 static const char *const record_phase_table[_RECORD_PHASE_MAX] = {
         [RECORD_RESERVED] = "reserved",       [RECORD_STOPPED] = "stopped",
@@ -325,4 +329,33 @@ int migration_record_remove(const char *dir, const char *id) {
         if (unlink(path) < 0 && errno != ENOENT)
                 return negative_errno();
         return 0;
+}
+
+int migration_records_prune(const char *dir, uint64_t keep_usec, uint64_t now_realtime_usec) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno();
+        while ((de = readdir(d))) {
+                _cleanup_(migration_record_done) MigrationRecord rec = {};
+                const char *dot = strrchr(de->d_name, '.');
+                struct stat st;
+
+                /* The file's time first: most are young, and reading them is not needed. */
+                if (!dot || !streq(dot, ".json") ||
+                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    (uint64_t)st.st_mtim.tv_sec * USEC_PER_SEC + keep_usec >= now_realtime_usec)
+                        continue;
+                if (migration_record_load(dir, de->d_name, &rec, NULL) < 0 ||
+                    rec.role != MIGRATION_DESTINATION ||
+                    !IN_SET(rec.phase, RECORD_COMMITTED, RECORD_ROLLED_BACK) ||
+                    rec.updated_usec + keep_usec >= now_realtime_usec)
+                        continue; /* damaged records stay for a person to read */
+                if (unlinkat(dirfd(d), de->d_name, 0) >= 0)
+                        n++;
+        }
+        closedir(d);
+        return n;
 }

@@ -76,3 +76,6 @@ int migration_record_load(const char *dir, const char *name, MigrationRecord *re
                           char **ret_error);
 /* Remove <dir>/<id>.json; 0 when it was not there. */
 int migration_record_remove(const char *dir, const char *id);
+/* Remove the destination's outcome records older than keep_usec (timeouts.outcome_keep_ms);
+ * damaged ones stay. The number removed, or a negative errno. */
+int migration_records_prune(const char *dir, uint64_t keep_usec, uint64_t now_realtime_usec);

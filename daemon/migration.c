@@ -262,8 +262,9 @@ void migration_finish(Migration *m, MigrationPhase phase) {
         if (m->attention)
                 migration_set_attention(m, NULL);
         /* The source has nothing left to do after a restart; the destination keeps the outcome
-         * until its source says it knows it (migration_destination_forget()). */
-        if (m->role == MIGRATION_DESTINATION)
+         * until its source says it knows it (migration_destination_forget()), where it took VFs
+         * (recorded them): one refused before that ran nothing, and no COMMIT can follow. */
+        if (m->role == MIGRATION_DESTINATION && m->recorded >= 0)
                 (void)migration_record_write(m, phase == MIGRATION_COMMITTED ? RECORD_COMMITTED
                                                                              : RECORD_ROLLED_BACK);
         else

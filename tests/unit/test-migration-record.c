@@ -8,6 +8,8 @@
  */
 
 #include <check.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -163,6 +165,61 @@ START_TEST(test_files) {
 }
 END_TEST
 
+/* Expired outcomes go; young ones, a source's record and a damaged one stay. */
+START_TEST(test_prune) {
+        static const uint64_t day = 86400ULL * 1000000ULL;
+        static const struct {
+                const char *id;
+                MigrationRole role;
+                RecordPhase phase;
+                bool old, gone;
+        } records[] = {
+                { "old-committed", MIGRATION_DESTINATION, RECORD_COMMITTED, true, true },
+                { "old-rolled-back", MIGRATION_DESTINATION, RECORD_ROLLED_BACK, true, true },
+                { "old-running", MIGRATION_DESTINATION, RECORD_RUNNING, true, false },
+                { "old-source", MIGRATION_SOURCE, RECORD_COMMIT_SENT, true, false },
+                { "young-committed", MIGRATION_DESTINATION, RECORD_COMMITTED, false, false },
+        };
+        _cleanup_free_ char *dir = NULL, *damaged = NULL;
+        uint64_t now = 100 * day;
+
+        ck_assert_int_ge(asprintf_safe(&dir, "%s/migrations", tmpdir), 0);
+        for (size_t i = 0; i < ELEMENTSOF(records); i++) {
+                MigrationRecord rec = { .migration = (char *)records[i].id,
+                                        .role = records[i].role,
+                                        .phase = records[i].phase,
+                                        .peer = (char *)"h:1",
+                                        .updated_usec = records[i].old ? now - 2 * day : now,
+                                        .vfs = vfs };
+                _cleanup_free_ char *path = NULL;
+
+                ck_assert_int_eq(migration_record_save(dir, &rec), 0);
+                ck_assert_int_ge(asprintf_safe(&path, "%s/%s.json", dir, records[i].id), 0);
+                /* The files' times as the records' (the clock here is not day 100). */
+                ck_assert_int_eq(
+                        utimensat(AT_FDCWD, path,
+                                  (struct timespec[]){
+                                          { .tv_sec = (time_t)(rec.updated_usec / 1000000) },
+                                          { .tv_sec = (time_t)(rec.updated_usec / 1000000) } },
+                                  0),
+                        0);
+        }
+        ck_assert_int_ge(asprintf_safe(&damaged, "%s/damaged.json", dir), 0);
+        ck_assert_int_eq(write_file(damaged, "{", 1, 0600), 0);
+        ck_assert_int_eq(utimensat(AT_FDCWD, damaged,
+                                   (struct timespec[]){ { .tv_sec = 1 }, { .tv_sec = 1 } }, 0),
+                         0);
+        ck_assert_int_eq(migration_records_prune(dir, day, now), 2);
+        for (size_t i = 0; i < ELEMENTSOF(records); i++) {
+                _cleanup_free_ char *path = NULL;
+
+                ck_assert_int_ge(asprintf_safe(&path, "%s/%s.json", dir, records[i].id), 0);
+                ck_assert_msg((access(path, F_OK) < 0) == records[i].gone, "%s", records[i].id);
+        }
+        ck_assert_int_eq(access(damaged, F_OK), 0);
+}
+END_TEST
+
 START_TEST(test_fd_names) {
         char name[FD_STORE_NAME_MAX], address[HISI_PCI_ADDRESS_MAX];
 
@@ -187,6 +244,7 @@ static Suite *make_suite(void) {
         tcase_add_test(tc, test_round_trip);
         tcase_add_test(tc, test_refused);
         tcase_add_test(tc, test_files);
+        tcase_add_test(tc, test_prune);
         tcase_add_test(tc, test_fd_names);
         suite_add_tcase(s, tc);
         return s;
