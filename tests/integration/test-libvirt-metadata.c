@@ -77,7 +77,7 @@ START_TEST(test_events_and_metadata) {
                           .state_size = 65536 },
                 .qm_version = 3,
         };
-        int id;
+        int ids[LIBVIRT_FOLLOW_CALLBACKS];
 
         virSetErrorFunc(NULL, quiet);
         ck_assert_int_eq(virEventRegisterDefaultImpl(), 0);
@@ -85,7 +85,7 @@ START_TEST(test_events_and_metadata) {
         ck_assert_ptr_nonnull(out);
         follow_conn = virConnectOpen("test:///default");
         ck_assert_ptr_nonnull(follow_conn);
-        ck_assert_int_eq(libvirt_follow_start(follow_conn, out, &id), 0);
+        ck_assert_int_eq(libvirt_follow_start(follow_conn, out, ids), 0);
         conn = virConnectOpen("test:///default");
         ck_assert_ptr_nonnull(conn);
 
@@ -93,7 +93,9 @@ START_TEST(test_events_and_metadata) {
         dom = virDomainDefineXML(conn, domain_xml);
         ck_assert_msg(dom, "%s", virGetLastErrorMessage());
         wait_line("{\"event\":\"defined\",\"detail\":0,\"domain\":\"hvm1\","
-                  "\"managed\":[\"0000:75:00.1\"]}");
+                  "\"managed\":[\"0000:75:00.1\"],"
+                  "\"hostdevs\":[\"0000:75:00.1\",\"0000:76:00.1\"],"
+                  "\"active\":false,\"persistent\":true}");
 
         /* The metadata, as the daemon has the helper write it. */
         vf.desc.unknown = HISI_COMPAT_UNKNOWN(HISI_COMPAT_QUEUE_ISOLATION);
@@ -139,10 +141,11 @@ START_TEST(test_events_and_metadata) {
         ck_assert_int_eq(virDomainDestroy(dom), 0);
         wait_line("{\"event\":\"stopped\",\"detail\":1,\"domain\":\"hvm1\"");
         ck_assert_int_eq(virDomainUndefine(dom), 0);
-        wait_line("{\"event\":\"undefined\",\"detail\":0,\"domain\":\"hvm1\",\"managed\":[]}");
+        wait_line("{\"event\":\"undefined\",\"detail\":0,\"domain\":\"hvm1\",\"managed\":[],"
+                  "\"hostdevs\":[],\"active\":false,\"persistent\":false}");
 
         virDomainFree(dom);
-        virConnectDomainEventDeregisterAny(follow_conn, id);
+        libvirt_follow_stop(follow_conn, ids);
         virConnectClose(conn);
         virConnectClose(follow_conn);
         fclose(out);
