@@ -18,8 +18,8 @@
  * required; every other attribute is optional, and a field of the check it does not give is
  * unknown (the destination kernel checks it at load). Numbers are decimal or 0x hexadecimal.
  * Elements and attributes of other names are ignored (a later version may add some); a known
- * attribute with a bad value refuses the whole element. This file: the VFs and their text, for the daemon (which links no libxml2) and the helper;
- * reading it back is domain-metadata.h's (libxml2).
+ * attribute with a bad value refuses the whole element. This file: the VFs and their text, for the
+ * daemon (which links no libxml2) and the helper; reading it back is domain-metadata.h's (libxml2).
  */
 #pragma once
 

@@ -89,9 +89,8 @@ static int get_addresses(const hisi_json_value *obj, const char *key, char ***re
 }
 
 static int decode(const hisi_json_value *root, LibvirtEvent *e) {
-        static const char *const keys[] = { "event",    "detail", "domain",     "managed",
-                                            "hostdevs", "active", "persistent", "error",
-                                            NULL };
+        static const char *const keys[] = { "event",  "detail",     "domain", "managed", "hostdevs",
+                                            "active", "persistent", "error",  NULL };
         const char *s;
         int64_t detail = 0;
         int r;
@@ -193,13 +192,13 @@ int libvirt_helper_exec(int stdin_fd, int stdout_fd, char *const argv[]) {
 struct LibvirtFollower {
         ChildRun *run;
         sd_event_source *io;
-        int fd; /* the helper's stdout, read end */
+        int fd;     /* the helper's stdout, read end */
         int out_fd; /* its write end, until the child has it */
         char *uri;
         char *line;
         size_t n_line;
-        bool skipping;  /* in a line that is too long */
-        char *why;      /* why we end it, or its own last error line */
+        bool skipping; /* in a line that is too long */
+        char *why;     /* why we end it, or its own last error line */
         libvirt_follower_event_t on_event;
         libvirt_follower_end_t on_end;
         void *userdata;

@@ -19,7 +19,7 @@
 #include "macro.h"
 
 /* Far more than a domain with HOOK_HOSTDEVS_MAX hostdevs needs. */
-#define LIBVIRT_EVENT_LINE_MAX (256 * 1024)
+#define LIBVIRT_EVENT_LINE_MAX     (256 * 1024)
 #define LIBVIRT_EVENT_HOSTDEVS_MAX 4096
 
 typedef enum LibvirtEventType {

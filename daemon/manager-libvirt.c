@@ -39,8 +39,8 @@
 #include "strv.h"
 #include "time-util.h"
 
-#define BACKOFF_MIN_USEC (1 * USEC_PER_SEC)
-#define BACKOFF_MAX_USEC (60 * USEC_PER_SEC)
+#define BACKOFF_MIN_USEC  (1 * USEC_PER_SEC)
+#define BACKOFF_MAX_USEC  (60 * USEC_PER_SEC)
 #define WRITER_OUTPUT_MAX 65536
 
 /* One domain's metadata to write: what its last event said. */
@@ -193,8 +193,7 @@ static void on_written(ChildRun *c, const ChildRunResult *result, void *userdata
 
         l->writing = (MetadataJob){};
         if (result->error == 0 && result->n_output > 0 &&
-            hisi_json_ctx_new(result->output, result->n_output, "helper output", &ctx, NULL) >=
-                    0) {
+            hisi_json_ctx_new(result->output, result->n_output, "helper output", &ctx, NULL) >= 0) {
                 hisi_json_root(ctx, &root);
                 if (hisi_json_get_string(&root, "error", 4096, &error) <= 0)
                         error = NULL;
@@ -262,8 +261,7 @@ static void writer_next(ManagerLibvirt *l) {
                 x = (WriterExec){
                         .fd = fd,
                         .argv = { (char *)"hisi-accmigd-libvirt", (char *)"--uri",
-                                  m->config.libvirt.uri, (char *)"--set-metadata", j.domain,
-                                  NULL },
+                                  m->config.libvirt.uri, (char *)"--set-metadata", j.domain, NULL },
                 };
                 r = child_run_start(m->event, &o, on_written, l, &l->writer);
                 if (r < 0) {
@@ -367,19 +365,19 @@ static void on_event(LibvirtFollower *f, const LibvirtEvent *e, void *userdata) 
                 l->following = true;
                 l->backoff_usec = 0;
                 log_full_errno(l->last_end ? LOG_NOTICE : LOG_INFO, 0,
-                               "Following libvirt's domain events at %s.",
-                               libvirt_follower_uri(f));
+                               "Following libvirt's domain events at %s.", libvirt_follower_uri(f));
                 l->last_end = mfree(l->last_end);
                 return;
         case LIBVIRT_EVENT_STOPPED:
         case LIBVIRT_EVENT_UNDEFINED:
                 log_info("libvirt: domain %s %s.", e->domain,
                          libvirt_event_type_to_string(e->type));
+                manager_libvirt_set_domain(m, e->domain, e->managed);
+                if (e->active) /* undefined while it runs: transient now, and still running */
+                        return;
                 n = manager_release_domain(m, e->domain);
                 if (n > 0)
-                        log_info("Released %u VF%s of domain %s.", n, n == 1 ? "" : "s",
-                                 e->domain);
-                manager_libvirt_set_domain(m, e->domain, e->managed);
+                        log_info("Released %u VF%s of domain %s.", n, n == 1 ? "" : "s", e->domain);
                 if (e->type == LIBVIRT_EVENT_UNDEFINED || !e->persistent)
                         forget_metadata(l, e->domain);
                 return;

@@ -347,8 +347,11 @@ int manager_hold_domain(Manager *m, const char *domain, char *const *devices,
         h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
-        *h = (ManagerHold){ .manager = m, .domain = strdup(domain), .devices = strv_copy(devices),
-                            .unmanaged = strv_copy(unmanaged), .done = done,
+        *h = (ManagerHold){ .manager = m,
+                            .domain = strdup(domain),
+                            .devices = strv_copy(devices),
+                            .unmanaged = strv_copy(unmanaged),
+                            .done = done,
                             .userdata = userdata };
         if (!h->domain || (devices && !h->devices) || (unmanaged && !h->unmanaged)) {
                 hold_free(h);
@@ -364,8 +367,7 @@ int manager_hold_domain(Manager *m, const char *domain, char *const *devices,
                         /* The jobs started already run on; this Hold does not wait for them. */
                         hold_free(h);
                         if (asprintf_safe(ret_error, "%s cannot be bound to %s: %s", binding[i],
-                                          HISI_VFIO_DRIVER,
-                                          message ?: strerror(-r)) < 0)
+                                          HISI_VFIO_DRIVER, message ?: strerror(-r)) < 0)
                                 return -ENOMEM;
                         return r == -ESHUTDOWN ? r : -EADDRNOTAVAIL;
                 }
@@ -435,8 +437,9 @@ void manager_reservation_expire_unless_running(Manager *m, char *const *running)
                                       on_reservation_expired, d) < 0)
                         continue;
                 d->reserved_until = until;
-                log_device_info(d, "Domain %s does not run: its hold ends in %" PRIu64 " ms unless "
-                                   "it starts.",
+                log_device_info(d,
+                                "Domain %s does not run: its hold ends in %" PRIu64 " ms unless "
+                                "it starts.",
                                 d->reserved_for,
                                 m->config.timeouts.reservation_usec / USEC_PER_MSEC);
                 manager_device_changed(m, d, DEVICE_PROP_RESERVATION);

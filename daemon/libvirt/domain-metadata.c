@@ -116,4 +116,3 @@ int accmig_metadata_read(xmlNode *metadata, AccmigVf **ret, size_t *ret_n, char 
         *ret_n = n;
         return 0;
 }
-

@@ -185,10 +185,9 @@ static int walk(const char *xml, size_t len, bool managed_only, char ***ret_addr
                         continue;
                 if (r < 0)
                         return fail(ret_error, -EINVAL,
-                                    managed_only
-                                            ? "a managed PCI hostdev without a valid source "
-                                              "address"
-                                            : "a PCI hostdev without a valid source address");
+                                    managed_only ? "a managed PCI hostdev without a valid source "
+                                                   "address"
+                                                 : "a PCI hostdev without a valid source address");
                 r = list_add(&list, a);
                 if (r < 0)
                         return r;

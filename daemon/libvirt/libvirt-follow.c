@@ -38,8 +38,8 @@ static void add_addresses(json_object *managed, json_object *all, const char *xm
         if (!xml)
                 return;
         for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
-                int r = k == 0 ? domain_xml_managed_hostdevs(xml, strlen(xml), &addresses, &n,
-                                                             NULL, NULL)
+                int r = k == 0 ? domain_xml_managed_hostdevs(xml, strlen(xml), &addresses, &n, NULL,
+                                                             NULL)
                                : domain_xml_pci_hostdevs(xml, strlen(xml), &addresses, &n, NULL);
 
                 if (r < 0)
@@ -63,7 +63,7 @@ static void add_addresses(json_object *managed, json_object *all, const char *xm
 }
 
 /* One line: the domain as it is now (its running devices, and those it is defined with). */
-static void print_event(FILE *out, virDomainPtr dom, const char *event, int detail, bool gone) {
+static void print_event(FILE *out, virDomainPtr dom, const char *event, int detail) {
         json_object *o = json_object_new_object(), *managed = json_object_new_array(),
                     *all = json_object_new_array();
         const char *domain = virDomainGetName(dom);
@@ -71,7 +71,9 @@ static void print_event(FILE *out, virDomainPtr dom, const char *event, int deta
 
         if (!domain)
                 domain = "";
-        if (!gone) {
+        /* A domain that is gone has no XML: [] and false. One undefined while it runs goes
+         * on as a transient domain, with its devices. */
+        {
                 char *xml = virDomainGetXMLDesc(dom, 0);
 
                 active = virDomainIsActive(dom) == 1;
@@ -103,18 +105,17 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 
         if (!name)
                 return 0;
-        print_event(opaque, dom, name, detail, event == VIR_DOMAIN_EVENT_UNDEFINED);
+        print_event(opaque, dom, name, detail);
         return 0;
 }
 
-static void on_device_added(virConnectPtr conn, virDomainPtr dom, const char *alias,
-                            void *opaque) {
-        print_event(opaque, dom, "device-added", 0, false);
+static void on_device_added(virConnectPtr conn, virDomainPtr dom, const char *alias, void *opaque) {
+        print_event(opaque, dom, "device-added", 0);
 }
 
 static void on_device_removed(virConnectPtr conn, virDomainPtr dom, const char *alias,
                               void *opaque) {
-        print_event(opaque, dom, "device-removed", 0, false);
+        print_event(opaque, dom, "device-removed", 0);
 }
 
 int libvirt_follow_start(virConnectPtr conn, FILE *out, int ret_ids[LIBVIRT_FOLLOW_CALLBACKS]) {
@@ -132,8 +133,8 @@ int libvirt_follow_start(virConnectPtr conn, FILE *out, int ret_ids[LIBVIRT_FOLL
         if (!conn || !out || !ret_ids)
                 return -EINVAL;
         for (size_t i = 0; i < LIBVIRT_FOLLOW_CALLBACKS; i++) {
-                ret_ids[i] = virConnectDomainEventRegisterAny(conn, NULL, ids[i], cbs[i], out,
-                                                              NULL);
+                ret_ids[i] =
+                        virConnectDomainEventRegisterAny(conn, NULL, ids[i], cbs[i], out, NULL);
                 if (ret_ids[i] < 0) {
                         libvirt_follow_stop(conn, ret_ids);
                         return -EIO;
@@ -160,7 +161,7 @@ int libvirt_follow_snapshot(virConnectPtr conn, FILE *out) {
         if (n < 0)
                 return -EIO;
         for (int i = 0; i < n; i++) {
-                print_event(out, domains[i], "present", 0, false);
+                print_event(out, domains[i], "present", 0);
                 virDomainFree(domains[i]);
         }
         free(domains);
@@ -173,8 +174,7 @@ static void xml_free_docp(xmlDocPtr *d) {
 }
 
 /* The element read as the hook will read it, inside a <metadata> in our namespace. */
-static int check_element(const char *element, AccmigVf **ret_vfs, size_t *ret_n,
-                         char **ret_error) {
+static int check_element(const char *element, AccmigVf **ret_vfs, size_t *ret_n, char **ret_error) {
         _cleanup_(xml_free_docp) xmlDocPtr doc = NULL;
         _cleanup_free_ char *wrapped = NULL, *error = NULL;
         _cleanup_free_ AccmigVf *vfs = NULL;
@@ -240,10 +240,10 @@ int libvirt_metadata_set(virDomainPtr dom, const char *element, char **ret_error
 static void current_vfs(virDomainPtr dom, AccmigVf **ret, size_t *ret_n) {
         _cleanup_(xml_free_docp) xmlDocPtr doc = NULL;
         _cleanup_free_ char *wrapped = NULL, *error = NULL;
-        unsigned flags = virDomainIsActive(dom) == 1 ? VIR_DOMAIN_AFFECT_LIVE
-                                                       : VIR_DOMAIN_AFFECT_CONFIG;
-        char *meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, ACCMIG_METADATA_NS,
-                                          flags);
+        unsigned flags =
+                virDomainIsActive(dom) == 1 ? VIR_DOMAIN_AFFECT_LIVE : VIR_DOMAIN_AFFECT_CONFIG;
+        char *meta =
+                virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, ACCMIG_METADATA_NS, flags);
 
         *ret = NULL;
         *ret_n = 0;
