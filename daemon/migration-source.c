@@ -573,8 +573,9 @@ static int source_take(Migration *m, MigrationDevice *d, const char *address, ch
                                      "%s is %s libvirt domain %s: its VMM migrates it (virsh "
                                      "migrate), not hisi-accmigd",
                                      address,
-                                     dev->control_mode == DEVICE_CONTROL_VMM_HELD ? "held by"
-                                                                                  : "reserved for",
+                                     dev->control_mode == DEVICE_CONTROL_VMM_HELD
+                                             ? "held by"
+                                             : "reserved for",
                                      dev->reserved_for) < 0
                                ? -ENOMEM
                                : -EBUSY;

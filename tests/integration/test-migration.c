@@ -404,8 +404,8 @@ START_TEST(test_vmm_held_refused) {
         host_start(&a, "6.16", 64, "host-a");
         host_start(&b, "6.16", 64, "host-b");
         ck_assert_int_eq(dh_busctl(a.h, 0, &out, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
-                                   ACCMIG_MANAGER_INTERFACE, "Hold", "sasa{sv}", "vm1", "1", ZIP_VF,
-                                   "0", NULL),
+                                   ACCMIG_MANAGER_INTERFACE, "Hold", "sasa{sv}", "vm1", "1",
+                                   ZIP_VF, "0", NULL),
                          0);
         out = mfree(out);
         err = mfree(err);
