@@ -92,6 +92,13 @@ static void forget_metadata(ManagerLibvirt *l, const char *domain) {
                 l->with_metadata[k] = NULL;
 }
 
+static void jobs_clear(ManagerLibvirt *l) {
+        for (size_t i = 0; i < l->n_jobs; i++)
+                job_done(&l->jobs[i]);
+        l->jobs = mfree(l->jobs);
+        l->n_jobs = 0;
+}
+
 static void snapshot_clear(ManagerLibvirt *l) {
         libvirt_hostdevs_free(l->snapshot, l->n_snapshot);
         l->snapshot = NULL;
@@ -357,16 +364,16 @@ static void on_event(LibvirtFollower *f, const LibvirtEvent *e, void *userdata) 
                 return;
         case LIBVIRT_EVENT_FOLLOWING:
                 /* The snapshot is the whole truth now: a rescan. */
+                log_full_errno(l->last_end ? LOG_NOTICE : LOG_INFO, 0,
+                               "Following libvirt's domain events at %s.", libvirt_follower_uri(f));
+                l->last_end = mfree(l->last_end);
+                l->following = true;
+                l->backoff_usec = 0;
                 manager_libvirt_set_hostdevs(m, l->snapshot, l->n_snapshot);
                 l->snapshot = NULL;
                 l->n_snapshot = 0;
                 manager_reservation_expire_unless_running(m, l->snapshot_running);
                 l->snapshot_running = strv_free(l->snapshot_running);
-                l->following = true;
-                l->backoff_usec = 0;
-                log_full_errno(l->last_end ? LOG_NOTICE : LOG_INFO, 0,
-                               "Following libvirt's domain events at %s.", libvirt_follower_uri(f));
-                l->last_end = mfree(l->last_end);
                 return;
         case LIBVIRT_EVENT_STOPPED:
         case LIBVIRT_EVENT_UNDEFINED:
@@ -419,6 +426,8 @@ static void on_end(LibvirtFollower *f, const char *why, void *userdata) {
         l->follower = libvirt_follower_free(l->follower);
         l->following = false;
         snapshot_clear(l);
+        /* Metadata not written yet waits for the next follower's snapshot, which asks again. */
+        jobs_clear(l);
         if (m->state != MANAGER_STOPPING)
                 schedule_restart(l);
 }
@@ -502,9 +511,7 @@ void manager_libvirt_stop(Manager *m) {
         sd_event_source_disable_unref(l->restart_timer);
         child_run_free(l->writer);
         job_done(&l->writing);
-        for (size_t i = 0; i < l->n_jobs; i++)
-                job_done(&l->jobs[i]);
-        free(l->jobs);
+        jobs_clear(l);
         snapshot_clear(l);
         strv_free(l->with_metadata);
         free(l->last_end);
