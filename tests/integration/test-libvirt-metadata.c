@@ -153,6 +153,42 @@ START_TEST(test_events_and_metadata) {
 }
 END_TEST
 
+/* The hook rewrites the metadata's address with the hostdev's, whatever prefix and quotes. */
+START_TEST(test_metadata_follows_rewrite) {
+        static const char xml[] =
+                "<domain><name>d</name>\n"
+                "<metadata><a:vfs xmlns:a='https://hisilicon.com/accmig/1'>"
+                "<a:vf kind='zip' address = \"0000:81:00.1\" x='address=\"no\"'/>"
+                "<a:vf address='0000:81:00.2' kind='zip'></a:vf></a:vfs></metadata>\n"
+                "<devices><hostdev mode='subsystem' type='pci' managed='no'><source>"
+                "<address bus='0x81' slot='0' function='1'/></source></hostdev>\n"
+                "<hostdev mode='subsystem' type='pci' managed='no'><source>"
+                "<address bus='0x81' slot='0' function='2'/></source></hostdev></devices>"
+                "</domain>\n";
+        static const char want[] =
+                "<domain><name>d</name>\n"
+                "<metadata><a:vfs xmlns:a='https://hisilicon.com/accmig/1'>"
+                "<a:vf kind='zip' address = \"0000:75:00.1\" x='address=\"no\"'/>"
+                "<a:vf address='0000:81:00.2' kind='zip'></a:vf></a:vfs></metadata>\n"
+                "<devices><hostdev mode='subsystem' type='pci' managed='no'><source>"
+                "<address domain='0x0000' bus='0x75' slot='0x00' function='0x1'/></source>"
+                "</hostdev>\n"
+                "<hostdev mode='subsystem' type='pci' managed='no'><source>"
+                "<address bus='0x81' slot='0' function='2'/></source></hostdev></devices>"
+                "</domain>\n";
+        _cleanup_(hook_domain_done) HookDomain d = {};
+        _cleanup_free_ char *error = NULL, *text = NULL;
+        char *to[] = { (char *)"0000:75:00.1", NULL };
+        size_t n = 0;
+
+        ck_assert_msg(hook_domain_parse(xml, strlen(xml), &d, &error) == 0, "%s", strna(error));
+        ck_assert_uint_eq(d.n_vfs, 2);
+        ck_assert_int_eq(hook_domain_rewrite(xml, strlen(xml), &d, to, &text, &n), 0);
+        ck_assert_str_eq(text, want);
+        ck_assert_uint_eq(n, strlen(want));
+}
+END_TEST
+
 START_TEST(test_event_names) {
         ck_assert_str_eq(libvirt_event_to_string(VIR_DOMAIN_EVENT_DEFINED), "defined");
         ck_assert_str_eq(libvirt_event_to_string(VIR_DOMAIN_EVENT_CRASHED), "crashed");
@@ -167,6 +203,7 @@ static Suite *libvirt_metadata_suite(void) {
 
         tcase_add_test(tc, test_events_and_metadata);
         tcase_add_test(tc, test_event_names);
+        tcase_add_test(tc, test_metadata_follows_rewrite);
         return s;
 }
 
