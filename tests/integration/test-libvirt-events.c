@@ -75,9 +75,8 @@ static void libvirtd_start(libvirtd *l) {
                 l->dir = strdup(tmpl);
                 ck_assert_int_eq(chmod(l->dir, 0755), 0);
                 ck_assert_int_ge(asprintf_safe(&l->socket, "%s/sock/libvirt-sock", l->dir), 0);
-                ck_assert_int_ge(asprintf_safe(&l->uri, "test+unix:///default?socket=%s",
-                                               l->socket),
-                                 0);
+                ck_assert_int_ge(
+                        asprintf_safe(&l->uri, "test+unix:///default?socket=%s", l->socket), 0);
         }
         for (size_t i = 0; i < ELEMENTSOF(subs); i++) {
                 sub = mfree(sub);
@@ -121,7 +120,8 @@ static void libvirtd_start(libvirtd *l) {
                               "--config", conf, "--timeout", "60", NULL);
                 else
                         execl("/usr/bin/env", "env", "-i", home, run, cfg, drv,
-                              "PATH=/usr/sbin:/usr/bin", LIBVIRTD, "--config", conf, "--timeout", "60", NULL);
+                              "PATH=/usr/sbin:/usr/bin", LIBVIRTD, "--config", conf, "--timeout",
+                              "60", NULL);
                 _exit(127);
         }
         deadline = now_usec(CLOCK_MONOTONIC) + test_limit_ms(20000) * USEC_PER_MSEC;
@@ -214,8 +214,8 @@ static char *wait_metadata(virDomainPtr dom, unsigned flags, const char *part) {
 
 START_TEST(test_events) {
         _cleanup_(hook_domain_done) HookDomain parsed = {};
-        _cleanup_free_ char *sim = NULL, *config = NULL, *meta = NULL, *xml = NULL,
-                            *error = NULL, *v = NULL;
+        _cleanup_free_ char *sim = NULL, *config = NULL, *meta = NULL, *xml = NULL, *error = NULL,
+                            *v = NULL;
         libvirtd l = {};
         daemon_harness *h = NULL;
         virConnectPtr conn;
@@ -242,8 +242,8 @@ START_TEST(test_events) {
 
         /* Defined with a managed='no' ZIP VF and a managed SEC VF: metadata for both, the ZIP
          * VF described in full (nothing runs it: opened briefly, as for a check). */
-        vm1 = virDomainDefineXML(conn, DOMAIN("vm1", HOSTDEV("no", "0x75", "0x1")
-                                                             HOSTDEV("yes", "0x76", "0x1")));
+        vm1 = virDomainDefineXML(
+                conn, DOMAIN("vm1", HOSTDEV("no", "0x75", "0x1") HOSTDEV("yes", "0x76", "0x1")));
         ck_assert_msg(vm1, "%s", virGetLastErrorMessage());
         meta = wait_metadata(vm1, VIR_DOMAIN_AFFECT_CONFIG, "qp-num=");
         xml = virDomainGetXMLDesc(vm1, VIR_DOMAIN_XML_MIGRATABLE);
@@ -301,8 +301,9 @@ START_TEST(test_events) {
         virDomainFree(vm2);
         virConnectClose(conn);
         libvirtd_stop(&l);
-        ck_assert_int_eq(dh_wait_log(h, "Not following libvirt's domain events: lost the "
-                                        "connection to libvirt",
+        ck_assert_int_eq(dh_wait_log(h,
+                                     "Not following libvirt's domain events: lost the "
+                                     "connection to libvirt",
                                      &cursor),
                          0);
         libvirtd_start(&l);

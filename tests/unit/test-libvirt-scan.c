@@ -108,7 +108,8 @@ START_TEST(test_event_lines) {
 
         for (size_t i = 0; i < ELEMENTSOF(bad_lines); i++) {
                 error = mfree(error);
-                ck_assert_msg(libvirt_event_parse(bad_lines[i], strlen(bad_lines[i]), &e, &error) == -EINVAL,
+                ck_assert_msg(libvirt_event_parse(bad_lines[i], strlen(bad_lines[i]), &e, &error) ==
+                                      -EINVAL,
                               "accepted: %s", bad_lines[i]);
         }
         ck_assert_str_eq(libvirt_event_type_to_string(LIBVIRT_EVENT_DEVICE_ADDED), "device-added");
