@@ -56,6 +56,7 @@ struct ManagerLibvirt {
         bool following; /* its snapshot is complete */
         char *last_end; /* why the last follower ended, said once */
         sd_event_source *restart_timer;
+        sd_event_source *connect_timer; /* until following: timeouts.libvirt_ms */
         uint64_t backoff_usec;
 
         /* The snapshot of the follower that starts: managed hostdevs, domains running. */
@@ -367,6 +368,7 @@ static void on_event(LibvirtFollower *f, const LibvirtEvent *e, void *userdata) 
                 log_full_errno(l->last_end ? LOG_NOTICE : LOG_INFO, 0,
                                "Following libvirt's domain events at %s.", libvirt_follower_uri(f));
                 l->last_end = mfree(l->last_end);
+                l->connect_timer = sd_event_source_disable_unref(l->connect_timer);
                 l->following = true;
                 l->backoff_usec = 0;
                 manager_libvirt_set_hostdevs(m, l->snapshot, l->n_snapshot);
@@ -424,12 +426,23 @@ static void on_end(LibvirtFollower *f, const char *why, void *userdata) {
         free(l->last_end);
         l->last_end = strdup(why);
         l->follower = libvirt_follower_free(l->follower);
+        l->connect_timer = sd_event_source_disable_unref(l->connect_timer);
         l->following = false;
         snapshot_clear(l);
         /* Metadata not written yet waits for the next follower's snapshot, which asks again. */
         jobs_clear(l);
         if (m->state != MANAGER_STOPPING)
                 schedule_restart(l);
+}
+
+/* A libvirt that does not answer the follower's connection and list in time: as if it ended. */
+static int on_connect_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        ManagerLibvirt *l = userdata;
+
+        l->connect_timer = sd_event_source_disable_unref(l->connect_timer);
+        if (l->follower)
+                on_end(l->follower, "libvirt did not answer in time (timeouts.libvirt_ms)", l);
+        return 0;
 }
 
 static void follower_start(ManagerLibvirt *l) {
@@ -439,7 +452,12 @@ static void follower_start(ManagerLibvirt *l) {
         assert(!l->follower);
         r = libvirt_follower_start(m->event, m->config.libvirt.uri, on_event, on_end, l,
                                    &l->follower);
+        if (r >= 0)
+                r = sd_event_add_time_relative(m->event, &l->connect_timer, CLOCK_MONOTONIC,
+                                               m->config.timeouts.libvirt_usec, 0,
+                                               on_connect_timeout, l);
         if (r < 0) {
+                l->follower = libvirt_follower_free(l->follower);
                 log_warning_errno(r, "Could not run %s --follow: %m", libvirt_scan_helper_path());
                 schedule_restart(l);
         }
@@ -489,6 +507,7 @@ void manager_libvirt_follow(Manager *m) {
         /* Another URI: another follower, at once. */
         if (l->follower && !streq(libvirt_follower_uri(l->follower), m->config.libvirt.uri)) {
                 l->follower = libvirt_follower_free(l->follower);
+                l->connect_timer = sd_event_source_disable_unref(l->connect_timer);
                 l->following = false;
                 snapshot_clear(l);
                 l->restart_timer = sd_event_source_disable_unref(l->restart_timer);
@@ -509,6 +528,7 @@ void manager_libvirt_stop(Manager *m) {
                 return;
         libvirt_follower_free(l->follower);
         sd_event_source_disable_unref(l->restart_timer);
+        sd_event_source_disable_unref(l->connect_timer);
         child_run_free(l->writer);
         job_done(&l->writing);
         jobs_clear(l);

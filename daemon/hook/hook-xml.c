@@ -360,13 +360,15 @@ int hook_domain_rewrite(const char *xml, size_t len, const HookDomain *d, char *
                         char **ret, size_t *ret_len) {
         _cleanup_free_ char *out = NULL;
         _cleanup_free_ Edit *edits = NULL;
+        _cleanup_free_ bool *done = NULL;
         size_t size = 0, pos = 0, n = 0;
         FILE *f;
 
         if ((!xml && len > 0) || !d || !to || !ret || !ret_len)
                 return -EINVAL;
         edits = calloc(2 * d->n_hostdevs + 1, sizeof(*edits));
-        if (!edits)
+        done = calloc(d->n_vfs + 1, sizeof(*done));
+        if (!edits || !done)
                 return -ENOMEM;
         for (size_t i = 0; i < d->n_hostdevs; i++) {
                 const HookHostdev *h = &d->hostdevs[i];
@@ -387,8 +389,11 @@ int hook_domain_rewrite(const char *xml, size_t len, const HookDomain *d, char *
                 for (size_t k = 0; k < d->n_vfs && d->vf_tags; k++) {
                         const HookTag *t = &d->vf_tags[k];
 
-                        if (!streq(d->vfs[k].address, h->address))
+                        /* Once: a second hostdev of the same address (libvirt refuses
+                         * that) does not move it again. */
+                        if (done[k] || !streq(d->vfs[k].address, h->address))
                                 continue;
+                        done[k] = true;
                         if (t->value_end > len || t->value_start > t->value_end)
                                 return -EINVAL;
                         edits[n] = (Edit){ .start = t->value_start, .end = t->value_end };
