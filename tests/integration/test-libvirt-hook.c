@@ -477,6 +477,10 @@ START_TEST(test_hold_binds) {
                          0);
         ck_assert_int_eq(dh_start_daemon(h), 0);
         ck_assert_int_eq(dh_wait_property(h, sec, ACCMIG_DEVICE_INTERFACE, "Bound", "true"), 0);
+        /* The policy's jobs are over (Bound turns true before a job ends). */
+        ck_assert_int_eq(
+                dh_wait_property(h, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE, "PendingJobs", "0"),
+                0);
         ck_assert_int_eq(dh_ctl(h, 0, NULL, NULL, "unbind", SEC_VF, NULL), 0);
         assert_property(h, SEC_VF, "Bound", "false");
 
