@@ -22,7 +22,10 @@
 #include "device-facts.h"
 #include "file-util.h"
 #include "log.h"
+#include "manager-libvirt.h"
+#include "manager-reservation.h"
 #include "manager.h"
+#include "strv.h"
 #include "string-util.h"
 #include "time-util.h"
 
@@ -49,6 +52,7 @@ unsigned manager_pending_jobs(Manager *m) {
 static void bind_done(Manager *m, Device *d, int error, const char *message) {
         if (m->bind_done)
                 m->bind_done(m, d, error, message);
+        manager_reservation_bind_done(m, d, error, message);
 }
 
 /* ---- Jobs ---- */
@@ -543,6 +547,48 @@ static void on_libvirt_scan(int error, const char *message, LibvirtHostdev *host
                 manager_apply_policy_all(m);
 }
 
+void manager_libvirt_set_hostdevs(Manager *m, LibvirtHostdev *hostdevs, size_t n) {
+        libvirt_hostdevs_free(m->libvirt_hostdevs, m->n_libvirt_hostdevs);
+        m->libvirt_hostdevs = hostdevs;
+        m->n_libvirt_hostdevs = n;
+        m->libvirt_error = mfree(m->libvirt_error);
+        m->libvirt_state = LIBVIRT_AVAILABLE;
+        libvirt_apply(m);
+        manager_changed(m, MANAGER_PROP_LIBVIRT);
+}
+
+void manager_libvirt_set_domain(Manager *m, const char *domain, char *const *managed) {
+        size_t k = 0, n = strv_length(managed);
+        LibvirtHostdev *h;
+
+        for (size_t i = 0; i < m->n_libvirt_hostdevs; i++) {
+                if (streq(m->libvirt_hostdevs[i].domain, domain))
+                        free(m->libvirt_hostdevs[i].domain);
+                else
+                        m->libvirt_hostdevs[k++] = m->libvirt_hostdevs[i];
+        }
+        m->n_libvirt_hostdevs = k;
+        h = reallocarray(m->libvirt_hostdevs, k + n + 1, sizeof(*h));
+        if (!h) {
+                log_oom();
+                return;
+        }
+        m->libvirt_hostdevs = h;
+        for (size_t i = 0; i < n; i++) {
+                LibvirtHostdev *e = &h[m->n_libvirt_hostdevs];
+
+                *e = (LibvirtHostdev){ .domain = strdup(domain) };
+                if (!e->domain) {
+                        log_oom();
+                        break;
+                }
+                snprintf(e->address, sizeof(e->address), "%s", managed[i]);
+                m->n_libvirt_hostdevs++;
+        }
+        libvirt_apply(m);
+        manager_changed(m, MANAGER_PROP_LIBVIRT);
+}
+
 void manager_libvirt_rescan(Manager *m, bool then_apply_policy) {
         int r;
 
@@ -555,6 +601,8 @@ void manager_libvirt_rescan(Manager *m, bool then_apply_policy) {
                 }
                 return;
         }
+        /* Events from now on, not only at start, reload and hot-add. */
+        manager_libvirt_follow(m);
         if (m->libvirt_scan)
                 return; /* the running scan ends with the policy run asked for */
         r = libvirt_scan_start(m->event, m->config.libvirt.uri, m->config.timeouts.libvirt_usec,

@@ -239,8 +239,41 @@ static const BusOption hold_options[] = {
         {},
 };
 
-int manager_bus_method_hold(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+/* Hold's reply: the VFs held, or the refusal as an error. */
+static int hold_reply(sd_bus_message *message, int r, const char *text, char *const *held) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+        if (r >= 0) {
+                r = sd_bus_message_new_method_return(message, &reply);
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(reply, (char **)held);
+                if (r >= 0)
+                        return sd_bus_send(NULL, reply, NULL);
+        }
+        if (r == -ESHUTDOWN)
+                sd_bus_error_set(&e, ACCMIG_ERROR_SHUTTING_DOWN, "The daemon is stopping.");
+        else if (r == -EBUSY)
+                sd_bus_error_setf(&e, ACCMIG_ERROR_BUSY, "%s.", strna(text));
+        else if (r == -EADDRNOTAVAIL)
+                sd_bus_error_setf(&e, ACCMIG_ERROR_NOT_BOUND, "%s.", strna(text));
+        else
+                sd_bus_error_set_errno(&e, r);
+        return sd_bus_reply_method_error(message, &e);
+}
+
+/* A Hold that waited for its binds ended. */
+static void on_hold_done(Manager *m, int error, const char *error_text, char *const *held,
+                         void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = userdata;
+        int r;
+
+        r = hold_reply(message, error, error_text, held);
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer a Hold call: %m");
+}
+
+int manager_bus_method_hold(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_strv_free_ char **devices = NULL, **held = NULL;
         _cleanup_free_ char *text = NULL;
         HoldOptions o = {};
@@ -262,21 +295,14 @@ int manager_bus_method_hold(sd_bus_message *message, void *userdata, sd_bus_erro
         _cleanup_strv_free_ char **unmanaged = o.unmanaged;
         if (r < 0)
                 return r;
-        r = manager_hold_domain(m, domain, devices, unmanaged, &held, &text);
-        if (r == -ESHUTDOWN)
-                return sd_bus_error_set(error, ACCMIG_ERROR_SHUTTING_DOWN,
-                                        "The daemon is stopping.");
-        if (r == -EBUSY)
-                return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY, "%s.", text);
-        if (r == -EADDRNOTAVAIL)
-                return sd_bus_error_setf(error, ACCMIG_ERROR_NOT_BOUND, "%s.", text);
-        if (r < 0)
+        /* Answered now, or when the binds of its managed='no' VFs end. */
+        r = manager_hold_domain(m, domain, devices, unmanaged, on_hold_done,
+                                sd_bus_message_ref(message), &held, &text);
+        if (r != 0)
+                sd_bus_message_unref(message);
+        if (r == 0)
+                return 1;
+        if (r == -ENOMEM)
                 return r;
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append_strv(reply, held);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return hold_reply(message, r > 0 ? 0 : r, text, held);
 }

@@ -14,6 +14,8 @@
 
 #include "hisi/peer-message.h"
 
+typedef struct Device Device;
+
 typedef struct Manager Manager;
 
 /* A domain name as libvirt allows it, bounded: 1 to this many bytes, no control character. */
@@ -31,13 +33,33 @@ int manager_reserve(Manager *m, const hisi_peer_check_device *src, const char *d
 /* Every VF reserved or held for domain is free again; how many. */
 unsigned manager_release_domain(Manager *m, const char *domain);
 
+/* How a Hold that waited for binds ended: error 0 and held (the VFs held), or a refusal as
+ * manager_hold_domain() returns it with error_text. */
+typedef void (*manager_hold_done_t)(Manager *m, int error, const char *error_text,
+                                    char *const *held, void *userdata);
+
 /*
  * The domain starts: the VFs reserved for it, and the HiSilicon VFs among devices (the PCI
  * addresses of its hostdevs; NULL-terminated, may be NULL), are held for it. Each one in
- * unmanaged (managed='no' hostdevs: nobody binds them at start) must be bound to
- * hisi_acc_vfio_pci already. Nothing is held on a refusal: -EBUSY (another domain's, or in a
- * migration of the daemon's own) or -EADDRNOTAVAIL (not bound), with *ret_error. On success
- * *ret_held lists the VFs held (NULL-terminated, may be empty).
+ * unmanaged (managed='no' hostdevs: libvirt binds none of them) that is not bound to
+ * hisi_acc_vfio_pci is bound first, by a bind job as an explicit Bind without force starts it.
+ * 1 and *ret_held (NULL-terminated, may be empty) when everything is held now; 0 when binds
+ * run: done tells the end, from the event loop. Nothing is held on a refusal: -EBUSY (another
+ * domain's, or in a migration of the daemon's own), -EADDRNOTAVAIL (it cannot be bound), or
+ * -ESHUTDOWN, with *ret_error.
  */
 int manager_hold_domain(Manager *m, const char *domain, char *const *devices,
-                        char *const *unmanaged, char ***ret_held, char **ret_error);
+                        char *const *unmanaged, manager_hold_done_t done, void *userdata,
+                        char ***ret_held, char **ret_error);
+
+/* A bind job ended (manager-bind.c): the Holds that wait for it hear it. */
+void manager_reservation_bind_done(Manager *m, Device *d, int error, const char *message);
+
+/* libvirt says domain runs with these PCI hostdevs (the event follower): each VF of ours among
+ * them is held for it, unless another domain or a migration of the daemon's has it (logged). */
+void manager_domain_running(Manager *m, const char *domain, char *const *hostdevs);
+
+/* The follower's snapshot: the holds of domains not in running (they stopped while nobody
+ * listened, or are about to start) become reservations that expire after
+ * timeouts.reservation_ms unless the domain starts. */
+void manager_reservation_expire_unless_running(Manager *m, char *const *running);

@@ -21,6 +21,7 @@
 #include "device-facts.h"
 #include "file-util.h"
 #include "log.h"
+#include "manager-libvirt.h"
 #include "manager-peer.h"
 #include "fd-store.h"
 #include "manager.h"
@@ -527,6 +528,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         libvirt_scan_free(m->libvirt_scan);
+        manager_libvirt_stop(m);
         manager_migrations_stop(m);
         manager_peer_stop(m);
         free(m->peer_error);
@@ -720,6 +722,7 @@ int manager_reload(Manager *m, char **ret_error) {
         else {
                 libvirt_scan_free(m->libvirt_scan);
                 m->libvirt_scan = NULL;
+                manager_libvirt_stop(m);
                 m->libvirt_state = LIBVIRT_DISABLED;
                 manager_changed(m, MANAGER_PROP_LIBVIRT);
                 manager_apply_policy_all(m);
@@ -751,6 +754,7 @@ void manager_stop(Manager *m) {
         (void)sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
         manager_changed(m, MANAGER_PROP_STATE);
         m->libvirt_scan = libvirt_scan_free(m->libvirt_scan);
+        manager_libvirt_stop(m);
         manager_migrations_stop(m);
         manager_peer_stop(m);
         /* Queued jobs never start; running ones finish or undo, bounded by their timers. */

@@ -107,6 +107,10 @@ struct Manager {
         LibvirtHostdev *libvirt_hostdevs;
         size_t n_libvirt_hostdevs;
         bool policy_after_scan; /* apply the policy to every VF when the scan ends */
+        /* libvirt's events followed (manager-libvirt.c); Hold calls waiting for binds
+         * (manager-reservation.c). */
+        struct ManagerLibvirt *libvirt;
+        struct ManagerHold *holds;
 
         /* The peer link (manager-peer.c): NULL when it could not start (peer_error says why). */
         struct PeerLink *peer_link;
@@ -209,8 +213,13 @@ int manager_bind_request(Manager *m, Device *d, BindJobType type, bool force, bo
                          BindReason *ret_reason, char **ret_message);
 /* The persistent bindings, read from the state directory at the first call; NULL on -ENOMEM. */
 struct BindOverrides *manager_bind_overrides(Manager *m);
-/* Start the libvirt scan (at start, on reload, before a policy run when it is stale). */
+/* Start the libvirt scan (at start, on reload, before a policy run when it is stale), and the
+ * follower of libvirt's events when it does not run (manager-libvirt.h). */
 void manager_libvirt_rescan(Manager *m, bool then_apply_policy);
+/* What libvirt manages (managed='yes'), from the follower: the whole list (taken), or one
+ * domain's part of it. */
+void manager_libvirt_set_hostdevs(Manager *m, LibvirtHostdev *hostdevs, size_t n);
+void manager_libvirt_set_domain(Manager *m, const char *domain, char *const *managed);
 unsigned manager_pending_jobs(Manager *m);
 
 /* manager-bus.c */

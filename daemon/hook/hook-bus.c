@@ -11,22 +11,26 @@
 #include "hook-bus.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "string-util.h"
 #include "strv.h"
 #include "time-util.h"
 
-static uint64_t timeout_usec(void) {
+static uint64_t timeout_usec(uint64_t default_ms) {
         const char *e = getenv("HISI_ACCMIG_HOOK_TIMEOUT_MS");
         uint32_t ms;
 
         if (e && safe_atou32(e, &ms) >= 0 && ms >= 10 && ms <= 600000)
                 return ms * USEC_PER_MSEC;
-        return HOOK_BUS_TIMEOUT_MS * USEC_PER_MSEC;
+        return default_ms * USEC_PER_MSEC;
 }
 
 int hook_bus_open(HookBus *b, char **ret_error) {
         int r;
 
-        *b = (HookBus){ .timeout_usec = timeout_usec() };
+        *b = (HookBus){
+                .timeout_usec = timeout_usec(HOOK_BUS_TIMEOUT_MS),
+                .hold_timeout_usec = timeout_usec(HOOK_BUS_HOLD_TIMEOUT_MS),
+        };
         r = sd_bus_open_system(&b->bus);
         if (r < 0)
                 return asprintf_safe(ret_error, "cannot connect to the system bus: %s",
@@ -44,6 +48,8 @@ void hook_bus_close(HookBus *b) {
 
 /* A call that failed, as a sentence and an errno. */
 static int failed(HookBus *b, const char *method, const sd_bus_error *e, int r, char **ret_error) {
+        uint64_t timeout = streq(method, "Hold") ? b->hold_timeout_usec : b->timeout_usec;
+
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                 return asprintf_safe(ret_error,
                                      "hisi-accmigd is not running (no %s on the system bus)",
@@ -53,8 +59,7 @@ static int failed(HookBus *b, const char *method, const sd_bus_error *e, int r, 
         if (r == -ETIMEDOUT || sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT) ||
             sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
                 return asprintf_safe(ret_error, "hisi-accmigd did not answer %s within %llu ms",
-                                     method,
-                                     (unsigned long long)(b->timeout_usec / USEC_PER_MSEC)) < 0
+                                     method, (unsigned long long)(timeout / USEC_PER_MSEC)) < 0
                                ? -ENOMEM
                                : -ETIMEDOUT;
         return asprintf_safe(ret_error, "hisi-accmigd refused %s: %s", method,
@@ -155,7 +160,8 @@ int hook_bus_hold(HookBus *b, const char *domain, char *const *devices, char *co
                 r = sd_bus_message_close_container(call);
         if (r < 0)
                 return r;
-        r = sd_bus_call(b->bus, call, b->timeout_usec, &e, &reply);
+        /* Longer than the other calls: the daemon may bind managed='no' VFs first. */
+        r = sd_bus_call(b->bus, call, b->hold_timeout_usec, &e, &reply);
         if (r < 0)
                 return failed(b, "Hold", &e, r, ret_error);
         return sd_bus_message_read_strv(reply, ret_held);

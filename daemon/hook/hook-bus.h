@@ -13,12 +13,16 @@
 #include "domain-metadata.h"
 
 /* The default time the hook waits for the daemon, for each call; HISI_ACCMIG_HOOK_TIMEOUT_MS
- * overrides it (10 to 600000). */
+ * overrides it for every call (10 to 600000). */
 #define HOOK_BUS_TIMEOUT_MS 5000
+/* Hold may bind the domain's managed='no' VFs first: each bind takes up to the daemon's
+ * timeouts.bind_ms (10 s by default), and they run side by side. */
+#define HOOK_BUS_HOLD_TIMEOUT_MS 30000
 
 typedef struct HookBus {
         sd_bus *bus;
         uint64_t timeout_usec;
+        uint64_t hold_timeout_usec;
 } HookBus;
 
 /* Connect to the system bus ($DBUS_SYSTEM_BUS_ADDRESS when set). */
@@ -28,7 +32,8 @@ void hook_bus_close(HookBus *b);
 /* Reserve a VF for the source VF vf: 1 and *ret_address, 0 and *ret_reason (none fits). */
 int hook_bus_reserve(HookBus *b, const AccmigVf *vf, const char *domain, char **ret_address,
                      char **ret_reason, char **ret_error);
-/* Hold the domain's VFs: devices are its PCI hostdevs, unmanaged those with managed='no'. */
+/* Hold the domain's VFs: devices are its PCI hostdevs, unmanaged those with managed='no' (the
+ * daemon binds those that are not bound, and answers when the binds end). */
 int hook_bus_hold(HookBus *b, const char *domain, char *const *devices, char *const *unmanaged,
                   char ***ret_held, char **ret_error);
 /* Release the domain's VFs; how many. */

@@ -65,7 +65,11 @@ static void start_element(void *ctx, const xmlChar *localname, const xmlChar *pr
 
         xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
                               nb_defaulted, attributes);
-        if (!ctxt->node || xmlStrcmp(localname, (const xmlChar *)"address") != 0)
+        if (!ctxt->node)
+                return;
+        if (xmlStrcmp(localname, (const xmlChar *)"address") != 0 &&
+            !(xmlStrcmp(localname, (const xmlChar *)"vf") == 0 && uri &&
+              xmlStrcmp(uri, (const xmlChar *)ACCMIG_METADATA_NS) == 0))
                 return;
         /* Only in the document itself: an entity's text has offsets of its own. */
         if (ctxt->inputNr != 1)
@@ -75,9 +79,10 @@ static void start_element(void *ctx, const xmlChar *localname, const xmlChar *pr
                 ctxt->node->_private = (void *)(uintptr_t)((size_t)at + 1);
 }
 
-/* The <address> start tag of node a in xml: [start, end), or -EINVAL when not where noted. */
-static int tag_span(const char *xml, size_t len, xmlNode *a, HookHostdev *h) {
-        size_t at = (size_t)(uintptr_t)a->_private, start;
+/* The start tag of node a in xml: [start, end), or -EINVAL when not where noted. */
+static int node_span(const char *xml, size_t len, xmlNode *a, size_t *ret_start, size_t *ret_end,
+                     bool *ret_self_closing) {
+        size_t at = (size_t)(uintptr_t)a->_private, start, name_len;
 
         if (at == 0 || at > len)
                 return -EINVAL;
@@ -85,18 +90,119 @@ static int tag_span(const char *xml, size_t len, xmlNode *a, HookHostdev *h) {
         /* '<' never appears inside a start tag (not even in an attribute value). */
         for (start = at; start > 0 && xml[start] != '<'; start--)
                 ;
-        if (len - start < 8 || memcmp(xml + start, "<address", 8) != 0)
+        if (xml[start] != '<')
                 return -EINVAL;
+        /* The tag's name, after a prefix where it has one. */
+        name_len = strlen((const char *)a->name);
+        {
+                size_t p = start + 1, q;
+
+                for (q = p; q < len && xml[q] != ' ' && xml[q] != '\t' && xml[q] != '\n' &&
+                            xml[q] != '\r' && xml[q] != '/' && xml[q] != '>';
+                     q++)
+                        ;
+                if (q - p < name_len ||
+                    memcmp(xml + q - name_len, (const char *)a->name, name_len) != 0 ||
+                    (q - p > name_len && xml[q - name_len - 1] != ':'))
+                        return -EINVAL;
+        }
         if (at + 1 < len && xml[at] == '/' && xml[at + 1] == '>') {
-                h->self_closing = true;
-                h->tag_end = at + 2;
+                *ret_self_closing = true;
+                *ret_end = at + 2;
         } else if (xml[at] == '>') {
-                h->self_closing = false;
-                h->tag_end = at + 1;
+                *ret_self_closing = false;
+                *ret_end = at + 1;
         } else
                 return -EINVAL;
-        h->tag_start = start;
+        *ret_start = start;
         return 0;
+}
+
+static int tag_span(const char *xml, size_t len, xmlNode *a, HookHostdev *h) {
+        if (xmlStrcmp(a->name, (const xmlChar *)"address") != 0 || a->ns)
+                return -EINVAL;
+        return node_span(xml, len, a, &h->tag_start, &h->tag_end, &h->self_closing);
+}
+
+static bool is_space(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The value of the unprefixed attribute name in the start tag xml[start, end): [*ret_start,
+ * *ret_end) between its quotes. -ENOENT when the tag has none. */
+static int attr_value_span(const char *xml, size_t start, size_t end, const char *name,
+                           size_t *ret_start, size_t *ret_end) {
+        size_t p = start + 1, n = strlen(name);
+
+        while (p < end && !is_space(xml[p]) && xml[p] != '/' && xml[p] != '>')
+                p++;
+        for (;;) {
+                size_t a, a_end, v;
+                char q;
+
+                while (p < end && is_space(xml[p]))
+                        p++;
+                if (p >= end || xml[p] == '/' || xml[p] == '>')
+                        return -ENOENT;
+                a = p;
+                while (p < end && xml[p] != '=' && !is_space(xml[p]))
+                        p++;
+                a_end = p;
+                while (p < end && is_space(xml[p]))
+                        p++;
+                if (p >= end || xml[p] != '=')
+                        return -EINVAL;
+                p++;
+                while (p < end && is_space(xml[p]))
+                        p++;
+                if (p >= end || (xml[p] != '\'' && xml[p] != '"'))
+                        return -EINVAL;
+                q = xml[p++];
+                v = p;
+                while (p < end && xml[p] != q)
+                        p++;
+                if (p >= end)
+                        return -EINVAL;
+                if (a_end - a == n && memcmp(xml + a, name, n) == 0) {
+                        *ret_start = v;
+                        *ret_end = p;
+                        return 0;
+                }
+                p++;
+        }
+}
+
+/* Where each <vf> of our metadata element lies, in the order accmig_metadata_read() gives. */
+static int vf_spans(const char *xml, size_t len, xmlNode *metadata, HookDomain *d) {
+        size_t k = 0;
+
+        if (d->n_vfs == 0)
+                return 0;
+        d->vf_tags = calloc(d->n_vfs, sizeof(*d->vf_tags));
+        if (!d->vf_tags)
+                return -ENOMEM;
+        for (xmlNode *e = metadata->children; e; e = e->next) {
+                if (e->type != XML_ELEMENT_NODE || !e->ns ||
+                    xmlStrcmp(e->ns->href, (const xmlChar *)ACCMIG_METADATA_NS) != 0 ||
+                    xmlStrcmp(e->name, (const xmlChar *)"vfs") != 0)
+                        continue;
+                for (xmlNode *c = e->children; c && k < d->n_vfs; c = c->next) {
+                        HookTag *t = &d->vf_tags[k];
+                        bool self_closing;
+
+                        if (c->type != XML_ELEMENT_NODE || !c->ns ||
+                            xmlStrcmp(c->ns->href, (const xmlChar *)ACCMIG_METADATA_NS) != 0 ||
+                            xmlStrcmp(c->name, (const xmlChar *)"vf") != 0)
+                                continue;
+                        if (node_span(xml, len, c, &t->tag_start, &t->tag_end, &self_closing) < 0 ||
+                            attr_value_span(xml, t->tag_start, t->tag_end, "address",
+                                            &t->value_start, &t->value_end) < 0)
+                                return -EBADMSG;
+                        k++;
+                }
+                break;
+        }
+        return k == d->n_vfs ? 0 : -EBADMSG;
 }
 
 /* A number of an address as libvirt writes it ("0x7d" or decimal), up to max. */
@@ -153,6 +259,7 @@ void hook_domain_done(HookDomain *d) {
         free(d->name);
         free(d->hostdevs);
         free(d->vfs);
+        free(d->vf_tags);
         *d = (HookDomain){};
 }
 
@@ -201,6 +308,12 @@ int hook_domain_parse(const char *xml, size_t len, HookDomain *ret, char **ret_e
         r = accmig_metadata_read(n, &d.vfs, &d.n_vfs, ret_error);
         if (r < 0)
                 return r;
+        r = n ? vf_spans(xml, len, n, &d) : 0;
+        if (r == -EBADMSG)
+                return refuse(ret_error, "the metadata's <vf> address is not where the parser "
+                                         "says (an entity?); it cannot be rewritten");
+        if (r < 0)
+                return r;
         devices = child(root, "devices");
         for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
                 HookHostdev *nh;
@@ -232,42 +345,73 @@ int hook_domain_parse(const char *xml, size_t len, HookDomain *ret, char **ret_e
         return 0;
 }
 
+typedef struct Edit {
+        size_t start, end; /* the bytes replaced */
+        char text[128];
+} Edit;
+
+static int edit_compare(const void *a, const void *b) {
+        const Edit *x = a, *y = b;
+
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
 int hook_domain_rewrite(const char *xml, size_t len, const HookDomain *d, char *const *to,
                         char **ret, size_t *ret_len) {
         _cleanup_free_ char *out = NULL;
-        size_t size = 0, pos = 0;
+        _cleanup_free_ Edit *edits = NULL;
+        _cleanup_free_ bool *done = NULL;
+        size_t size = 0, pos = 0, n = 0;
         FILE *f;
 
         if ((!xml && len > 0) || !d || !to || !ret || !ret_len)
                 return -EINVAL;
-        for (size_t i = 0; i < d->n_hostdevs; i++) {
-                const HookHostdev *h = &d->hostdevs[i];
-
-                if (!to[i])
-                        continue;
-                if (!hisi_pci_address_valid(to[i]) || h->tag_start < pos || h->tag_end > len ||
-                    h->tag_start >= h->tag_end)
-                        return -EINVAL;
-                pos = h->tag_end;
-        }
-        f = open_memstream(&out, &size);
-        if (!f)
+        edits = calloc(2 * d->n_hostdevs + 1, sizeof(*edits));
+        done = calloc(d->n_vfs + 1, sizeof(*done));
+        if (!edits || !done)
                 return -ENOMEM;
-        pos = 0;
         for (size_t i = 0; i < d->n_hostdevs; i++) {
                 const HookHostdev *h = &d->hostdevs[i];
                 unsigned dom, bus, slot, fn;
 
                 if (!to[i])
                         continue;
-                if (sscanf(to[i], "%4x:%2x:%2x.%1x", &dom, &bus, &slot, &fn) != 4) {
-                        fclose(f);
+                if (!hisi_pci_address_valid(to[i]) ||
+                    sscanf(to[i], "%4x:%2x:%2x.%1x", &dom, &bus, &slot, &fn) != 4 ||
+                    h->tag_end > len || h->tag_start >= h->tag_end)
                         return -EINVAL;
+                edits[n] = (Edit){ .start = h->tag_start, .end = h->tag_end };
+                snprintf(edits[n].text, sizeof(edits[n].text),
+                         "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'%s",
+                         dom, bus, slot, fn, h->self_closing ? "/>" : ">");
+                n++;
+                /* The metadata names the VF the hostdev names: the new one from now on. */
+                for (size_t k = 0; k < d->n_vfs && d->vf_tags; k++) {
+                        const HookTag *t = &d->vf_tags[k];
+
+                        /* Once: a second hostdev of the same address (libvirt refuses
+                         * that) does not move it again. */
+                        if (done[k] || !streq(d->vfs[k].address, h->address))
+                                continue;
+                        done[k] = true;
+                        if (t->value_end > len || t->value_start > t->value_end)
+                                return -EINVAL;
+                        edits[n] = (Edit){ .start = t->value_start, .end = t->value_end };
+                        snprintf(edits[n].text, sizeof(edits[n].text), "%s", to[i]);
+                        n++;
                 }
-                fwrite(xml + pos, 1, h->tag_start - pos, f);
-                fprintf(f, "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'%s",
-                        dom, bus, slot, fn, h->self_closing ? "/>" : ">");
-                pos = h->tag_end;
+        }
+        qsort(edits, n, sizeof(*edits), edit_compare);
+        for (size_t i = 1; i < n; i++)
+                if (edits[i].start < edits[i - 1].end)
+                        return -EINVAL;
+        f = open_memstream(&out, &size);
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                fwrite(xml + pos, 1, edits[i].start - pos, f);
+                fputs(edits[i].text, f);
+                pos = edits[i].end;
         }
         fwrite(xml + pos, 1, len - pos, f);
         if (fclose(f) != 0)

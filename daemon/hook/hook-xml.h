@@ -3,7 +3,8 @@
  * What the migration hook reads of the domain XML libvirt gives it, and the one change it
  * makes. Read: the domain's name, every <hostdev mode='subsystem' type='pci'> with its managed
  * attribute and its <source><address/>, and hisi-accmigd's metadata (domain-metadata.h).
- * Written: the domain XML with some hostdevs' source address replaced, and nothing else changed:
+ * Written: the domain XML with some hostdevs' source address replaced (and the metadata's address
+ * of each such VF), and nothing else changed:
  * the parser records where each <address> start tag lies in the text, and the new text is the
  * old one with those bytes replaced by a new tag (libxml2 would re-serialise the whole document:
  * attribute quotes, entities, white space and comments could all change). Pure logic over text;
@@ -28,11 +29,18 @@ typedef struct HookHostdev {
         bool self_closing;                  /* the tag ends with "/>" */
 } HookHostdev;
 
+/* Where a metadata <vf> lies: its start tag, and its address attribute's value (no quotes). */
+typedef struct HookTag {
+        size_t tag_start, tag_end;
+        size_t value_start, value_end;
+} HookTag;
+
 typedef struct HookDomain {
         char *name;
         HookHostdev *hostdevs;
         size_t n_hostdevs;
-        AccmigVf *vfs; /* the metadata's entries */
+        AccmigVf *vfs;    /* the metadata's entries */
+        HookTag *vf_tags; /* where each lies (n_vfs) */
         size_t n_vfs;
 } HookDomain;
 
@@ -46,8 +54,9 @@ void hook_domain_done(HookDomain *d);
 
 /*
  * xml with hostdev i's source address replaced by to[i] for every to[i] not NULL (d from
- * hook_domain_parse() of the same text); the rest byte for byte. -EINVAL for an address that is
- * not canonical; -ENOMEM.
+ * hook_domain_parse() of the same text), and the address of the metadata's <vf> for that VF
+ * too (the metadata names the VF of the host the XML is for: after the migration, that host is
+ * the source); the rest byte for byte. -EINVAL for an address that is not canonical; -ENOMEM.
  */
 int hook_domain_rewrite(const char *xml, size_t len, const HookDomain *d, char *const *to,
                         char **ret, size_t *ret_len);

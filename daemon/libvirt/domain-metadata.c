@@ -13,61 +13,6 @@
 #include "parse-util.h"
 #include "string-util.h"
 
-/* The numeric attributes, in the order they are written. */
-typedef struct MetadataField {
-        const char *name;
-        int compat_field; /* unknown when absent, or -1 */
-        size_t offset;    /* in AccmigVf */
-        unsigned size;    /* bytes */
-        uint64_t max;
-        bool hex; /* written as 0x… */
-} MetadataField;
-
-#define FIELD(n, f, member, max, hex)                                                              \
-        { n, f, offsetof(AccmigVf, member), sizeof(((AccmigVf *)0)->member), max, hex }
-
-static const MetadataField fields[] = {
-        FIELD("device-id", HISI_COMPAT_DEVICE_ID, desc.device_id, UINT16_MAX, true),
-        FIELD("qp-num", HISI_COMPAT_QP_NUM, desc.qp_num, UINT32_MAX, false),
-        FIELD("queue-isolation", HISI_COMPAT_QUEUE_ISOLATION, desc.que_iso_cfg, UINT32_MAX, false),
-        FIELD("qm-version", -1, qm_version, UINT32_MAX, false),
-        FIELD("stream-version", HISI_COMPAT_STREAM_VERSION, desc.stream.version, 2, false),
-        FIELD("stream-major", -1, desc.stream.major, UINT16_MAX, false),
-        FIELD("stream-minor", -1, desc.stream.minor, UINT16_MAX, false),
-        FIELD("migration-flags", HISI_COMPAT_MIG_FLAGS, desc.mig_flags, UINT64_MAX, true),
-        FIELD("state-size", HISI_COMPAT_STATE_SIZE, desc.state_size, UINT64_MAX, false),
-};
-
-static void store(void *p, unsigned size, uint64_t v) {
-        switch (size) {
-        case 1:
-                *(uint8_t *)p = (uint8_t)v;
-                break;
-        case 2:
-                *(uint16_t *)p = (uint16_t)v;
-                break;
-        case 4:
-                *(uint32_t *)p = (uint32_t)v;
-                break;
-        default:
-                *(uint64_t *)p = v;
-                break;
-        }
-}
-
-static uint64_t load(const void *p, unsigned size) {
-        switch (size) {
-        case 1:
-                return *(const uint8_t *)p;
-        case 2:
-                return *(const uint16_t *)p;
-        case 4:
-                return *(const uint32_t *)p;
-        default:
-                return *(const uint64_t *)p;
-        }
-}
-
 static bool in_our_ns(const xmlNode *n, const char *name) {
         return n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
                xmlStrcmp(n->ns->href, (const xmlChar *)ACCMIG_METADATA_NS) == 0 &&
@@ -91,6 +36,8 @@ static int refuse(char **ret_error, const char *fmt, ...) {
 
 /* One attribute of a <vf>: absent (0), read (1), or refused. */
 static int read_vf(xmlNode *n, size_t index, AccmigVf *ret, char **ret_error) {
+        size_t n_fields;
+        const AccmigMetadataField *fields = accmig_metadata_fields(&n_fields);
         char where[32];
         xmlChar *v;
 
@@ -109,8 +56,8 @@ static int read_vf(xmlNode *n, size_t index, AccmigVf *ret, char **ret_error) {
         if (ret->desc.kind < 0)
                 return refuse(ret_error, "metadata %s: kind is missing or not zip, sec or hpre",
                               where);
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                const MetadataField *f = &fields[i];
+        for (size_t i = 0; i < n_fields; i++) {
+                const AccmigMetadataField *f = &fields[i];
                 uint64_t u;
                 int r;
 
@@ -125,7 +72,7 @@ static int read_vf(xmlNode *n, size_t index, AccmigVf *ret, char **ret_error) {
                 if (r < 0 || u > f->max)
                         return refuse(ret_error, "metadata %s: %s is not a number up to %" PRIu64,
                                       where, f->name, f->max);
-                store((uint8_t *)ret + f->offset, f->size, u);
+                accmig_metadata_store(ret, f, u);
         }
         if (ret->desc.stream.version == 0)
                 ret->desc.unknown |= HISI_COMPAT_UNKNOWN(HISI_COMPAT_STREAM_VERSION);
@@ -167,49 +114,5 @@ int accmig_metadata_read(xmlNode *metadata, AccmigVf **ret, size_t *ret_n, char 
         }
         *ret = TAKE_PTR(vfs);
         *ret_n = n;
-        return 0;
-}
-
-const AccmigVf *accmig_metadata_find(const AccmigVf *vfs, size_t n, const char *address) {
-        for (size_t i = 0; i < n; i++)
-                if (streq(vfs[i].address, address))
-                        return &vfs[i];
-        return NULL;
-}
-
-int accmig_metadata_format(const AccmigVf *vfs, size_t n, char **ret) {
-        _cleanup_free_ char *s = NULL;
-        size_t size = 0;
-        FILE *f;
-
-        if ((!vfs && n > 0) || !ret)
-                return -EINVAL;
-        f = open_memstream(&s, &size);
-        if (!f)
-                return -ENOMEM;
-        fputs("<vfs>", f);
-        for (size_t i = 0; i < n; i++) {
-                const AccmigVf *v = &vfs[i];
-
-                fprintf(f, "<vf address=\"%s\" kind=\"%s\"", v->address,
-                        hisi_kind_to_string(v->desc.kind));
-                for (size_t k = 0; k < ELEMENTSOF(fields); k++) {
-                        const MetadataField *fl = &fields[k];
-                        uint64_t u = load((const uint8_t *)v + fl->offset, fl->size);
-
-                        if (fl->compat_field >= 0 &&
-                            (v->desc.unknown & HISI_COMPAT_UNKNOWN(fl->compat_field)))
-                                continue;
-                        if (fl->compat_field < 0 && u == 0)
-                                continue; /* qm-version 0, a V1 stream's major and minor */
-                        fprintf(f, fl->hex ? " %s=\"0x%" PRIx64 "\"" : " %s=\"%" PRIu64 "\"",
-                                fl->name, u);
-                }
-                fputs("/>", f);
-        }
-        fputs("</vfs>", f);
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        *ret = TAKE_PTR(s);
         return 0;
 }

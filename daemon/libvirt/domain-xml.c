@@ -133,8 +133,9 @@ static int list_add(List *l, const char *a) {
         return 0;
 }
 
-int domain_xml_managed_hostdevs(const char *xml, size_t len, char ***ret_addresses, size_t *ret_n,
-                                char **ret_name, char **ret_error) {
+/* The PCI hostdevs of xml: managed='yes' ones only, or every one. */
+static int walk(const char *xml, size_t len, bool managed_only, char ***ret_addresses,
+                size_t *ret_n, char **ret_name, char **ret_error) {
         _cleanup_(xml_free_docp) xmlDocPtr doc = NULL;
         _cleanup_(list_done) List list = {};
         _cleanup_free_ char *name = NULL;
@@ -177,14 +178,16 @@ int domain_xml_managed_hostdevs(const char *xml, size_t len, char ***ret_address
                                 continue;
                 } else
                         continue;
-                if (!attr_is(d, "managed", "yes"))
+                if (managed_only && !attr_is(d, "managed", "yes"))
                         continue;
                 r = address_of(d, a);
                 if (r == -EOPNOTSUPP)
                         continue;
                 if (r < 0)
                         return fail(ret_error, -EINVAL,
-                                    "a managed PCI hostdev without a valid source address");
+                                    managed_only ? "a managed PCI hostdev without a valid source "
+                                                   "address"
+                                                 : "a PCI hostdev without a valid source address");
                 r = list_add(&list, a);
                 if (r < 0)
                         return r;
@@ -195,4 +198,14 @@ int domain_xml_managed_hostdevs(const char *xml, size_t len, char ***ret_address
         if (ret_name)
                 *ret_name = TAKE_PTR(name);
         return 0;
+}
+
+int domain_xml_managed_hostdevs(const char *xml, size_t len, char ***ret_addresses, size_t *ret_n,
+                                char **ret_name, char **ret_error) {
+        return walk(xml, len, true, ret_addresses, ret_n, ret_name, ret_error);
+}
+
+int domain_xml_pci_hostdevs(const char *xml, size_t len, char ***ret_addresses, size_t *ret_n,
+                            char **ret_error) {
+        return walk(xml, len, false, ret_addresses, ret_n, NULL, ret_error);
 }

@@ -21,4 +21,11 @@
 int domain_xml_managed_hostdevs(const char *xml, size_t len, char ***ret_addresses, size_t *ret_n,
                                 char **ret_name, char **ret_error);
 
+/*
+ * The same for every PCI hostdev, managed='yes' or not (the ones hisi-accmigd keeps metadata
+ * for, and holds while the domain runs).
+ */
+int domain_xml_pci_hostdevs(const char *xml, size_t len, char ***ret_addresses, size_t *ret_n,
+                            char **ret_error);
+
 void domain_xml_addresses_free(char **addresses, size_t n);

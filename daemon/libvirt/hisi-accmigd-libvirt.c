@@ -10,6 +10,12 @@
  * links no libvirt (optional at run time) and a libvirt that hangs stalls only this process,
  * which the daemon kills after timeouts.libvirt_ms (libvirt-scan.c). Not for people: see
  * hisi-accmigd(8).
+ *
+ * --follow: libvirt's domain events as JSON lines, for as long as the connection lives
+ * (libvirt-follow.h); the daemon runs one all the time (libvirt-events.c). --set-metadata
+ * DOMAIN: hisi-accmigd's metadata element (stdin) merged into DOMAIN's, written only when it
+ * changes; prints {"changed": true|false}, or {"error": ...} and exit status 1 (3: no such
+ * domain).
  */
 
 #include <getopt.h>
@@ -23,6 +29,9 @@
 #include "domain-xml.h"
 #include "libvirt-follow.h"
 #include "macro.h"
+
+/* --set-metadata: the domain is not there (any more). */
+#define EXIT_NO_DOMAIN 3
 
 static void quiet(void *userdata, virErrorPtr error) {
 }
@@ -77,10 +86,26 @@ static void add_hostdevs(json_object *list, const char *xml, const char *domain)
         free(name);
 }
 
-/* --follow: one JSON line per lifecycle event, until libvirt goes away. */
+static bool closed;
+
+static void on_close(virConnectPtr conn, int reason, void *opaque) {
+        closed = true;
+}
+
+/* The reason libvirt went away, as the last line: {"error": "..."} (1). */
+static int lost(const char *uri) {
+        return fail("lost the connection to libvirt at", uri);
+}
+
+/*
+ * --follow: a "present" line for every domain, {"event":"following"}, then one JSON line per
+ * event, until libvirt goes away (it restarts, the connection drops, or the keepalive finds it
+ * dead): then {"error": "..."} and exit status 1, and the daemon starts another follower.
+ */
 static int follow(const char *uri) {
+        int ids[LIBVIRT_FOLLOW_CALLBACKS];
         virConnectPtr conn;
-        int id, r = EXIT_SUCCESS;
+        int r = EXIT_FAILURE;
 
         /* The event loop first: libvirt needs it before the connection opens. */
         if (virEventRegisterDefaultImpl() < 0)
@@ -88,18 +113,27 @@ static int follow(const char *uri) {
         conn = virConnectOpenReadOnly(uri);
         if (!conn)
                 return fail("cannot connect to libvirt at", uri);
-        if (libvirt_follow_start(conn, stdout, &id) < 0) {
+        /* A libvirt that hangs is dead after 3 unanswered pings 5 s apart. */
+        (void)virConnectSetKeepAlive(conn, 5, 3);
+        (void)virConnectRegisterCloseCallback(conn, on_close, NULL, NULL);
+        /* Events first, then the snapshot: an event during it comes after it. */
+        if (libvirt_follow_start(conn, stdout, ids) < 0) {
                 virConnectClose(conn);
                 return fail("cannot follow the domain events of", uri);
         }
+        if (libvirt_follow_snapshot(conn, stdout) < 0) {
+                libvirt_follow_stop(conn, ids);
+                virConnectClose(conn);
+                return fail("cannot list the domains of", uri);
+        }
         puts("{\"event\":\"following\"}");
         fflush(stdout);
-        while (virConnectIsAlive(conn) == 1)
-                if (virEventRunDefaultImpl() < 0) {
-                        r = fail("libvirt's event loop failed for", uri);
+        while (!closed && virConnectIsAlive(conn) == 1)
+                if (virEventRunDefaultImpl() < 0)
                         break;
-                }
-        virConnectDomainEventDeregisterAny(conn, id);
+        r = lost(uri);
+        libvirt_follow_stop(conn, ids);
+        (void)virConnectUnregisterCloseCallback(conn, on_close);
         virConnectClose(conn);
         return r;
 }
@@ -108,6 +142,7 @@ static int follow(const char *uri) {
 static int set_metadata(const char *uri, const char *domain) {
         char *element = NULL, *error = NULL;
         size_t size = 0, n;
+        bool changed = false;
         virConnectPtr conn;
         virDomainPtr dom;
         FILE *f = open_memstream(&element, &size);
@@ -128,13 +163,24 @@ static int set_metadata(const char *uri, const char *domain) {
         dom = virDomainLookupByName(conn, domain);
         if (!dom) {
                 free(element);
+                (void)fail("no such domain on", uri);
                 virConnectClose(conn);
-                return fail("no such domain on", uri);
+                return EXIT_NO_DOMAIN;
         }
-        r = libvirt_metadata_set(dom, element, &error);
-        if (r < 0)
-                fprintf(stderr, "hisi-accmigd-libvirt: domain %s: %s\n", domain,
-                        error ? error : strerror(-r));
+        r = libvirt_metadata_update(dom, element, &changed, &error);
+        if (r < 0) {
+                json_object *o = json_object_new_object();
+                char *msg = NULL;
+
+                if (asprintf(&msg, "domain %s: %s", domain, error ? error : strerror(-r)) < 0)
+                        msg = NULL;
+                json_object_object_add(o, "error", json_object_new_string(msg ?: "failed"));
+                puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+                json_object_put(o);
+                free(msg);
+        } else
+                printf("{\"changed\":%s}\n", changed ? "true" : "false");
         free(error);
         free(element);
         virDomainFree(dom);

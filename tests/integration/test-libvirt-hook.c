@@ -151,15 +151,16 @@ static void assert_property(daemon_harness *h, const char *vf, const char *name,
 }
 
 /* The metadata the daemon's libvirt helper writes on the source. */
-#define METADATA_ZIP_SEC(qp)                                                                       \
+#define METADATA_AT(zip, sec, qp)                                                                  \
         "  <metadata>\n"                                                                           \
         "    <accmig:vfs xmlns:accmig=\"https://hisilicon.com/accmig/1\">\n"                       \
-        "      <accmig:vf address=\"0000:81:00.1\" kind=\"zip\" device-id=\"0xa251\" qp-num=\"" qp \
+        "      <accmig:vf address=\"" zip "\" kind=\"zip\" device-id=\"0xa251\" qp-num=\"" qp      \
         "\" stream-version=\"1\"/>\n"                                                              \
-        "      <accmig:vf address=\"0000:82:00.3\" kind=\"sec\" device-id=\"0xa256\" "             \
+        "      <accmig:vf address=\"" sec "\" kind=\"sec\" device-id=\"0xa256\" "                  \
         "qp-num=\"64\"/>\n"                                                                        \
         "    </accmig:vfs>\n"                                                                      \
         "  </metadata>\n"
+#define METADATA_ZIP_SEC(qp) METADATA_AT("0000:81:00.1", "0000:82:00.3", qp)
 
 /* A domain as `virsh dumpxml --migratable` gives it on the source: a disk, a network
  * interface, a USB hostdev and a non-HiSilicon PCI hostdev around a managed ZIP VF and an
@@ -212,8 +213,9 @@ static void assert_property(daemon_harness *h, const char *vf, const char *name,
 
 static const char migrating[] =
         DOMAIN_HEAD("vm1") METADATA_ZIP_SEC("64") DOMAIN_DEVICES(SRC_ZIP, SRC_SEC);
-/* What the hook must print: the two HiSilicon addresses replaced, every other byte the same. */
-static const char rewritten[] = DOMAIN_HEAD("vm1") METADATA_ZIP_SEC("64")
+/* What the hook must print: the two HiSilicon addresses replaced, in the hostdevs and in the
+ * metadata (which names this host's VFs from now on), every other byte the same. */
+static const char rewritten[] = DOMAIN_HEAD("vm1") METADATA_AT(ZIP_VF, SEC_VF, "64")
         DOMAIN_DEVICES("<address domain='0x0000' bus='0x75' slot='0x00' function='0x1'/>",
                        "<address domain='0x0000' bus='0x76' slot='0x00' function='0x1'>"
                        "</address>");
@@ -455,6 +457,62 @@ START_TEST(test_expiry_and_access) {
 }
 END_TEST
 
+#define ADDRESS_TAG(bus, fn)                                                                       \
+        "<address domain='0x0000' bus='" bus "' slot='0x00' function='" fn "'/>"
+
+/* prepare/start begin with a managed='no' VF that is not bound: the daemon binds it first, and
+ * the hook waits for that (a longer timeout than the other calls'). */
+START_TEST(test_hold_binds) {
+        _cleanup_(hook_run_done) hook_run a = {}, b = {}, c = {};
+        _cleanup_free_ char *sim = sim_config("6.16", 64), *sec = dh_device_path(SEC_VF);
+        static const char vm5[] = DOMAIN_HEAD("vm5")
+                DOMAIN_DEVICES(ADDRESS_TAG("0x75", "0x1"), ADDRESS_TAG("0x76", "0x1"));
+        static const char vm6[] = DOMAIN_HEAD("vm6")
+                DOMAIN_DEVICES(ADDRESS_TAG("0x75", "0x2"), ADDRESS_TAG("0x76", "0x2"));
+        daemon_harness *h = NULL;
+
+        ck_assert_int_eq(dh_new(sim, &h), 0);
+        ck_assert_int_eq(dh_write_config(h, "\"binding\": {\"policy\": \"all\", "
+                                            "\"exclude\": [\"0000:76:00.2\"]}"),
+                         0);
+        ck_assert_int_eq(dh_start_daemon(h), 0);
+        ck_assert_int_eq(dh_wait_property(h, sec, ACCMIG_DEVICE_INTERFACE, "Bound", "true"), 0);
+        /* The policy's jobs are over (Bound turns true before a job ends). */
+        ck_assert_int_eq(
+                dh_wait_property(h, ACCMIG_BUS_PATH, ACCMIG_MANAGER_INTERFACE, "PendingJobs", "0"),
+                0);
+        ck_assert_int_eq(dh_ctl(h, 0, NULL, NULL, "unbind", SEC_VF, NULL), 0);
+        assert_property(h, SEC_VF, "Bound", "false");
+
+        /* The unmanaged SEC VF is bound, then everything is held. */
+        run_hook(h, "vm5", "start begin", vm5, &a);
+        ck_assert_msg(a.status == 0, "exit %d: %s", a.status, a.err);
+        assert_property(h, SEC_VF, "Bound", "true");
+        assert_property(h, SEC_VF, "ReservedFor", "vm5");
+        assert_property(h, SEC_VF, "ControlMode", "vmm-held");
+        assert_property(h, ZIP_VF, "ControlMode", "vmm-held");
+        ck_assert_int_eq(dh_wait_log(h,
+                                     "Binding 0000:76:00.1 to hisi_acc_vfio_pci for domain "
+                                     "vm5",
+                                     NULL),
+                         0);
+
+        /* One the policy's checks keep off hisi_acc_vfio_pci: refused, nothing held. */
+        run_hook(h, "vm6", "prepare begin", vm6, &b);
+        ck_assert_int_eq(b.status, 1);
+        ck_assert_msg(strstr(b.err, "0000:76:00.2 cannot be bound to hisi_acc_vfio_pci: "), "%s",
+                      b.err);
+        assert_property(h, ZIP_VF2, "ReservedFor", "");
+        assert_property(h, "0000:76:00.2", "ReservedFor", "");
+
+        run_hook(h, "vm5", "release end", vm5, &c);
+        ck_assert_int_eq(c.status, 0);
+        assert_property(h, SEC_VF, "ReservedFor", "");
+        ck_assert_int_eq(dh_stop_daemon(h), 0);
+        dh_free(h);
+}
+END_TEST
+
 static Suite *libvirt_hook_suite(void) {
         Suite *s = suite_create("libvirt-hook");
         TCase *tc = test_tcase(s, "hook");
@@ -466,6 +524,7 @@ static Suite *libvirt_hook_suite(void) {
         tcase_add_test(tc, test_malformed);
         tcase_add_test(tc, test_daemon_away);
         tcase_add_test(tc, test_expiry_and_access);
+        tcase_add_test(tc, test_hold_binds);
         return s;
 }
 

@@ -77,7 +77,7 @@ START_TEST(test_events_and_metadata) {
                           .state_size = 65536 },
                 .qm_version = 3,
         };
-        int id;
+        int ids[LIBVIRT_FOLLOW_CALLBACKS];
 
         virSetErrorFunc(NULL, quiet);
         ck_assert_int_eq(virEventRegisterDefaultImpl(), 0);
@@ -85,7 +85,7 @@ START_TEST(test_events_and_metadata) {
         ck_assert_ptr_nonnull(out);
         follow_conn = virConnectOpen("test:///default");
         ck_assert_ptr_nonnull(follow_conn);
-        ck_assert_int_eq(libvirt_follow_start(follow_conn, out, &id), 0);
+        ck_assert_int_eq(libvirt_follow_start(follow_conn, out, ids), 0);
         conn = virConnectOpen("test:///default");
         ck_assert_ptr_nonnull(conn);
 
@@ -93,7 +93,9 @@ START_TEST(test_events_and_metadata) {
         dom = virDomainDefineXML(conn, domain_xml);
         ck_assert_msg(dom, "%s", virGetLastErrorMessage());
         wait_line("{\"event\":\"defined\",\"detail\":0,\"domain\":\"hvm1\","
-                  "\"managed\":[\"0000:75:00.1\"]}");
+                  "\"managed\":[\"0000:75:00.1\"],"
+                  "\"hostdevs\":[\"0000:75:00.1\",\"0000:76:00.1\"],"
+                  "\"active\":false,\"persistent\":true}");
 
         /* The metadata, as the daemon has the helper write it. */
         vf.desc.unknown = HISI_COMPAT_UNKNOWN(HISI_COMPAT_QUEUE_ISOLATION);
@@ -139,14 +141,51 @@ START_TEST(test_events_and_metadata) {
         ck_assert_int_eq(virDomainDestroy(dom), 0);
         wait_line("{\"event\":\"stopped\",\"detail\":1,\"domain\":\"hvm1\"");
         ck_assert_int_eq(virDomainUndefine(dom), 0);
-        wait_line("{\"event\":\"undefined\",\"detail\":0,\"domain\":\"hvm1\",\"managed\":[]}");
+        wait_line("{\"event\":\"undefined\",\"detail\":0,\"domain\":\"hvm1\",\"managed\":[],"
+                  "\"hostdevs\":[],\"active\":false,\"persistent\":false}");
 
         virDomainFree(dom);
-        virConnectDomainEventDeregisterAny(follow_conn, id);
+        libvirt_follow_stop(follow_conn, ids);
         virConnectClose(conn);
         virConnectClose(follow_conn);
         fclose(out);
         free(lines);
+}
+END_TEST
+
+/* The hook rewrites the metadata's address with the hostdev's, whatever prefix and quotes. */
+START_TEST(test_metadata_follows_rewrite) {
+        static const char xml[] =
+                "<domain><name>d</name>\n"
+                "<metadata><a:vfs xmlns:a='https://hisilicon.com/accmig/1'>"
+                "<a:vf kind='zip' address = \"0000:81:00.1\" x='address=\"no\"'/>"
+                "<a:vf address='0000:81:00.2' kind='zip'></a:vf></a:vfs></metadata>\n"
+                "<devices><hostdev mode='subsystem' type='pci' managed='no'><source>"
+                "<address bus='0x81' slot='0' function='1'/></source></hostdev>\n"
+                "<hostdev mode='subsystem' type='pci' managed='no'><source>"
+                "<address bus='0x81' slot='0' function='2'/></source></hostdev></devices>"
+                "</domain>\n";
+        static const char want[] =
+                "<domain><name>d</name>\n"
+                "<metadata><a:vfs xmlns:a='https://hisilicon.com/accmig/1'>"
+                "<a:vf kind='zip' address = \"0000:75:00.1\" x='address=\"no\"'/>"
+                "<a:vf address='0000:81:00.2' kind='zip'></a:vf></a:vfs></metadata>\n"
+                "<devices><hostdev mode='subsystem' type='pci' managed='no'><source>"
+                "<address domain='0x0000' bus='0x75' slot='0x00' function='0x1'/></source>"
+                "</hostdev>\n"
+                "<hostdev mode='subsystem' type='pci' managed='no'><source>"
+                "<address bus='0x81' slot='0' function='2'/></source></hostdev></devices>"
+                "</domain>\n";
+        _cleanup_(hook_domain_done) HookDomain d = {};
+        _cleanup_free_ char *error = NULL, *text = NULL;
+        char *to[] = { (char *)"0000:75:00.1", NULL };
+        size_t n = 0;
+
+        ck_assert_msg(hook_domain_parse(xml, strlen(xml), &d, &error) == 0, "%s", strna(error));
+        ck_assert_uint_eq(d.n_vfs, 2);
+        ck_assert_int_eq(hook_domain_rewrite(xml, strlen(xml), &d, to, &text, &n), 0);
+        ck_assert_str_eq(text, want);
+        ck_assert_uint_eq(n, strlen(want));
 }
 END_TEST
 
@@ -164,6 +203,7 @@ static Suite *libvirt_metadata_suite(void) {
 
         tcase_add_test(tc, test_events_and_metadata);
         tcase_add_test(tc, test_event_names);
+        tcase_add_test(tc, test_metadata_follows_rewrite);
         return s;
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "file-util.h"
+#include "libvirt-events.h"
 #include "libvirt-scan.h"
 #include "macro.h"
 #include "test-main.h"
@@ -61,6 +62,59 @@ static const struct {
         { "{\"hostdevs\": {}}", "helper output:1: hostdevs: expected an array" },
         { "", "helper output:1:" },
 };
+
+/* The event follower's lines (libvirt-events.h). */
+START_TEST(test_event_lines) {
+        static const char started[] =
+                "{\"event\":\"started\",\"detail\":1,\"domain\":\"vm1\","
+                "\"managed\":[\"0000:75:00.1\"],\"hostdevs\":[\"75:00.1\",\"0000:76:00.1\","
+                "\"0000:75:00.1\"],\"active\":true,\"persistent\":false}";
+        static const char *const bad_lines[] = {
+                "",
+                "[]",
+                "{\"event\":\"started\"}",
+                "{\"event\":\"started\",\"domain\":\"vm1\",\"managed\":[\"x\"],"
+                "\"hostdevs\":[]}",
+                "{\"event\":\"defined\",\"domain\":\"vm1\",\"managed\":[],\"hostdevs\":[],"
+                "\"surprise\":1}",
+                "{\"event\":7}",
+        };
+        _cleanup_(libvirt_event_done) LibvirtEvent e = {};
+        _cleanup_free_ char *error = NULL;
+
+        ck_assert_int_eq(libvirt_event_parse(started, strlen(started), &e, &error), 1);
+        ck_assert_int_eq(e.type, LIBVIRT_EVENT_STARTED);
+        ck_assert_int_eq(e.detail, 1);
+        ck_assert_str_eq(e.domain, "vm1");
+        ck_assert_str_eq(e.managed[0], "0000:75:00.1");
+        ck_assert_ptr_null(e.managed[1]);
+        /* Canonical, once each. */
+        ck_assert_str_eq(e.hostdevs[0], "0000:75:00.1");
+        ck_assert_str_eq(e.hostdevs[1], "0000:76:00.1");
+        ck_assert_ptr_null(e.hostdevs[2]);
+        ck_assert(e.active);
+        ck_assert(!e.persistent);
+        libvirt_event_done(&e);
+
+        ck_assert_int_eq(libvirt_event_parse("{\"event\":\"following\"}", 21, &e, NULL), 1);
+        ck_assert_int_eq(e.type, LIBVIRT_EVENT_FOLLOWING);
+        libvirt_event_done(&e);
+        ck_assert_int_eq(libvirt_event_parse("{\"error\":\"gone\"}", 16, &e, NULL), 1);
+        ck_assert_int_eq(e.type, LIBVIRT_EVENT_ERROR);
+        ck_assert_str_eq(e.error, "gone");
+        libvirt_event_done(&e);
+        /* A later helper's event: skipped, not refused. */
+        ck_assert_int_eq(libvirt_event_parse("{\"event\":\"teleported\"}", 22, &e, NULL), 0);
+
+        for (size_t i = 0; i < ELEMENTSOF(bad_lines); i++) {
+                error = mfree(error);
+                ck_assert_msg(libvirt_event_parse(bad_lines[i], strlen(bad_lines[i]), &e, &error) ==
+                                      -EINVAL,
+                              "accepted: %s", bad_lines[i]);
+        }
+        ck_assert_str_eq(libvirt_event_type_to_string(LIBVIRT_EVENT_DEVICE_ADDED), "device-added");
+}
+END_TEST
 
 START_TEST(test_refused) {
         _cleanup_free_ char *error = NULL;
@@ -345,6 +399,7 @@ static Suite *libvirt_scan_suite(void) {
         TCase *tc = tcase_create("parse");
 
         tcase_add_test(tc, test_parse);
+        tcase_add_test(tc, test_event_lines);
         tcase_add_loop_test(tc, test_refused, 0, (int)ELEMENTSOF(bad));
         tcase_add_test(tc, test_helper);
         suite_add_tcase(s, tc);
