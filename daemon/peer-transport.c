@@ -113,6 +113,11 @@ void peer_transport_bye(PeerTransport *t) {
                 (void)gnutls_bye(t->session, GNUTLS_SHUT_WR);
 }
 
+void peer_transport_close(PeerTransport *t) {
+        t->fd = safe_close(t->fd);
+        t->events = 0;
+}
+
 const char *peer_transport_peer_dn(const PeerTransport *t) {
         return t->peer_dn;
 }

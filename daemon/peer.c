@@ -142,6 +142,11 @@ void peer_close(Peer *p, int error, const char *reason) {
         p->io = sd_event_source_disable_unref(p->io);
         p->timer = sd_event_source_disable_unref(p->timer);
         p->keepalive = sd_event_source_disable_unref(p->keepalive);
+        /* The socket goes now, not when the owner frees us: a finished migration keeps its
+         * Peer while it is listed (limits.kept_migrations), and would keep the fd with it. */
+        if (p->transport)
+                peer_transport_close(p->transport);
+        p->fd = safe_close(p->fd);
         /* Tell the owner from the event loop, never from inside our own call stack: it may
          * free the Peer in its callback. */
         if (sd_event_add_defer(p->event, &p->defer_closed, on_closed_defer, p) < 0 && p->cb.closed)
