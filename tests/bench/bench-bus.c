@@ -4,9 +4,10 @@
  * one hisi-accmigctl per request would not do:
  *
  *   bench-bus migrate-many PEER VF...
- *       one migration per VF, all started at once (the Migrate calls go out together on one
- *       connection), then each followed to its end; prints "COMMITTED TOTAL" and exits 0 when
- *       every one committed. A migration that did not start counts as not committed.
+ *       one migration per VF, all started at once (the Migrate calls go out together, on as
+ *       many connections as the bus's max_replies_per_connection, 128 by default, asks for),
+ *       then each followed to its end; prints "COMMITTED TOTAL" and exits 0 when every one
+ *       committed. A migration that did not start counts as not committed.
  *
  *   bench-bus hot-add SIM SIMDIR VF N
  *       N times: unplug VF on the simulated host (hisi-accsim ctl) and wait for the daemon's
@@ -29,10 +30,11 @@
 #include "parse-util.h"
 #include "time-util.h"
 
-#define OBJECT_MANAGER  "org.freedesktop.DBus.ObjectManager"
-#define WAIT_USEC       (600 * USEC_PER_SEC)
-#define POLL_USEC       (50 * USEC_PER_MSEC)
-#define HOTPLUG_USEC    (30 * USEC_PER_SEC)
+#define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
+#define WAIT_USEC      (600 * USEC_PER_SEC)
+#define POLL_USEC      (50 * USEC_PER_MSEC)
+#define HOTPLUG_USEC   (30 * USEC_PER_SEC)
+#define CALLS_PER_BUS  100 /* under dbus-daemon's max_replies_per_connection (128) */
 
 static int die(const char *what, int r) {
         fprintf(stderr, "bench-bus: %s: %s\n", what, strerror(r < 0 ? -r : r));
@@ -51,7 +53,7 @@ static sd_bus *bus_open(void) {
 /* ---- migrate-many ---- */
 
 typedef struct Started {
-        char *path;  /* the migration's object, NULL until Migrate answered */
+        char *path; /* the migration's object, NULL until Migrate answered */
         bool answered, done, committed;
 } Started;
 
@@ -72,17 +74,22 @@ static int on_migrate_reply(sd_bus_message *reply, void *userdata, sd_bus_error 
 }
 
 static int migrate_many(const char *peer, char **vfs, size_t n) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = bus_open();
+        size_t n_bus = (n + CALLS_PER_BUS - 1) / CALLS_PER_BUS;
+        sd_bus **buses = calloc(n_bus, sizeof(*buses));
         Started *s = calloc(n, sizeof(*s));
         size_t answered = 0, done = 0, committed = 0;
         uint64_t deadline = now_usec(CLOCK_MONOTONIC) + WAIT_USEC;
+        sd_bus *bus;
         int r;
 
-        if (!s)
+        if (!s || !buses)
                 die("calloc", -ENOMEM);
+        for (size_t b = 0; b < n_bus; b++)
+                buses[b] = bus_open();
         for (size_t i = 0; i < n; i++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 
+                bus = buses[i / CALLS_PER_BUS];
                 r = sd_bus_message_new_method_call(bus, &m, ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
                                                    ACCMIG_MANAGER_INTERFACE, "Migrate");
                 if (r >= 0)
@@ -97,16 +104,22 @@ static int migrate_many(const char *peer, char **vfs, size_t n) {
                         die("Migrate", r);
         }
         while (answered < n) {
-                r = sd_bus_process(bus, NULL);
-                if (r < 0)
-                        die("the bus", r);
-                if (r == 0 && sd_bus_wait(bus, UINT64_MAX) < 0)
-                        die("the bus", -EIO);
+                bool progress = false;
+
+                for (size_t b = 0; b < n_bus; b++) {
+                        r = sd_bus_process(buses[b], NULL);
+                        if (r < 0)
+                                die("the bus", r);
+                        progress = progress || r > 0;
+                }
+                if (!progress)
+                        (void)sd_bus_wait(buses[0], POLL_USEC);
                 answered = 0;
                 for (size_t i = 0; i < n; i++)
                         answered += s[i].answered;
         }
         /* Each one's Phase until it is over (polling: a signal could come before its path). */
+        bus = buses[0];
         while (done < n && now_usec(CLOCK_MONOTONIC) < deadline) {
                 done = committed = 0;
                 for (size_t i = 0; i < n; i++) {
@@ -115,8 +128,8 @@ static int migrate_many(const char *peer, char **vfs, size_t n) {
 
                         if (!s[i].done) {
                                 r = sd_bus_get_property_string(bus, ACCMIG_BUS_NAME, s[i].path,
-                                                               ACCMIG_MIGRATION_INTERFACE,
-                                                               "Phase", &e, &phase);
+                                                               ACCMIG_MIGRATION_INTERFACE, "Phase",
+                                                               &e, &phase);
                                 if (r < 0)
                                         die(s[i].path, r);
                                 s[i].committed = streq(phase, "committed");
@@ -132,6 +145,9 @@ static int migrate_many(const char *peer, char **vfs, size_t n) {
         for (size_t i = 0; i < n; i++)
                 free(s[i].path);
         free(s);
+        for (size_t b = 0; b < n_bus; b++)
+                sd_bus_flush_close_unref(buses[b]);
+        free(buses);
         return committed == n ? 0 : 1;
 }
 
@@ -198,13 +214,15 @@ static void wait_for(sd_bus *bus, const bool *flag, const char *what) {
 
 static int hot_add(char *sim, char *simdir, char *vf, unsigned n) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = bus_open();
-        char *unplug[] = { sim, (char *)"ctl", (char *)"--dir", simdir, (char *)"unplug", vf, NULL };
+        char *unplug[] = {
+                sim, (char *)"ctl", (char *)"--dir", simdir, (char *)"unplug", vf, NULL
+        };
         char *plug[] = { sim, (char *)"ctl", (char *)"--dir", simdir, (char *)"plug", vf, NULL };
         Watch w = {};
         int r;
 
-        r = sd_bus_match_signal(bus, NULL, NULL, ACCMIG_BUS_PATH, OBJECT_MANAGER,
-                                "InterfacesAdded", on_added, &w);
+        r = sd_bus_match_signal(bus, NULL, NULL, ACCMIG_BUS_PATH, OBJECT_MANAGER, "InterfacesAdded",
+                                on_added, &w);
         if (r >= 0)
                 r = sd_bus_match_signal(bus, NULL, NULL, ACCMIG_BUS_PATH, OBJECT_MANAGER,
                                         "InterfacesRemoved", on_removed, &w);

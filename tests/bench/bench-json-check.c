@@ -36,11 +36,14 @@ int main(int argc, char *argv[]) {
         root = json_object_from_file(argv[1]);
         if (!root)
                 return fail("the output does not parse as JSON");
-        if (!json_object_object_get_ex(root, "machine", &v) || !json_object_is_type(v, json_type_object))
+        if (!json_object_object_get_ex(root, "machine", &v) ||
+            !json_object_is_type(v, json_type_object))
                 ret = fail("no \"machine\" object");
-        if (!json_object_object_get_ex(root, "build_type", &v) || !json_object_is_type(v, json_type_string))
+        if (!json_object_object_get_ex(root, "build_type", &v) ||
+            !json_object_is_type(v, json_type_string))
                 ret = fail("no \"build_type\" string");
-        if (!json_object_object_get_ex(root, "parameters", &v) || !json_object_is_type(v, json_type_object))
+        if (!json_object_object_get_ex(root, "parameters", &v) ||
+            !json_object_is_type(v, json_type_object))
                 ret = fail("no \"parameters\" object");
         if (!json_object_object_get_ex(root, "figures", &figures) ||
             !json_object_is_type(figures, json_type_array)) {
@@ -53,8 +56,8 @@ int main(int argc, char *argv[]) {
 
                 for (size_t k = 0; k < ELEMENTSOF(figure_keys); k++)
                         if (!json_object_object_get_ex(f, figure_keys[k], NULL)) {
-                                fprintf(stderr, "bench-json-check: figure %zu has no \"%s\"\n",
-                                        i, figure_keys[k]);
+                                fprintf(stderr, "bench-json-check: figure %zu has no \"%s\"\n", i,
+                                        figure_keys[k]);
                                 ret = 1;
                         }
         }

@@ -11,7 +11,8 @@
  *
  * (the lines of a message joined with spaces). The bench reads start to READY=1 from it, and
  * counts the WATCHDOG=1 pings of an idle window. Exits with the command's status once the
- * command has exited; SIGTERM and SIGINT go on to the command. Fds that come with a message are not kept (recv() drops them).
+ * command has exited; SIGTERM and SIGINT go on to the command. Fds that come with a message are not
+ * kept (recv() drops them).
  */
 
 #include <errno.h>
