@@ -619,6 +619,9 @@ static int peer_update_io(Peer *p) {
                 if (r < 0)
                         return r;
                 (void)sd_event_source_set_description(p->io, "peer-io");
+                /* A switchover's answer goes before the bus: while VFs are stopped, the
+                 * clients' calls and the signals they answer can wait a round. */
+                (void)sd_event_source_set_priority(p->io, SD_EVENT_PRIORITY_IMPORTANT);
         } else {
                 r = sd_event_source_set_io_events(p->io, events);
                 if (r < 0)
