@@ -20,8 +20,9 @@
 int bus_verify_root(sd_bus_message *message, const char *denied_message, sd_bus_error *error);
 
 /* The polkit actions of the methods that change something (units/com.hisilicon.AccMig1.policy). */
-#define ACCMIG_POLKIT_BIND   "com.hisilicon.accmig1.bind"
-#define ACCMIG_POLKIT_RELOAD "com.hisilicon.accmig1.reload"
+#define ACCMIG_POLKIT_BIND    "com.hisilicon.accmig1.bind"
+#define ACCMIG_POLKIT_RELOAD  "com.hisilicon.accmig1.reload"
+#define ACCMIG_POLKIT_RESERVE "com.hisilicon.accmig1.reserve"
 
 /*
  * The caller of message is root, or polkit authorizes it for action. Root passes at once.

@@ -160,6 +160,9 @@ int config_default(Config *ret) {
                         .peer_connect_usec = 10000 * USEC_PER_MSEC,
                         .peer_io_usec = 30000 * USEC_PER_MSEC,
                         .migration_usec = 600000 * USEC_PER_MSEC,
+                        .in_doubt_usec = 300000 * USEC_PER_MSEC,
+                        .outcome_keep_usec = 24 * HOUR_MSEC * USEC_PER_MSEC,
+                        .reservation_usec = 120000 * USEC_PER_MSEC,
                 },
                 .limits = {
                         .max_devices = 4096,
@@ -421,6 +424,9 @@ static const hisi_json_field timeouts_fields[] = {
         TIMEOUT("peer_connect_ms", peer_connect_usec, 10, 600000),
         TIMEOUT("peer_io_ms", peer_io_usec, 10, 600000),
         TIMEOUT("migration_ms", migration_usec, 10, 24 * HOUR_MSEC),
+        TIMEOUT("in_doubt_ms", in_doubt_usec, 10, 24 * HOUR_MSEC),
+        TIMEOUT("outcome_keep_ms", outcome_keep_usec, 1000, 30 * 24 * HOUR_MSEC),
+        TIMEOUT("reservation_ms", reservation_usec, 10, 24 * HOUR_MSEC),
         {},
 };
 

@@ -101,6 +101,9 @@ typedef struct Config {
                 uint64_t peer_connect_usec;
                 uint64_t peer_io_usec;
                 uint64_t migration_usec;
+                uint64_t in_doubt_usec;     /* in doubt this long: the operator is asked */
+                uint64_t outcome_keep_usec; /* a destination's outcome record, unacknowledged */
+                uint64_t reservation_usec;  /* a VF the libvirt hook reserved, until held */
         } timeouts;
 
         struct {

@@ -13,6 +13,7 @@
 #include "manager.h"
 #include "migration.h"
 #include "string-util.h"
+#include "time-util.h"
 
 int device_bus_path(const char *address, char **ret) {
         if (!address || !hisi_pci_address_valid(address) || !ret)
@@ -59,6 +60,7 @@ DEFINE_STRING_GETTER(bind_state, device_bind_state_to_string(d->binding.state))
 DEFINE_STRING_GETTER(last_error, d->binding.last_error)
 DEFINE_STRING_GETTER(control_mode, device_control_mode_to_string(d->control_mode))
 DEFINE_STRING_GETTER(migration_state, d->migration_state)
+DEFINE_STRING_GETTER(reserved_for, d->reserved_for)
 
 static int property_get_migration(sd_bus *bus, const char *path, const char *interface,
                                   const char *property, sd_bus_message *reply, void *userdata,
@@ -101,6 +103,19 @@ static int property_get_bind_attempts(sd_bus *bus, const char *path, const char 
                                       sd_bus_error *error) {
         const Device *d = userdata;
         return sd_bus_message_append(reply, "u", (uint32_t)d->binding.attempts);
+}
+
+/* CLOCK_REALTIME microseconds when the reservation ends; 0 when none or held. */
+static int property_get_reserved_until(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply, void *userdata,
+                                       sd_bus_error *error) {
+        const Device *d = userdata;
+        uint64_t now_mono = now_usec(CLOCK_MONOTONIC), t = 0;
+
+        if (d->reserved_for && d->reserved_until > 0)
+                t = now_usec(CLOCK_REALTIME) +
+                    (d->reserved_until > now_mono ? d->reserved_until - now_mono : 0);
+        return sd_bus_message_append(reply, "t", t);
 }
 
 static int property_get_migration_flags(sd_bus *bus, const char *path, const char *interface,
@@ -162,6 +177,8 @@ const sd_bus_vtable device_vtable[] = {
         SD_BUS_PROPERTY("MigrationFlags", "t", property_get_migration_flags, 0, EMITS),
         SD_BUS_PROPERTY("MigrationState", "s", property_get_migration_state, 0, EMITS),
         SD_BUS_PROPERTY("Migration", "o", property_get_migration, 0, EMITS),
+        SD_BUS_PROPERTY("ReservedFor", "s", property_get_reserved_for, 0, EMITS),
+        SD_BUS_PROPERTY("ReservedUntil", "t", property_get_reserved_until, 0, EMITS),
         SD_BUS_METHOD_WITH_ARGS("Bind", SD_BUS_ARGS("t", flags), SD_BUS_RESULT("s", message),
                                 method_bind, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Unbind", SD_BUS_ARGS("t", flags), SD_BUS_RESULT("s", message),
@@ -185,6 +202,7 @@ static const BusPropertyGroup device_property_groups[] = {
         { DEVICE_PROP_MIGRATION, { "MigrationFlags", "MigrationState", "Migration" } },
         { DEVICE_PROP_PF, { "PF", "VFIndex" } },
         { DEVICE_PROP_OWNER, { "Owner" } },
+        { DEVICE_PROP_RESERVATION, { "ReservedFor", "ReservedUntil" } },
 };
 
 void device_bus_send_changed(sd_bus *bus, Device *d, unsigned props) {

@@ -69,6 +69,8 @@ Device *device_free(Device *d) {
         free(d->libvirt_domain);
         hisi_migdev_close(d->migdev);
         free(d->migration_state);
+        free(d->reserved_for);
+        sd_event_source_disable_unref(d->reservation_timer);
         free(d);
         return NULL;
 }

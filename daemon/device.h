@@ -48,10 +48,11 @@ enum {
         DEVICE_PROP_BIND_ATTEMPTS = 1u << 7,
         DEVICE_PROP_LIBVIRT_DOMAIN = 1u << 8,
         DEVICE_PROP_CONTROL_MODE = 1u << 9,
-        DEVICE_PROP_MIGRATION = 1u << 10, /* MigrationFlags, MigrationState */
-        DEVICE_PROP_PF = 1u << 11,        /* PF, VFIndex */
-        DEVICE_PROP_SRIOV = 1u << 12,     /* a PF's VF counts: the Manager's PhysicalFunctions */
-        DEVICE_PROP_OWNER = 1u << 13,     /* Owner */
+        DEVICE_PROP_MIGRATION = 1u << 10,   /* MigrationFlags, MigrationState */
+        DEVICE_PROP_PF = 1u << 11,          /* PF, VFIndex */
+        DEVICE_PROP_SRIOV = 1u << 12,       /* a PF's VF counts: the Manager's PhysicalFunctions */
+        DEVICE_PROP_OWNER = 1u << 13,       /* Owner */
+        DEVICE_PROP_RESERVATION = 1u << 14, /* ReservedFor, ReservedUntil */
 };
 
 typedef struct Device {
@@ -70,9 +71,16 @@ typedef struct Device {
         /* Set by the migration code once it opens the VF. */
         DeviceControlMode control_mode;
         uint64_t migration_flags;
-        char *migration_state; /* NULL until opened */
-        Migration *migration;  /* the migration that has it (source or destination), or NULL */
-        hisi_migdev *migdev;   /* its migration device while the daemon holds it (device-hold.c) */
+        char *migration_state;  /* NULL until opened */
+        Migration *migration;   /* the migration that has it (source or destination), or NULL */
+        hisi_migdev *migdev;    /* its migration device while the daemon holds it (device-hold.c) */
+        uint64_t released_usec; /* when the daemon last let it go (CLOCK_MONOTONIC), or 0 */
+
+        /* A libvirt domain's claim (manager-reservation.c): reserved by the migration hook
+         * until reserved_until (CLOCK_MONOTONIC), or held while the domain runs (0). */
+        char *reserved_for;
+        uint64_t reserved_until;
+        sd_event_source *reservation_timer;
 } Device;
 
 /* Takes the facts (they are left empty). */
@@ -110,6 +118,8 @@ void device_bind_facts(const Device *d, BindFacts *ret);
  * release it (the kernel resets the VF); read its state and flags into the properties
  * (returns the DEVICE_PROP_ bits that changed). */
 int device_hold(Device *d, hisi_migdev **ret);
+/* Hold the device fd the fd store kept across a restart (takes fd, even on failure). */
+int device_adopt(Device *d, int fd);
 void device_release(Device *d);
 unsigned device_refresh_migration(Device *d);
 

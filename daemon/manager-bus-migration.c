@@ -131,6 +131,10 @@ int manager_bus_method_take_device(sd_bus_message *message, void *userdata, sd_b
                 return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY,
                                          "%s is being migrated here (migration %s).",
                                          device_address(d), d->migration->id);
+        if (d->reserved_for)
+                return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY,
+                                         "%s is reserved for libvirt domain %s.", device_address(d),
+                                         d->reserved_for);
         r = device_hold(d, &md);
         if (r == -EBUSY)
                 return sd_bus_error_setf(error, ACCMIG_ERROR_HELD_BY_OTHER,

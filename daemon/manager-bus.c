@@ -489,6 +489,15 @@ static const sd_bus_vtable manager_vtable[] = {
                                 manager_bus_method_take_device, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ReleaseDevice", SD_BUS_ARGS("s", address), SD_BUS_NO_RESULT,
                                 manager_bus_method_release_device, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reserve",
+                                SD_BUS_ARGS("a{sv}", descriptor, "s", domain, "a{sv}", options),
+                                SD_BUS_RESULT("s", address, "s", reason),
+                                manager_bus_method_reserve, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Hold", SD_BUS_ARGS("s", domain, "as", devices, "a{sv}", options),
+                                SD_BUS_RESULT("as", held), manager_bus_method_hold,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_ARGS("s", domain), SD_BUS_RESULT("u", released),
+                                manager_bus_method_release, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -111,6 +111,12 @@ int manager_describe_vf(Manager *m, const char *address, hisi_peer_check_device 
 
 /* ---- Destination: choosing a VF for another host's VF ---- */
 
+/* This host in a reason: its name on the peer link, which may be off (a libvirt migration's
+ * reservation needs no link). */
+static const char *host_name(Manager *m) {
+        return m->peer_link ? peer_link_host_name(m->peer_link) : "this host";
+}
+
 static bool is_taken(const char *address, char *const *taken, size_t n_taken) {
         for (size_t i = 0; i < n_taken; i++)
                 if (streq(taken[i], address))
@@ -180,10 +186,12 @@ static int choose_given(Manager *m, const hisi_peer_check_device *src, char *con
         Device *d = manager_find_device(m, src->to);
 
         if (!d || !device_is_vf(d))
-                return add_reason(ret, "no VF %s on %s", src->to,
-                                  peer_link_host_name(m->peer_link));
+                return add_reason(ret, "no VF %s on %s", src->to, host_name(m));
         if (is_taken(src->to, taken, n_taken))
                 return add_reason(ret, "%s is asked for twice", src->to);
+        if (d->reserved_for)
+                return add_reason(ret, "%s is reserved for libvirt domain %s", src->to,
+                                  d->reserved_for);
         if (d->migration || d->migdev)
                 return add_reason(ret, "%s is in use (%s)", src->to,
                                   d->migration ? "another migration has it"
@@ -209,7 +217,7 @@ int manager_choose_destination(Manager *m, const hisi_peer_check_device *src, ch
 
                 if (!device_is_vf(d) || d->facts.kind != src->desc.kind ||
                     !streq_ptr(d->facts.driver, HISI_VFIO_DRIVER) || d->migration || d->migdev ||
-                    is_taken(device_address(d), taken, n_taken))
+                    d->reserved_for || is_taken(device_address(d), taken, n_taken))
                         continue;
                 /* The first candidate's reasons are the ones a refusal gives. */
                 r = try_candidate(m, d, src, candidates == 0, ret);
@@ -220,7 +228,7 @@ int manager_choose_destination(Manager *m, const hisi_peer_check_device *src, ch
         if (candidates == 0)
                 return add_reason(ret, "no free %s VF bound to %s on %s",
                                   hisi_kind_to_string(src->desc.kind), HISI_VFIO_DRIVER,
-                                  peer_link_host_name(m->peer_link));
+                                  host_name(m));
         return 0;
 }
 
@@ -301,14 +309,19 @@ static int take_migration(void *userdata, Peer *p, const char *json, size_t len)
         return migration_destination_start(userdata, p, json, len);
 }
 
-static const char *outcome(void *userdata, const char *id, const char **ret_reason) {
+static const char *outcome(void *userdata, const char *id, char **ret_reason) {
         return migration_destination_outcome(userdata, id, ret_reason);
+}
+
+static void forget(void *userdata, const char *id, const char *source) {
+        migration_destination_forget(userdata, id, source);
 }
 
 static const PeerLinkOps link_ops = {
         .choose = choose,
         .migrate = take_migration,
         .outcome = outcome,
+        .forget = forget,
 };
 
 /* The socket systemd passed for the peer port, or -EBADF. */

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "manager-peer.h"
 #include "manager.h"
+#include "migration-record.h"
 #include "migration.h"
 #include "string-table.h"
 #include "string-util.h"
@@ -521,6 +522,7 @@ Manager *manager_free(Manager *m) {
         manager_migrations_stop(m);
         manager_peer_stop(m);
         free(m->peer_error);
+        free(m->records_dir);
         /* Jobs first, while every device is still there to be answered for. */
         for (size_t i = 0; i < m->n_devices; i++)
                 manager_bind_forget(m, m->devices[i]);
@@ -581,6 +583,9 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to create the runtime directory %s: %m",
                                        m->config.runtime_directory);
+        r = migration_records_dir(m->config.runtime_directory, &m->records_dir);
+        if (r < 0)
+                return log_oom();
         r = manager_bus_setup(m);
         if (r < 0)
                 return r;
@@ -600,6 +605,10 @@ int manager_start(Manager *m) {
         log_info("Found %zu PF%s and %zu VF%s.", m->n_devices - manager_count_vfs(m),
                  m->n_devices - manager_count_vfs(m) == 1 ? "" : "s", manager_count_vfs(m),
                  manager_count_vfs(m) == 1 ? "" : "s");
+
+        /* What a daemon before this one left: its devices and its migrations' records. */
+        (void)sd_notify(false, "STATUS=Settling the migrations a previous run left");
+        (void)manager_recover(m);
 
         /* The peer link: without it this host still binds and answers, and says why. */
         (void)manager_peer_start(m, NULL);

@@ -117,6 +117,8 @@ struct Manager {
          * limits.kept_migrations finished ones stay listed). The list holds a reference. */
         struct Migration *migrations;
         unsigned n_migrations;
+        /* Their in-flight records (migration-record.h): <runtime_directory>/migrations. */
+        char *records_dir;
 
         /* The bus layer's: the calls that wait for a job, and how it hears that a job ended. */
         BusWaiters *bind_waiters;
@@ -168,6 +170,10 @@ void manager_device_changed(Manager *m, Device *d, unsigned device_props);
 void manager_changed(Manager *m, unsigned manager_props);
 /* STATUS= for the service manager, from the current counts and state. */
 void manager_notify_status(Manager *m);
+
+/* manager-recovery.c: before READY=1, take back the devices the fd store kept and settle every
+ * migration its record names (issue 12). */
+int manager_recover(Manager *m);
 
 /* manager-bind.c */
 void manager_apply_policy(Manager *m, Device *d);
@@ -223,6 +229,11 @@ int manager_bus_method_migrate(sd_bus_message *message, void *userdata, sd_bus_e
 int manager_bus_migration_setup(Manager *m);
 int manager_bus_method_take_device(sd_bus_message *message, void *userdata, sd_bus_error *error);
 int manager_bus_method_release_device(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
+/* manager-bus-reservation.c: Reserve(), Hold() and Release() for the libvirt hook. */
+int manager_bus_method_reserve(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int manager_bus_method_hold(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int manager_bus_method_release(sd_bus_message *message, void *userdata, sd_bus_error *error);
 
 /* manager-bus-peer.c: the peer part of the Manager interface. */
 int manager_bus_method_check(sd_bus_message *message, void *userdata, sd_bus_error *error);

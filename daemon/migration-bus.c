@@ -35,6 +35,7 @@ DEFINE_STRING_GETTER(role, migration_role_to_string(m->role))
 DEFINE_STRING_GETTER(phase, migration_phase_to_string(m->phase))
 DEFINE_STRING_GETTER(peer, m->peer_name)
 DEFINE_STRING_GETTER(error, m->error)
+DEFINE_STRING_GETTER(attention, m->attention)
 DEFINE_U64_GETTER(bytes_total, m->bytes_total)
 DEFINE_U64_GETTER(started_at, m->started_usec)
 DEFINE_U64_GETTER(finished_at, m->finished_usec)
@@ -108,6 +109,40 @@ static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *
         return sd_bus_reply_method_return(message, NULL);
 }
 
+/* Resolve("resume-source" | "keep-destination"): the operator settles an in-doubt migration. */
+static int method_resolve(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *text = NULL;
+        Migration *m = userdata;
+        const char *choice;
+        bool resume;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &choice);
+        if (r < 0)
+                return r;
+        if (streq(choice, ACCMIG_RESOLVE_RESUME_SOURCE))
+                resume = true;
+        else if (streq(choice, ACCMIG_RESOLVE_KEEP_DESTINATION))
+                resume = false;
+        else {
+                char quoted[BUS_EXCERPT_SIZE];
+
+                bus_excerpt(choice, quoted);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "\"%s\" is not a decision: \"" ACCMIG_RESOLVE_RESUME_SOURCE
+                                         "\" or \"" ACCMIG_RESOLVE_KEEP_DESTINATION "\".",
+                                         quoted);
+        }
+        r = bus_verify_root(message, "Only root may settle a migration.", error);
+        if (r < 0)
+                return r;
+        r = migration_source_resolve(m, resume, &text);
+        if (r < 0)
+                return sd_bus_error_setf(error, ACCMIG_ERROR_BUSY, "Migration %s: %s", m->id,
+                                         strna(text));
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 #define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 #define CONST SD_BUS_VTABLE_PROPERTY_CONST
 
@@ -122,12 +157,15 @@ const sd_bus_vtable migration_vtable[] = {
         SD_BUS_PROPERTY("StartedAt", "t", property_get_started_at, 0, CONST),
         SD_BUS_PROPERTY("FinishedAt", "t", property_get_finished_at, 0, EMITS),
         SD_BUS_PROPERTY("Error", "s", property_get_error, 0, EMITS),
+        SD_BUS_PROPERTY("Attention", "s", property_get_attention, 0, EMITS),
         SD_BUS_METHOD_WITH_ARGS("Switchover", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_switchover,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Commit", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_commit,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_cancel,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Resolve", SD_BUS_ARGS("s", decision), SD_BUS_NO_RESULT,
+                                method_resolve, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
@@ -174,6 +212,7 @@ static const BusPropertyGroup migration_property_groups[] = {
         { MIGRATION_PROP_DEVICES, { "Devices", "BytesTotal" } },
         { MIGRATION_PROP_ERROR, { "Error" } },
         { MIGRATION_PROP_FINISHED, { "FinishedAt" } },
+        { MIGRATION_PROP_ATTENTION, { "Attention" } },
 };
 
 void migration_bus_send_changed(Migration *m, unsigned props) {

@@ -13,10 +13,11 @@ typedef struct Manager Manager;
 
 /* Migration properties that change, as bits for migration_bus_send_changed(). */
 enum {
-        MIGRATION_PROP_PHASE = 1u << 0,    /* Phase */
-        MIGRATION_PROP_DEVICES = 1u << 1,  /* Devices, BytesTotal */
-        MIGRATION_PROP_ERROR = 1u << 2,    /* Error */
-        MIGRATION_PROP_FINISHED = 1u << 3, /* FinishedAt */
+        MIGRATION_PROP_PHASE = 1u << 0,     /* Phase */
+        MIGRATION_PROP_DEVICES = 1u << 1,   /* Devices, BytesTotal */
+        MIGRATION_PROP_ERROR = 1u << 2,     /* Error */
+        MIGRATION_PROP_FINISHED = 1u << 3,  /* FinishedAt */
+        MIGRATION_PROP_ATTENTION = 1u << 4, /* Attention */
 };
 
 extern const sd_bus_vtable migration_vtable[];

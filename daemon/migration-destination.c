@@ -20,6 +20,7 @@
 #include "manager-peer.h"
 #include "manager.h"
 #include "migration-bus.h"
+#include "migration-record.h"
 #include "migration.h"
 #include "peer.h"
 #include "string-util.h"
@@ -66,6 +67,8 @@ static int send_step(Migration *m, const char *type, int64_t device, char **reas
         };
         int r;
 
+        if (!m->peer)
+                return -ENOTCONN; /* taken up after a restart: the source will ask */
         r = hisi_peer_step_to_json(&s, &json);
         if (r < 0)
                 return r;
@@ -106,12 +109,31 @@ static int load_all(Migration *m, char ***ret_reasons) {
         return 0;
 }
 
-/* Loaded everywhere: STOP -> RUNNING for every VF, and the answer. */
+/* Every VF loaded, but the record of the next step could not be written: none runs, the source
+ * rolls back. */
+static void fail_unrecorded(Migration *m, int error) {
+        char *reasons[] = { (char *)"the destination could not write its record", NULL };
+
+        (void)send_step(m, "failed", -1, reasons);
+        migration_set_error(m, "could not write the record: %s", strerror(-error));
+        destination_reset(m);
+        migration_finish(m, MIGRATION_ROLLED_BACK);
+}
+
+/* Loaded everywhere: STOP -> RUNNING for every VF (recorded first: a restart finishes it), and
+ * the answer. */
 static void run_all(Migration *m) {
+        int r;
+
+        r = migration_record_write(m, RECORD_RUNNING);
+        if (r < 0)
+                return fail_unrecorded(m, r); /* a restart could not know that they run */
         for (size_t i = 0; i < m->n_devices; i++) {
                 MigrationDevice *d = &m->devices[i];
-                int r = hisi_migdev_set_state(d->device->migdev, HISI_MIG_STATE_RUNNING, NULL,
-                                              NULL);
+
+                if (!d->device || !d->device->migdev)
+                        continue; /* lost with a restart: said in its error */
+                r = hisi_migdev_set_state(d->device->migdev, HISI_MIG_STATE_RUNNING, NULL, NULL);
 
                 if (r < 0) {
                         log_migration_full_errno(m, d, LOG_ERR, r,
@@ -143,6 +165,9 @@ static void on_load(Migration *m, bool commit) {
                 return;
         }
         if (!commit) {
+                r = migration_record_write(m, RECORD_LOADED);
+                if (r < 0)
+                        return fail_unrecorded(m, r);
                 migration_set_phase(m, MIGRATION_LOADED);
                 (void)send_step(m, "loaded", -1, NULL);
                 return;
@@ -239,11 +264,24 @@ static void on_step(Migration *m, const char *json, size_t len) {
                 destination_fail(m, "protocol", "an unexpected \"%s\" from the source", s.type);
 }
 
+/* After the end: the source says it knows the outcome ("forget"); anything else is ignored. */
+static void on_step_after_end(Migration *m, const char *json, size_t len) {
+        _cleanup_(hisi_peer_step_done) hisi_peer_step s = { .device = -1 };
+
+        if (hisi_peer_step_from_json(json, len, &s, NULL) < 0 || !streq(s.migration, m->id) ||
+            !streq(s.type, "forget"))
+                return;
+        migration_destination_forget(m->manager, m->id, m->peer_name);
+        (void)peer_finish(m->peer);
+}
+
 static int on_message(Peer *p, const char *json, size_t len, void *userdata) {
         _cleanup_(migration_unrefp) Migration *m = migration_ref(userdata);
 
         if (!migration_is_finished(m))
                 on_step(m, json, len);
+        else
+                on_step_after_end(m, json, len);
         return 0;
 }
 
@@ -374,6 +412,8 @@ int migration_destination_start(Manager *manager, Peer *peer, const char *json, 
                 }
         }
         reply.migration = strdup(m->id);
+        if (r >= 0 && all)
+                r = migration_record_write(m, RECORD_RESERVED);
         if (r >= 0 && reply.migration)
                 r = hisi_peer_migrate_reply_to_json(&reply, &text);
         if (r >= 0 && (r = peer_send_message(peer, text)) >= 0 && all)
@@ -390,18 +430,132 @@ int migration_destination_start(Manager *manager, Peer *peer, const char *json, 
         return 0; /* the Manager's list holds it */
 }
 
-const char *migration_destination_outcome(Manager *manager, const char *id,
-                                          const char **ret_reason) {
+const char *migration_destination_outcome(Manager *manager, const char *id, char **ret_reason) {
+        _cleanup_(migration_record_done) MigrationRecord rec = {};
+        _cleanup_free_ char *name = NULL, *error = NULL;
         Migration *m = manager_find_migration(manager, id);
 
         *ret_reason = NULL;
-        if (!m || m->role != MIGRATION_DESTINATION)
+        if (m && m->role == MIGRATION_DESTINATION) {
+                if (m->phase == MIGRATION_COMMITTED)
+                        return "committed";
+                if (m->phase != MIGRATION_ROLLED_BACK)
+                        return "unknown"; /* still deciding */
+                *ret_reason = m->error ? strdup(m->error) : NULL;
+                return "rolled-back";
+        }
+        /* Past the restart, or past the list: the record. One that cannot be read says
+         * nothing (a damaged record is never read as "rolled back"). */
+        if (asprintf_safe(&name, "%s.json", id) < 0 ||
+            migration_record_load(manager->records_dir, name, &rec, &error) < 0 ||
+            rec.role != MIGRATION_DESTINATION) {
+                if (error && !strstr(error, "No such file"))
+                        log_warning("Migration %s: its outcome was asked for, and its record "
+                                    "cannot be read: %s",
+                                    id, error);
                 return "unknown";
-        if (m->phase == MIGRATION_COMMITTED)
+        }
+        if (rec.phase == RECORD_COMMITTED)
                 return "committed";
-        if (m->phase == MIGRATION_ROLLED_BACK) {
-                *ret_reason = m->error;
+        if (rec.phase == RECORD_ROLLED_BACK) {
+                *ret_reason = TAKE_PTR(rec.reason);
                 return "rolled-back";
         }
         return "unknown";
+}
+
+void migration_destination_forget(Manager *manager, const char *id, const char *source) {
+        _cleanup_(migration_record_done) MigrationRecord rec = {};
+        _cleanup_free_ char *name = NULL;
+        Migration *m = manager_find_migration(manager, id);
+        int r;
+
+        if (m && (m->role != MIGRATION_DESTINATION || !migration_is_finished(m)))
+                return;
+        if (asprintf_safe(&name, "%s.json", id) < 0 ||
+            migration_record_load(manager->records_dir, name, &rec, NULL) < 0 ||
+            rec.role != MIGRATION_DESTINATION ||
+            !IN_SET(rec.phase, RECORD_COMMITTED, RECORD_ROLLED_BACK))
+                return;
+        if (!streq_ptr(rec.peer, source)) {
+                log_warning("Migration %s: %s asked to forget its outcome, but its source was %s; "
+                            "keeping it.",
+                            id, strna(source), strna(rec.peer));
+                return;
+        }
+        r = migration_record_remove(manager->records_dir, id);
+        if (r < 0)
+                log_warning_errno(r, "Migration %s: could not remove its record: %m", id);
+        else
+                log_debug("Migration %s: the source knows the outcome; its record is gone.", id);
+        if (m)
+                m->recorded = -1;
+}
+
+/* ---- After a restart ---- */
+
+int migration_destination_recover(Manager *manager, const MigrationRecord *rec,
+                                  Device *const *devices, Migration **ret) {
+        _cleanup_(migration_unrefp) Migration *m = NULL;
+        size_t n = strv_length(rec->vfs);
+        int r;
+
+        assert(rec->role == MIGRATION_DESTINATION);
+        r = migration_new(manager, MIGRATION_DESTINATION, rec->migration, n, &m);
+        if (r < 0)
+                return r;
+        m->recovered = true;
+        m->recorded = rec->phase;
+        m->peer_name = rec->peer ? strdup(rec->peer) : NULL;
+        for (size_t i = 0; i < n; i++) {
+                MigrationDevice *d = &m->devices[i];
+
+                d->destination = strdup(rec->vfs[i]);
+                d->source = rec->peer_vfs ? strdup(rec->peer_vfs[i]) : NULL;
+                if (!d->destination || (rec->peer_vfs && !d->source))
+                        return -ENOMEM;
+                d->ended = true;
+                if (IN_SET(rec->phase, RECORD_COMMITTED, RECORD_ROLLED_BACK)) {
+                        /* Settled before the restart: listed, nothing to do. */
+                        migration_device_set_phase(d, rec->phase == RECORD_COMMITTED ? "running"
+                                                                                     : "reset");
+                } else if ((d->device = devices[i]) && d->device->migdev) {
+                        d->device->migration = m;
+                        manager_device_changed(manager, d->device, DEVICE_PROP_MIGRATION);
+                } else {
+                        d->device = NULL;
+                        (void)asprintf_safe(&d->error, "its device was not kept across the "
+                                                       "restart: the kernel reset it");
+                        migration_device_set_phase(d, "lost");
+                }
+        }
+        migration_bus_add(m);
+        if (IN_SET(rec->phase, RECORD_COMMITTED, RECORD_ROLLED_BACK)) {
+                /* Its outcome, as it was: the record is not written again (it would never
+                 * expire). */
+                m->error = rec->reason ? strdup(rec->reason) : NULL;
+                m->finished_usec = rec->updated_usec;
+                m->phase = rec->phase == RECORD_COMMITTED ? MIGRATION_COMMITTED
+                                                          : MIGRATION_ROLLED_BACK;
+                manager_migration_finished(manager, m);
+        } else if (rec->phase != RECORD_RUNNING) {
+                /* No COMMIT came: nothing ran here; everything taken is reset. */
+                migration_set_phase(m, rec->phase == RECORD_LOADED ? MIGRATION_LOADED
+                                                                   : MIGRATION_SWITCHOVER);
+                migration_set_error(m, "the daemon restarted before COMMIT (recorded: %s)",
+                                    record_phase_to_string(rec->phase));
+                destination_reset(m);
+                migration_finish(m, MIGRATION_ROLLED_BACK);
+        } else {
+                /* Every VF loaded and COMMIT came: they run, those that ran before stay so. */
+                migration_set_phase(m, MIGRATION_LOADING);
+                log_migration_warning(m,
+                                      "Migration %s: the daemon restarted while running the "
+                                      "VFs; running the rest.",
+                                      m->id);
+                run_all(m);
+        }
+        if (ret)
+                *ret = m;
+        return 0;
 }

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "manager.h"
 #include "migration-bus.h"
+#include "migration-record.h"
 #include "migration.h"
 #include "parse-util.h"
 #include "peer-dial.h"
@@ -26,8 +27,10 @@
 #include "strv.h"
 #include "time-util.h"
 
-/* How long an in-doubt source waits before it asks the destination again. */
-#define IN_DOUBT_RETRY_USEC (2 * USEC_PER_SEC)
+/* How long an in-doubt source waits before it asks the destination again: doubling from the
+ * first to the last. */
+#define IN_DOUBT_RETRY_USEC     (2 * USEC_PER_SEC)
+#define IN_DOUBT_RETRY_MAX_USEC (30 * USEC_PER_SEC)
 
 static int source_dial(Migration *m);
 
@@ -97,9 +100,20 @@ static void source_release(Migration *m) {
         }
 }
 
+static int send_step(Migration *m, const char *type, int64_t device, uint64_t bytes);
+
+/* Settled: nothing is left for a restart to do here (the record goes first), and the destination
+ * may forget the outcome it kept for us. */
+static void source_settled(Migration *m, MigrationPhase phase) {
+        migration_record_drop(m);
+        if (migration_peer(m))
+                (void)send_step(m, "forget", -1, 0);
+        migration_finish(m, phase);
+}
+
 static void source_committed(Migration *m) {
         source_release(m);
-        migration_finish(m, MIGRATION_COMMITTED);
+        source_settled(m, MIGRATION_COMMITTED);
 }
 
 /* ---- Sending state ---- */
@@ -171,6 +185,24 @@ static void source_precopy(Migration *m) {
         migration_bus_send_changed(m, MIGRATION_PROP_DEVICES);
 }
 
+/* COMMIT: recorded first (a restart must then ask, never roll back alone), then sent. From here
+ * on the destination may run the VFs: a broken link is in doubt. */
+static int send_commit(Migration *m) {
+        int r;
+
+        r = migration_record_write(m, RECORD_COMMIT_SENT);
+        if (r < 0)
+                return r;
+        r = send_step(m, "commit", -1, 0);
+        if (r < 0) {
+                /* Not sent: nothing can have arrived; a restart would ask and hear "unknown". */
+                (void)migration_record_write(m, RECORD_STOPPED);
+                return r;
+        }
+        migration_set_phase(m, MIGRATION_COMMITTING);
+        return 0;
+}
+
 /* Switchover: each VF stops (STOP_COPY), its state out to EOF, its END; then the commit (or
  * the load, with a manual commit) in the same flight. */
 static void source_switchover(Migration *m) {
@@ -178,6 +210,9 @@ static void source_switchover(Migration *m) {
         int r;
 
         migration_set_phase(m, MIGRATION_SWITCHOVER);
+        r = migration_record_write(m, RECORD_STOPPED);
+        if (r < 0)
+                return source_fail(m, "could not write the migration's record: %s", strerror(-r));
         for (size_t i = 0; i < m->n_devices; i++) {
                 MigrationDevice *d = &m->devices[i];
                 hisi_migstream *s = NULL;
@@ -209,11 +244,9 @@ static void source_switchover(Migration *m) {
                 migration_set_phase(m, MIGRATION_LOADING);
                 return;
         }
-        /* From here on the destination may run the VFs: a broken link is in doubt. */
-        r = send_step(m, "commit", -1, 0);
+        r = send_commit(m);
         if (r < 0)
-                return source_fail(m, "sending commit: %s", strerror(-r));
-        migration_set_phase(m, MIGRATION_COMMITTING);
+                return source_fail(m, "%s", strerror(-r));
 }
 
 int migration_source_switchover(Migration *m) {
@@ -228,12 +261,11 @@ int migration_source_commit(Migration *m) {
 
         if (m->role != MIGRATION_SOURCE || m->phase != MIGRATION_LOADED)
                 return -EBUSY;
-        r = send_step(m, "commit", -1, 0);
+        r = send_commit(m);
         if (r < 0) {
-                source_fail(m, "sending commit: %s", strerror(-r));
+                source_fail(m, "%s", strerror(-r));
                 return r;
         }
-        migration_set_phase(m, MIGRATION_COMMITTING);
         return 0;
 }
 
@@ -328,15 +360,15 @@ static void on_step(Migration *m, const char *json, size_t len) {
                                             strv_length(s.reasons) == 0 ? "" : ": ",
                                             strv_length(s.reasons) == 0 ? "" : s.reasons[0]);
                         source_rollback(m);
-                        migration_finish(m, MIGRATION_ROLLED_BACK);
+                        source_settled(m, MIGRATION_ROLLED_BACK);
                 } else {
                         /* It may still be deciding (its side of the old link has not broken
                          * yet), or know nothing (it restarted): ask again on a new connection. */
                         log_migration_warning(
                                 m,
                                 "Migration %s: the destination does not know the outcome "
-                                "(yet); the VFs stay stopped, asking again in %" PRIu64 " s.",
-                                m->id, IN_DOUBT_RETRY_USEC / USEC_PER_SEC);
+                                "(yet); the VFs stay stopped, asking again.",
+                                m->id);
                         (void)peer_finish(migration_peer(m));
                 }
         } else if (!IN_SET(m->phase, MIGRATION_COMMITTING, MIGRATION_IN_DOUBT))
@@ -405,15 +437,52 @@ static void on_ready(Peer *p, void *userdata) {
         migration_set_phase(m, MIGRATION_NEGOTIATING);
 }
 
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* Ask again later, each wait twice the last, up to IN_DOUBT_RETRY_MAX_USEC. */
+static void schedule_retry(Migration *m) {
+        if (m->retry)
+                return;
+        m->retry_usec = m->retry_usec == 0 ? IN_DOUBT_RETRY_USEC
+                                           : MIN(m->retry_usec * 2, IN_DOUBT_RETRY_MAX_USEC);
+        (void)sd_event_add_time_relative(m->manager->event, &m->retry, CLOCK_MONOTONIC,
+                                         m->retry_usec, 0, on_retry, m);
+}
+
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         Migration *m = userdata;
 
         m->retry = sd_event_source_disable_unref(m->retry);
         m->dial = peer_dial_free(m->dial);
         if (source_dial(m) < 0)
-                (void)sd_event_add_time_relative(m->manager->event, &m->retry, CLOCK_MONOTONIC,
-                                                 IN_DOUBT_RETRY_USEC, 0, on_retry, m);
+                schedule_retry(m);
         return 0;
+}
+
+/* In doubt past timeouts.in_doubt_ms: the operator is asked (the daemon goes on asking too). */
+static int on_in_doubt_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Migration *m = userdata;
+
+        m->in_doubt_timer = sd_event_source_disable_unref(m->in_doubt_timer);
+        if (m->phase != MIGRATION_IN_DOUBT || m->attention)
+                return 0;
+        migration_set_attention(
+                m,
+                "%s has not said for %" PRIu64 " s whether it runs the VFs (COMMIT was sent). If "
+                "it does, run `hisi-accmigctl resolve %s --keep-destination`; if it never ran "
+                "them, `hisi-accmigctl resolve %s --resume-source`.",
+                strna(m->peer_name), m->manager->config.timeouts.in_doubt_usec / USEC_PER_SEC,
+                m->id, m->id);
+        return 0;
+}
+
+/* COMMIT was sent and the answer did not come: never run again before the destination says. */
+static void enter_in_doubt(Migration *m) {
+        migration_set_phase(m, MIGRATION_IN_DOUBT);
+        if (!m->in_doubt_timer && !m->attention)
+                (void)sd_event_add_time_relative(
+                        m->manager->event, &m->in_doubt_timer, CLOCK_MONOTONIC,
+                        m->manager->config.timeouts.in_doubt_usec, 0, on_in_doubt_timeout, m);
 }
 
 static void on_closed(Peer *p, int error, const char *reason, void *userdata) {
@@ -436,12 +505,9 @@ static void on_closed(Peer *p, int error, const char *reason, void *userdata) {
                                 "Migration %s: the link to %s broke after COMMIT (%s); the "
                                 "VFs stay stopped until the destination says what it did.",
                                 m->id, strna(m->peer_name), strna(reason));
-                        migration_set_phase(m, MIGRATION_IN_DOUBT);
+                        enter_in_doubt(m);
                 }
-                if (!m->retry)
-                        (void)sd_event_add_time_relative(m->manager->event, &m->retry,
-                                                         CLOCK_MONOTONIC, IN_DOUBT_RETRY_USEC, 0,
-                                                         on_retry, m);
+                schedule_retry(m);
                 return;
         }
         source_fail(m, "the link to the destination: %s",
@@ -459,6 +525,8 @@ static int source_dial(Migration *m) {
         uint16_t port;
         int r;
 
+        if (!m->manager->peer_link)
+                return -ENOTCONN; /* it is off: PeerError says why */
         r = parse_host_port(m->peer_name, &host, &port);
         if (r < 0)
                 return r;
@@ -496,6 +564,18 @@ static int source_take(Migration *m, MigrationDevice *d, const char *address, ch
         if (dev->migration)
                 return asprintf_safe(ret_error, "%s is in migration %s already", address,
                                      dev->migration->id) < 0
+                               ? -ENOMEM
+                               : -EBUSY;
+        /* A VMM migrates the VFs it holds itself (QEMU's VFIO migration): the daemon checks,
+         * reserves and reports for them, and issues no migration ioctl. */
+        if (dev->reserved_for)
+                return asprintf_safe(ret_error,
+                                     "%s is %s libvirt domain %s: its VMM migrates it (virsh "
+                                     "migrate), not hisi-accmigd",
+                                     address,
+                                     dev->control_mode == DEVICE_CONTROL_VMM_HELD ? "held by"
+                                                                                  : "reserved for",
+                                     dev->reserved_for) < 0
                                ? -ENOMEM
                                : -EBUSY;
         if (!streq_ptr(dev->facts.driver, HISI_VFIO_DRIVER))
@@ -581,6 +661,13 @@ int migration_source_start(Manager *manager, char *const *vfs, size_t n_vfs,
                 precopy = precopy && (m->devices[i].desc.mig_flags & HISI_MIG_FLAG_PRE_COPY);
         }
         m->precopy = precopy;
+        r = migration_record_write(m, RECORD_RESERVED);
+        if (r < 0) {
+                (void)asprintf_safe(ret_error,
+                                    "could not write the migration's record under %s: %s",
+                                    manager->records_dir, strerror(-r));
+                goto fail;
+        }
         r = hisi_wire_encoder_new((uint32_t)n_vfs, &m->encoder);
         if (r >= 0)
                 r = source_dial(m);
@@ -598,7 +685,134 @@ int migration_source_start(Manager *manager, char *const *vfs, size_t n_vfs,
 fail:
         if (r == 0)
                 r = -EINVAL;
+        migration_record_drop(m);
         migration_unreserve(m);
         manager_remove_migration(manager, m);
         return r;
+}
+
+/* ---- After a restart ---- */
+
+int migration_source_recover(Manager *manager, const MigrationRecord *rec, Device *const *devices,
+                             Migration **ret) {
+        _cleanup_(migration_unrefp) Migration *m = NULL;
+        _cleanup_free_ char *lost = NULL;
+        size_t n = strv_length(rec->vfs);
+        int r;
+
+        assert(rec->role == MIGRATION_SOURCE);
+        r = migration_new(manager, MIGRATION_SOURCE, rec->migration, n, &m);
+        if (r < 0)
+                return r;
+        m->recovered = true;
+        m->recorded = rec->phase;
+        m->peer_name = rec->peer ? strdup(rec->peer) : NULL;
+        if (rec->peer && !m->peer_name)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                MigrationDevice *d = &m->devices[i];
+
+                d->source = strdup(rec->vfs[i]);
+                if (!d->source)
+                        return -ENOMEM;
+                if (rec->peer_vfs && !isempty(rec->peer_vfs[i]) &&
+                    !(d->destination = strdup(rec->peer_vfs[i])))
+                        return -ENOMEM;
+                d->device = devices[i];
+                if (d->device && d->device->migdev) {
+                        d->device->migration = m;
+                        manager_device_changed(manager, d->device, DEVICE_PROP_MIGRATION);
+                        migration_device_set_phase(d, "stopped");
+                } else {
+                        d->device = NULL;
+                        (void)asprintf_safe(&d->error, "its device was not kept across the "
+                                                       "restart: its state on this host is gone");
+                        migration_device_set_phase(d, "lost");
+                        char *t = NULL;
+                        if (asprintf_safe(&t, "%s%s%s", strempty(lost), lost ? ", " : "",
+                                          d->source) < 0)
+                                return -ENOMEM;
+                        free(lost);
+                        lost = t;
+                }
+        }
+        migration_bus_add(m);
+
+        if (rec->phase != RECORD_COMMIT_SENT) {
+                /* Before COMMIT: the destination runs nothing (its link broke); ours run again. */
+                migration_set_phase(m, rec->phase == RECORD_STOPPED ? MIGRATION_SWITCHOVER
+                                                                    : MIGRATION_NEGOTIATING);
+                migration_set_error(m,
+                                    "the daemon restarted during the migration (recorded: %s)%s%s",
+                                    record_phase_to_string(rec->phase),
+                                    lost ? "; lost with the restart: " : "", strempty(lost));
+                source_rollback(m);
+                log_migration_warning(m,
+                                      "Migration %s: the daemon restarted before COMMIT; rolled "
+                                      "back.",
+                                      m->id);
+                source_settled(m, MIGRATION_ROLLED_BACK);
+        } else {
+                enter_in_doubt(m);
+                if (!m->peer_name)
+                        goto done; /* nobody to ask: the caller says what to decide */
+                log_migration_warning(m,
+                                      "Migration %s: the daemon restarted after COMMIT was sent; "
+                                      "the VFs stay stopped, asking %s what it did.",
+                                      m->id, m->peer_name);
+                if (lost)
+                        migration_set_attention(
+                                m,
+                                "%s: not kept across the restart (the service manager's fd "
+                                "store did not hand it back), so its state here is gone. The "
+                                "destination's answer settles the rest; if it never comes, "
+                                "decide with `hisi-accmigctl resolve %s`.",
+                                lost, m->id);
+                /* From the event loop, once the peer link runs. */
+                r = sd_event_add_time_relative(manager->event, &m->retry, CLOCK_MONOTONIC, 0, 0,
+                                               on_retry, m);
+                if (r < 0)
+                        return r;
+        }
+done:
+        if (ret)
+                *ret = m;
+        return 0;
+}
+
+int migration_source_resolve(Migration *m, bool resume_source, char **ret_error) {
+        if (m->role != MIGRATION_SOURCE || m->phase != MIGRATION_IN_DOUBT)
+                return asprintf_safe(ret_error,
+                                     "nothing to decide: it is %s (%s); Resolve() is for a source "
+                                     "migration in doubt.",
+                                     migration_phase_to_string(m->phase),
+                                     migration_role_to_string(m->role)) < 0
+                               ? -ENOMEM
+                               : -EBUSY;
+        if (!m->attention)
+                return asprintf_safe(ret_error,
+                                     "still asking %s, which can answer: the decision is an "
+                                     "operator's only once Attention says so "
+                                     "(timeouts.in_doubt_ms).",
+                                     strna(m->peer_name)) < 0
+                               ? -ENOMEM
+                               : -EBUSY;
+        m->dial = peer_dial_free(m->dial);
+        if (resume_source) {
+                migration_set_error(m,
+                                    "the operator decided that %s never ran the VFs: they run "
+                                    "here again",
+                                    strna(m->peer_name));
+                log_migration_warning(m, "Migration %s: resumed on this host by the operator.",
+                                      m->id);
+                source_rollback(m);
+                source_settled(m, MIGRATION_ROLLED_BACK);
+        } else {
+                log_migration_warning(m,
+                                      "Migration %s: the operator decided that %s runs the VFs; "
+                                      "letting ours go.",
+                                      m->id, strna(m->peer_name));
+                source_committed(m);
+        }
+        return 0;
 }

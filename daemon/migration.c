@@ -13,18 +13,20 @@
 #include "log.h"
 #include "manager.h"
 #include "migration-bus.h"
+#include "migration-record.h"
 #include "migration.h"
 #include "peer-dial.h"
 #include "peer.h"
 #include "string-table.h"
 #include "string-util.h"
+#include "strv.h"
 #include "time-util.h"
 
 static const char *const migration_role_table[_MIGRATION_ROLE_MAX] = {
         [MIGRATION_SOURCE] = "source",
         [MIGRATION_DESTINATION] = "destination",
 };
-DEFINE_STRING_TABLE_LOOKUP_TO_STRING(migration_role, MigrationRole);
+DEFINE_STRING_TABLE_LOOKUP(migration_role, MigrationRole);
 
 static const char *const migration_phase_table[_MIGRATION_PHASE_MAX] = {
         [MIGRATION_CONNECTING] = "connecting", [MIGRATION_NEGOTIATING] = "negotiating",
@@ -58,6 +60,8 @@ static void migration_free(Migration *m) {
         hisi_wire_encoder_free(m->encoder);
         sd_event_source_disable_unref(m->timer);
         sd_event_source_disable_unref(m->retry);
+        sd_event_source_disable_unref(m->in_doubt_timer);
+        free(m->attention);
         free(m->id);
         free(m->object_path);
         free(m->peer_name);
@@ -89,6 +93,7 @@ int migration_new(Manager *manager, MigrationRole role, const char *id, size_t n
         if (!m)
                 return -ENOMEM;
         m->n_ref = 1;
+        m->recorded = -1;
         m->manager = manager;
         m->role = role;
         m->phase = role == MIGRATION_SOURCE ? MIGRATION_CONNECTING : MIGRATION_NEGOTIATING;
@@ -174,10 +179,95 @@ void migration_unreserve(Migration *m) {
         }
 }
 
+/* This host's VF and the other host's, for the record. */
+static const char *this_host_vf(const Migration *m, const MigrationDevice *d) {
+        return m->role == MIGRATION_SOURCE ? d->source : d->destination;
+}
+static const char *other_host_vf(const Migration *m, const MigrationDevice *d) {
+        return m->role == MIGRATION_SOURCE ? d->destination : d->source;
+}
+
+int migration_record_write(Migration *m, int phase) {
+        _cleanup_strv_free_ char **vfs = NULL, **peer_vfs = NULL;
+        bool all_known = true;
+        MigrationRecord rec = {
+                .migration = m->id,
+                .role = m->role,
+                .phase = phase,
+                .peer = m->peer_name,
+                .updated_usec = now_usec(CLOCK_REALTIME),
+                .reason = phase == RECORD_ROLLED_BACK ? m->error : NULL,
+        };
+        int r;
+
+        assert(phase >= 0 && phase < _RECORD_PHASE_MAX);
+        for (size_t i = 0; i < m->n_devices; i++) {
+                const char *other = other_host_vf(m, &m->devices[i]);
+
+                all_known = all_known && other;
+                if (strv_extend(&vfs, strempty(this_host_vf(m, &m->devices[i]))) < 0 ||
+                    strv_extend(&peer_vfs, strempty(other)) < 0)
+                        return log_oom();
+        }
+        rec.vfs = vfs;
+        rec.peer_vfs = all_known ? peer_vfs : NULL; /* before the destination chose */
+        r = migration_record_save(m->manager->records_dir, &rec);
+        if (r < 0)
+                return log_migration_full_errno(m, NULL, LOG_ERR, r,
+                                                "Migration %s: could not write its record (%s) "
+                                                "under %s: %m",
+                                                m->id, record_phase_to_string(phase),
+                                                m->manager->records_dir);
+        m->recorded = phase;
+        return 0;
+}
+
+void migration_record_drop(Migration *m) {
+        int r;
+
+        if (m->recorded < 0)
+                return;
+        r = migration_record_remove(m->manager->records_dir, m->id);
+        if (r < 0)
+                log_migration_full_errno(m, NULL, LOG_WARNING, r,
+                                         "Migration %s: could not remove its record: %m", m->id);
+        m->recorded = -1;
+}
+
+void migration_set_attention(Migration *m, const char *fmt, ...) {
+        _cleanup_free_ char *text = NULL;
+        va_list ap;
+
+        if (fmt) {
+                va_start(ap, fmt);
+                if (vasprintf(&text, fmt, ap) < 0)
+                        text = NULL;
+                va_end(ap);
+        }
+        if (streq_ptr(text, m->attention))
+                return;
+        free(m->attention);
+        m->attention = TAKE_PTR(text);
+        if (m->attention)
+                log_migration_full_errno(m, NULL, LOG_ERR, 0, "Migration %s needs an operator: %s",
+                                         m->id, m->attention);
+        migration_bus_send_changed(m, MIGRATION_PROP_ATTENTION);
+}
+
 void migration_finish(Migration *m, MigrationPhase phase) {
         assert(IN_SET(phase, MIGRATION_COMMITTED, MIGRATION_ROLLED_BACK));
         m->timer = sd_event_source_disable_unref(m->timer);
         m->retry = sd_event_source_disable_unref(m->retry);
+        m->in_doubt_timer = sd_event_source_disable_unref(m->in_doubt_timer);
+        if (m->attention)
+                migration_set_attention(m, NULL);
+        /* The source has nothing left to do after a restart; the destination keeps the outcome
+         * until its source says it knows it (migration_destination_forget()). */
+        if (m->role == MIGRATION_DESTINATION)
+                (void)migration_record_write(m, phase == MIGRATION_COMMITTED ? RECORD_COMMITTED
+                                                                             : RECORD_ROLLED_BACK);
+        else
+                migration_record_drop(m);
         for (size_t i = 0; i < m->n_devices; i++)
                 m->devices[i].stream = hisi_migstream_close(m->devices[i].stream);
         m->finished_usec = now_usec(CLOCK_REALTIME);
@@ -192,8 +282,10 @@ void migration_finish(Migration *m, MigrationPhase phase) {
                 log_migration_warning(m, "Migration %s (%s, %s): rolled back: %s", m->id,
                                       migration_role_to_string(m->role), strna(m->peer_name),
                                       strna(m->error));
-        /* What is queued (the last answer) goes out first; then the connection closes. */
-        if (migration_peer(m))
+        /* What is queued (the last answer) goes out first; then the connection closes. After
+         * "committed" the destination leaves that to its source, which says "forget" first (or
+         * stays silent past timeouts.peer_io_ms). */
+        if (migration_peer(m) && (m->role == MIGRATION_SOURCE || phase != MIGRATION_COMMITTED))
                 (void)peer_finish(migration_peer(m));
         manager_migration_finished(m->manager, m);
 }

@@ -27,6 +27,7 @@ typedef struct Manager Manager;
 typedef struct Peer Peer;
 typedef struct PeerDial PeerDial;
 typedef struct Migration Migration;
+typedef struct MigrationRecord MigrationRecord;
 
 typedef enum MigrationRole {
         MIGRATION_SOURCE,
@@ -52,6 +53,7 @@ typedef enum MigrationPhase {
 } MigrationPhase;
 
 const char *migration_role_to_string(MigrationRole r);
+MigrationRole migration_role_from_string(const char *s);
 const char *migration_phase_to_string(MigrationPhase p);
 MigrationPhase migration_phase_from_string(const char *s);
 
@@ -98,9 +100,16 @@ struct Migration {
         uint64_t started_usec, finished_usec; /* CLOCK_REALTIME, for people */
         sd_event_source *timer;               /* the deadline before the commit */
         sd_event_source *retry;               /* in doubt: the next time we ask */
+        uint64_t retry_usec;                  /* in doubt: the wait before that */
         char *error;                          /* cause, side and phase, once failed */
-        bool on_bus;                          /* its object was announced */
-        Migration *prev, *next;               /* the Manager's list */
+        /* In doubt past timeouts.in_doubt_ms, or recovered without a VF's device: what the
+         * operator must decide (`hisi-accmigctl resolve`), or NULL. */
+        char *attention;
+        sd_event_source *in_doubt_timer; /* source: when the operator is asked */
+        int recorded;                    /* the RecordPhase last written, or -1 (none) */
+        bool recovered;                  /* taken up again from its record after a restart */
+        bool on_bus;                     /* its object was announced */
+        Migration *prev, *next;          /* the Manager's list */
 };
 
 Migration *migration_ref(Migration *m);
@@ -126,6 +135,15 @@ void migration_set_error(Migration *m, const char *fmt, ...) _printf_(2, 3);
 /* Free the reservation of every device (Device.migration). */
 void migration_unreserve(Migration *m);
 
+/* Write the migration's record at phase (a RecordPhase, migration-record.h), atomically: a
+ * restarted daemon acts on it. A negative errno (logged) when it could not be written: a step
+ * that needs its record must not be taken then. */
+int migration_record_write(Migration *m, int phase);
+/* Remove the record: nothing is left to do after a restart. */
+void migration_record_drop(Migration *m);
+/* What the operator must decide (NULL: nothing), for the Attention property. */
+void migration_set_attention(Migration *m, const char *fmt, ...) _printf_(2, 3);
+
 /* Role-specific (migration-source.c, migration-destination.c). */
 int migration_source_start(Manager *manager, char *const *vfs, size_t n_vfs,
                            char *const *to_devices, const char *host, uint16_t port,
@@ -136,10 +154,9 @@ void migration_source_cancel(Migration *m, const char *why);
 /* A connection that sent "migrate": the destination takes it over. */
 int migration_destination_start(Manager *manager, Peer *peer, const char *json, size_t len);
 void migration_destination_cancel(Migration *m, const char *why);
-/* The outcome this host remembers of a migration it was the destination of; *ret_reason: why
- * it rolled back, or NULL. */
-const char *migration_destination_outcome(Manager *manager, const char *id,
-                                          const char **ret_reason);
+/* The outcome this host remembers of a migration it was the destination of (in memory, or in its
+ * record): "committed", "rolled-back" (*ret_reason, to free: why, or NULL) or "unknown". */
+const char *migration_destination_outcome(Manager *manager, const char *id, char **ret_reason);
 
 /* The journal fields of a migration (MIGRATION_ID=, MIGRATION_ROLE=, PEER=) and, for one of
  * its VFs, that VF's (HISI_VF=, ...). */
@@ -153,6 +170,23 @@ void migration_log_fields(const Migration *m, const MigrationDevice *d, LogField
 #define log_migration_info(m, ...)    log_migration_full_errno(m, NULL, LOG_INFO, 0, __VA_ARGS__)
 #define log_migration_warning(m, ...) log_migration_full_errno(m, NULL, LOG_WARNING, 0, __VA_ARGS__)
 #define log_migration_debug(m, ...)   log_migration_full_errno(m, NULL, LOG_DEBUG, 0, __VA_ARGS__)
+
+/* Source (migration-source.c): a migration whose record says COMMIT was sent, taken up again
+ * after a restart with the VFs the fd store kept (NULL where none was): in doubt, asking the
+ * destination. */
+int migration_source_recover(Manager *manager, const MigrationRecord *rec, Device *const *devices,
+                             Migration **ret);
+/* The operator's decision on an in-doubt source migration: resume (the destination did not run
+ * the VFs) or release (it did). -EBUSY when there is nothing to decide. */
+int migration_source_resolve(Migration *m, bool resume_source, char **ret_error);
+/* The source (host name source) of a finished migration says it knows the outcome: the record
+ * goes. Refused (logged) when another host asks. */
+void migration_destination_forget(Manager *manager, const char *id, const char *source);
+/* Destination: a migration taken up again from its record after a restart, with the VFs the fd
+ * store kept (NULL where none was): finished as its record says (before "running": reset and
+ * rolled back; "running": run and committed). */
+int migration_destination_recover(Manager *manager, const MigrationRecord *rec,
+                                  Device *const *devices, Migration **ret);
 
 /* Either role: what Cancel() does. -EBUSY once it cannot be cancelled any more. */
 int migration_cancel(Migration *m, const char *why);

@@ -156,10 +156,9 @@ static int handle_migrate(PeerLink *l, Peer *p, const char *json, size_t len) {
 /* outcome: what became of a migration whose link broke after its COMMIT. */
 static int handle_outcome(PeerLink *l, Peer *p, const char *json, size_t len) {
         _cleanup_(hisi_peer_step_done) hisi_peer_step s = { .device = -1 };
-        _cleanup_free_ char *error = NULL, *text = NULL, *why = NULL;
+        _cleanup_free_ char *error = NULL, *text = NULL, *why = NULL, *reason = NULL;
         hisi_peer_step reply = { .type = (char *)"outcome-reply", .device = -1 };
         char *reasons[2] = {};
-        const char *reason = NULL;
         int r;
 
         r = hisi_peer_step_from_json(json, len, &s, &error);
@@ -186,6 +185,20 @@ static int handle_outcome(PeerLink *l, Peer *p, const char *json, size_t len) {
         return peer_send_message(p, text);
 }
 
+/* forget: a source settled a migration whose outcome it asked for. No answer. */
+static int handle_forget(PeerLink *l, Peer *p, const char *json, size_t len) {
+        _cleanup_(hisi_peer_step_done) hisi_peer_step s = { .device = -1 };
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = hisi_peer_step_from_json(json, len, &s, &error);
+        if (r < 0)
+                return peer_abort(p, "protocol", strna(error)), r;
+        if (l->ops.forget)
+                l->ops.forget(l->userdata, s.migration, peer_host_name(p));
+        return 0;
+}
+
 typedef int (*message_handler)(PeerLink *l, Peer *p, const char *json, size_t len);
 
 static const struct {
@@ -195,6 +208,7 @@ static const struct {
         { "check", handle_check },
         { "migrate", handle_migrate },
         { "outcome", handle_outcome },
+        { "forget", handle_forget },
 };
 
 static int on_incoming_message(Peer *p, const char *json, size_t len, void *userdata) {

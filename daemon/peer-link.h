@@ -32,8 +32,11 @@ typedef struct PeerLinkOps {
          * and answers, or returns a negative errno (the link answers with an abort). */
         int (*migrate)(void *userdata, Peer *p, const char *json, size_t len);
         /* What this host remembers of migration id: "committed", "rolled-back", "unknown";
-         * *ret_reason: why it rolled back (its error), or NULL. */
-        const char *(*outcome)(void *userdata, const char *id, const char **ret_reason);
+         * *ret_reason (to free): why it rolled back (its error), or NULL. */
+        const char *(*outcome)(void *userdata, const char *id, char **ret_reason);
+        /* The source (host name source) says it settled migration id: the outcome kept for it
+         * may go. */
+        void (*forget)(void *userdata, const char *id, const char *source);
 } PeerLinkOps;
 
 int peer_link_new(sd_event *e, const PeerLinkOps *ops, void *userdata, PeerLink **ret);

@@ -17,7 +17,7 @@
 #include "strv.h"
 
 /* A migration id: [A-Za-z0-9-], 1 to HISI_PEER_MIGRATION_ID_MAX bytes. */
-static bool migration_id_is_valid(const char *s) {
+bool hisi_peer_migration_id_is_valid(const char *s) {
         size_t n = s ? strlen(s) : 0;
 
         if (n == 0 || n > HISI_PEER_MIGRATION_ID_MAX)
@@ -28,7 +28,8 @@ static bool migration_id_is_valid(const char *s) {
         return true;
 }
 
-static int dispatch_migration_id(const hisi_json_value *v, const hisi_json_field *f, void *base) {
+int hisi_peer_dispatch_migration_id(const hisi_json_value *v, const hisi_json_field *f,
+                                    void *base) {
         char **target = hisi_json_field_target(f, base);
         const char *s;
         int r;
@@ -36,7 +37,7 @@ static int dispatch_migration_id(const hisi_json_value *v, const hisi_json_field
         r = hisi_json_string(v, HISI_PEER_MIGRATION_ID_MAX, &s);
         if (r < 0)
                 return r;
-        if (!migration_id_is_valid(s))
+        if (!hisi_peer_migration_id_is_valid(s))
                 return hisi_json_reject(v, "expected a migration id (letters, digits and -)");
         free(*target);
         *target = strdup(s);
@@ -65,7 +66,7 @@ typedef struct migrate_wire {
 
 static const hisi_json_field migrate_fields[] = {
         { "migration", HISI_JSON_CUSTOM, offsetof(migrate_wire, m.migration), HISI_JSON_REQUIRED,
-          .dispatch = dispatch_migration_id },
+          .dispatch = hisi_peer_dispatch_migration_id },
         { "devices", HISI_JSON_CUSTOM, offsetof(migrate_wire, m.check), HISI_JSON_REQUIRED,
           .dispatch = peer_dispatch_check_devices },
         { "precopy", HISI_JSON_BOOL, offsetof(migrate_wire, m.precopy), HISI_JSON_REQUIRED },
@@ -77,8 +78,8 @@ static const hisi_json_field migrate_fields[] = {
 int hisi_peer_migrate_to_json(const hisi_peer_migrate *m, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
 
-        if (!m || !ret || !migration_id_is_valid(m->migration) || m->check.n_devices == 0 ||
-            m->check.n_devices > HISI_WIRE_DEVICES_MAX)
+        if (!m || !ret || !hisi_peer_migration_id_is_valid(m->migration) ||
+            m->check.n_devices == 0 || m->check.n_devices > HISI_WIRE_DEVICES_MAX)
                 return -EINVAL;
         for (size_t i = 0; i < m->check.n_devices; i++)
                 if (!m->check.devices[i].source)
@@ -120,7 +121,7 @@ void hisi_peer_migrate_done(hisi_peer_migrate *m) {
 
 static const hisi_json_field migrate_reply_fields[] = {
         { "migration", HISI_JSON_CUSTOM, offsetof(hisi_peer_migrate_reply, migration),
-          HISI_JSON_REQUIRED, .dispatch = dispatch_migration_id },
+          HISI_JSON_REQUIRED, .dispatch = hisi_peer_dispatch_migration_id },
         { "devices", HISI_JSON_CUSTOM, offsetof(hisi_peer_migrate_reply, reply), HISI_JSON_REQUIRED,
           .dispatch = peer_dispatch_check_results },
         {},
@@ -129,8 +130,8 @@ static const hisi_json_field migrate_reply_fields[] = {
 int hisi_peer_migrate_reply_to_json(const hisi_peer_migrate_reply *m, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
 
-        if (!m || !ret || !migration_id_is_valid(m->migration) || m->reply.n_devices == 0 ||
-            m->reply.n_devices > HISI_WIRE_DEVICES_MAX)
+        if (!m || !ret || !hisi_peer_migration_id_is_valid(m->migration) ||
+            m->reply.n_devices == 0 || m->reply.n_devices > HISI_WIRE_DEVICES_MAX)
                 return -EINVAL;
         if (!o || peer_json_add_string(o, "type", "migrate-reply") < 0 ||
             peer_json_add_string(o, "migration", m->migration) < 0 ||
@@ -164,7 +165,7 @@ void hisi_peer_migrate_reply_done(hisi_peer_migrate_reply *m) {
 
 static const char *const step_types[] = {
         "precopy-done", "precopy-ack", "commit",  "load",          "loaded",
-        "committed",    "failed",      "outcome", "outcome-reply",
+        "committed",    "failed",      "outcome", "outcome-reply", "forget",
 };
 
 static const char *const outcomes[] = { "committed", "rolled-back", "unknown" };
@@ -204,7 +205,7 @@ static const hisi_json_field step_fields[] = {
         { "type", HISI_JSON_CUSTOM, offsetof(hisi_peer_step, type), HISI_JSON_REQUIRED,
           .dispatch = dispatch_step_type },
         { "migration", HISI_JSON_CUSTOM, offsetof(hisi_peer_step, migration), HISI_JSON_REQUIRED,
-          .dispatch = dispatch_migration_id },
+          .dispatch = hisi_peer_dispatch_migration_id },
         { "device", HISI_JSON_INT64, offsetof(hisi_peer_step, device), .min = 0,
           .max = HISI_WIRE_DEVICES_MAX - 1 },
         { "bytes", HISI_JSON_UINT64, offsetof(hisi_peer_step, bytes), .max = HISI_WIRE_STATE_MAX },
@@ -218,7 +219,7 @@ static const hisi_json_field step_fields[] = {
 int hisi_peer_step_to_json(const hisi_peer_step *s, char **ret) {
         _cleanup_json_ json_object *o = json_object_new_object();
 
-        if (!s || !ret || !s->type || !migration_id_is_valid(s->migration) ||
+        if (!s || !ret || !s->type || !hisi_peer_migration_id_is_valid(s->migration) ||
             string_table_lookup(step_types, ELEMENTSOF(step_types), s->type) < 0 ||
             s->device >= (int64_t)HISI_WIRE_DEVICES_MAX)
                 return -EINVAL;

@@ -19,6 +19,10 @@
 #define ACCMIG_MIGRATION_PATH_PREFIX ACCMIG_BUS_PATH "/migration"
 #define ACCMIG_MIGRATION_INTERFACE   ACCMIG_BUS_NAME ".Migration"
 
+/* Migration.Resolve()'s decisions. */
+#define ACCMIG_RESOLVE_RESUME_SOURCE    "resume-source"
+#define ACCMIG_RESOLVE_KEEP_DESTINATION "keep-destination"
+
 #define ACCMIG_ERROR_PREFIX             ACCMIG_BUS_NAME ".Error."
 #define ACCMIG_ERROR_NO_SUCH_DEVICE     ACCMIG_ERROR_PREFIX "NoSuchDevice"
 #define ACCMIG_ERROR_NOT_A_VF           ACCMIG_ERROR_PREFIX "NotAVirtualFunction"

@@ -5,6 +5,7 @@
  * either that JSON (--json) or a table of it.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,49 @@
 #include "accmig-bus.h"
 #include "ctl-bus.h"
 #include "ctl-json.h"
+#include "ctl-table.h"
 #include "ctl.h"
 #include "json-cleanup.h"
 #include "macro.h"
+
+static int print_table_or_oom(CtlTable *t, int r) {
+        if (r >= 0)
+                r = ctl_table_print_stdout(t);
+        if (r < 0) {
+                fprintf(stderr, "hisi-accmigctl: cannot print the table: %s\n", strerror(-r));
+                return EXIT_FAILED;
+        }
+        return EXIT_OK;
+}
+
+static int print_pfs(json_object *pfs) {
+        _cleanup_table_ CtlTable *t = ctl_table_new();
+        int r = t ? 0 : -ENOMEM;
+
+        if (r >= 0)
+                r = ctl_table_add_column(t, "PF", 13, CTL_SHRINK_NEVER);
+        if (r >= 0)
+                r = ctl_table_add_column(t, "KIND", 5, CTL_SHRINK_NEVER);
+        if (r >= 0)
+                r = ctl_table_add_column(t, "DRIVER", 12, CTL_SHRINK_FIRST);
+        if (r >= 0)
+                r = ctl_table_add_column(t, "VFS", 0, CTL_SHRINK_NEVER);
+        for (size_t i = 0; r >= 0 && i < json_object_array_length(pfs); i++) {
+                json_object *pf = json_object_array_get_idx(pfs, i);
+                char vfs[64];
+
+                snprintf(vfs, sizeof(vfs), "%lld/%lld", (long long)ctl_json_int(pf, "num_vfs"),
+                         (long long)ctl_json_int(pf, "total_vfs"));
+                r = ctl_table_add_cell(t, ctl_json_str(pf, "address"));
+                if (r >= 0)
+                        r = ctl_table_add_cell(t, ctl_json_str(pf, "kind"));
+                if (r >= 0)
+                        r = ctl_table_add_cell(t, ctl_dash(ctl_json_str(pf, "driver")));
+                if (r >= 0)
+                        r = ctl_table_add_cell(t, vfs);
+        }
+        return print_table_or_oom(t, r);
+}
 
 static int verb_status(sd_bus *bus, int argc, char **argv) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -49,14 +90,8 @@ static int verb_status(sd_bus *bus, int argc, char **argv) {
                ctl_json_str(p, "libvirt_error")[0] ? ": " : "", ctl_json_str(p, "libvirt_error"));
         if (json_object_object_get_ex(p, "physical_functions", &pfs) &&
             json_object_array_length(pfs) > 0) {
-                printf("\n%-13s %-5s %-12s %s\n", "PF", "KIND", "DRIVER", "VFS");
-                for (size_t i = 0; i < json_object_array_length(pfs); i++) {
-                        json_object *pf = json_object_array_get_idx(pfs, i);
-                        printf("%-13s %-5s %-12s %lld/%lld\n", ctl_json_str(pf, "address"),
-                               ctl_json_str(pf, "kind"), ctl_dash(ctl_json_str(pf, "driver")),
-                               (long long)ctl_json_int(pf, "num_vfs"),
-                               (long long)ctl_json_int(pf, "total_vfs"));
-                }
+                putchar('\n');
+                return print_pfs(pfs);
         }
         return EXIT_OK;
 }
@@ -64,6 +99,42 @@ static int verb_status(sd_bus *bus, int argc, char **argv) {
 static int compare_address(const void *a, const void *b) {
         return strcmp(ctl_json_str(*(json_object *const *)a, "address"),
                       ctl_json_str(*(json_object *const *)b, "address"));
+}
+
+static int print_vfs(json_object *list) {
+        static const struct {
+                const char *header;
+                size_t width;
+                CtlShrink shrink;
+        } columns[] = {
+                { "VF", 13, CTL_SHRINK_NEVER },    { "KIND", 5, CTL_SHRINK_NEVER },
+                { "PF", 13, CTL_SHRINK_LAST },     { "DRIVER", 18, CTL_SHRINK_SECOND },
+                { "POLICY", 7, CTL_SHRINK_NEVER }, { "STATE", 9, CTL_SHRINK_NEVER },
+                { "NOTE", 0, CTL_SHRINK_FIRST },
+        };
+        _cleanup_table_ CtlTable *t = ctl_table_new();
+        int r = t ? 0 : -ENOMEM;
+
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(columns); i++)
+                r = ctl_table_add_column(t, columns[i].header, columns[i].width, columns[i].shrink);
+        for (size_t i = 0; r >= 0 && i < json_object_array_length(list); i++) {
+                json_object *d = json_object_array_get_idx(list, i);
+                const char *note = ctl_json_str(d, "last_error")[0] ? ctl_json_str(d, "last_error")
+                                   : ctl_json_str(d, "libvirt_domain")[0] ? "libvirt-managed"
+                                                                          : "";
+                const char *cells[] = {
+                        ctl_json_str(d, "address"),
+                        ctl_json_str(d, "kind"),
+                        ctl_dash(ctl_json_str(d, "pf")),
+                        ctl_dash(ctl_json_str(d, "driver")),
+                        ctl_json_str(d, "policy"),
+                        ctl_json_str(d, "bind_state"),
+                        note,
+                };
+                for (size_t k = 0; r >= 0 && k < ELEMENTSOF(cells); k++)
+                        r = ctl_table_add_cell(t, cells[k]);
+        }
+        return print_table_or_oom(t, r);
 }
 
 static int verb_list(sd_bus *bus, int argc, char **argv) {
@@ -100,21 +171,10 @@ static int verb_list(sd_bus *bus, int argc, char **argv) {
                 ctl_json_print(list);
                 return EXIT_OK;
         }
-        printf("%-13s %-5s %-13s %-18s %-7s %-9s %s\n", "VF", "KIND", "PF", "DRIVER", "POLICY",
-               "STATE", "NOTE");
-        for (size_t i = 0; i < json_object_array_length(list); i++) {
-                json_object *d = json_object_array_get_idx(list, i);
-                const char *note = ctl_json_str(d, "last_error")[0] ? ctl_json_str(d, "last_error")
-                                   : ctl_json_str(d, "libvirt_domain")[0] ? "libvirt-managed"
-                                                                          : "";
-                printf("%-13s %-5s %-13s %-18s %-7s %-9s %s\n", ctl_json_str(d, "address"),
-                       ctl_json_str(d, "kind"), ctl_dash(ctl_json_str(d, "pf")),
-                       ctl_dash(ctl_json_str(d, "driver")), ctl_json_str(d, "policy"),
-                       ctl_json_str(d, "bind_state"), note);
-        }
-        if (json_object_array_length(list) == 0)
+        r = print_vfs(list);
+        if (r == EXIT_OK && json_object_array_length(list) == 0)
                 printf("(no HiSilicon accelerator VFs on this host)\n");
-        return EXIT_OK;
+        return r;
 }
 
 static int verb_show(sd_bus *bus, int argc, char **argv) {

@@ -35,7 +35,8 @@ static int migration_path(const char *id, char **ret) {
 }
 
 /* The JSON object scripts get, from the properties in the tools' key style (ctl_get_all):
- * id, role, phase, peer, bytes, error (null when none) and the devices as objects. */
+ * id, role, phase, peer, bytes, error and attention (null when none) and the devices as
+ * objects. */
 static json_object *migration_to_json(json_object *props) {
         json_object *o = json_object_new_object(), *devs = json_object_new_array(), *list;
 
@@ -48,6 +49,10 @@ static json_object *migration_to_json(json_object *props) {
         json_object_object_add(o, "error",
                                *ctl_json_str(props, "error")
                                        ? json_object_new_string(ctl_json_str(props, "error"))
+                                       : NULL);
+        json_object_object_add(o, "attention",
+                               *ctl_json_str(props, "attention")
+                                       ? json_object_new_string(ctl_json_str(props, "attention"))
                                        : NULL);
         if (json_object_object_get_ex(props, "devices", &list))
                 for (size_t i = 0; i < json_object_array_length(list); i++) {
@@ -100,6 +105,8 @@ static void print_migration(json_object *m) {
                (long long)ctl_json_int(m, "bytes"));
         if (*ctl_json_str(m, "error"))
                 printf("  error: %s\n", ctl_json_str(m, "error"));
+        if (*ctl_json_str(m, "attention"))
+                printf("  needs an operator: %s\n", ctl_json_str(m, "attention"));
         print_devices(m);
 }
 
@@ -280,21 +287,28 @@ static int verb_show_migration(sd_bus *bus, int argc, char **argv) {
         return EXIT_OK;
 }
 
-/* switchover, commit, cancel: the method of the same name on the migration. */
+/* switchover, commit, cancel, resolve: the method of the same name on the migration (resolve
+ * with the operator's decision). */
 static int verb_step(sd_bus *bus, int argc, char **argv) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL;
         _cleanup_json_ json_object *m = NULL;
+        bool resolve = streq(argv[0], "resolve");
         const char *method = streq(argv[0], "switchover") ? "Switchover"
                              : streq(argv[0], "commit")   ? "Commit"
+                             : resolve                    ? "Resolve"
                                                           : "Cancel";
         int r;
 
         r = migration_path(argv[1], &path);
         if (r < 0)
                 return EXIT_FAILED;
-        r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, path, ACCMIG_MIGRATION_INTERFACE, method,
-                               &error, NULL, NULL);
+        if (resolve)
+                r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, path, ACCMIG_MIGRATION_INTERFACE,
+                                       method, &error, NULL, "s", arg_decision);
+        else
+                r = sd_bus_call_method(bus, ACCMIG_BUS_NAME, path, ACCMIG_MIGRATION_INTERFACE,
+                                       method, &error, NULL, NULL);
         if (r < 0) {
                 if (sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
                     sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
@@ -316,7 +330,9 @@ static int verb_step(sd_bus *bus, int argc, char **argv) {
                 ctl_json_print(m);
         else
                 print_migration(m);
-        return streq(ctl_json_str(m, "phase"), "committed") || phase_waits(ctl_json_str(m, "phase"))
+        /* The operator's decision ends it either way. */
+        return streq(ctl_json_str(m, "phase"), "committed") ||
+                               phase_waits(ctl_json_str(m, "phase")) || resolve
                        ? EXIT_OK
                        : EXIT_FAILED;
 }
@@ -331,6 +347,9 @@ static const CtlVerb verbs[] = {
           verb_step },
         { "commit", "ID", "Run the VFs on the destination (manual) (root)", 1, false, verb_step },
         { "cancel", "ID", "Roll a migration back before its commit (root)", 1, false, verb_step },
+        { "resolve", "ID --resume-source|--keep-destination",
+          "Settle a migration in doubt: run its VFs here again, or let them go (root)", 1, false,
+          verb_step },
 };
 
 const CtlVerbGroup ctl_migrate_verbs = { verbs, ELEMENTSOF(verbs) };

@@ -5,16 +5,19 @@
  * Nothing stops and nothing is reserved.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "accmig-bus.h"
 #include "ctl-bus.h"
 #include "ctl-json.h"
+#include "ctl-table.h"
 #include "ctl.h"
 #include "hisi/pci-address.h"
 #include "json-cleanup.h"
 #include "macro.h"
+#include "strv.h"
 
 /* One verdict as the reply carries it. */
 typedef struct Verdict {
@@ -23,16 +26,44 @@ typedef struct Verdict {
         char **reasons;
 } Verdict;
 
-static void print_table(const char *peer, Verdict *v, size_t n) {
-        printf("%-14s %-14s %-9s %s\n", "SOURCE", "DESTINATION", "VERDICT", "REASONS");
-        for (size_t i = 0; i < n; i++) {
-                printf("%-14s %-14s %-9s %s\n", v[i].source,
-                       *v[i].destination ? v[i].destination : "-",
-                       v[i].accepted ? "accepted" : "refused",
-                       v[i].reasons && v[i].reasons[0] ? v[i].reasons[0] : "");
-                for (size_t k = 1; v[i].reasons && v[i].reasons[k]; k++)
-                        printf("%-14s %-14s %-9s %s\n", "", "", "", v[i].reasons[k]);
+/* One row per reason; a verdict without any still has its row. */
+static int print_table(Verdict *v, size_t n) {
+        _cleanup_table_ CtlTable *t = ctl_table_new();
+        int r = t ? 0 : -ENOMEM;
+
+        if (r >= 0)
+                r = ctl_table_add_column(t, "SOURCE", 14, CTL_SHRINK_NEVER);
+        if (r >= 0)
+                r = ctl_table_add_column(t, "DESTINATION", 14, CTL_SHRINK_NEVER);
+        if (r >= 0)
+                r = ctl_table_add_column(t, "VERDICT", 9, CTL_SHRINK_NEVER);
+        if (r >= 0)
+                r = ctl_table_add_column(t, "REASONS", 0, CTL_SHRINK_FIRST);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                size_t n_rows = MAX(strv_length(v[i].reasons), (size_t)1);
+
+                for (size_t k = 0; r >= 0 && k < n_rows; k++) {
+                        const char *dest = *v[i].destination ? v[i].destination : "-";
+                        const char *cells[] = {
+                                k == 0 ? v[i].source : "",
+                                k == 0 ? dest : "",
+                                k > 0           ? ""
+                                : v[i].accepted ? "accepted"
+                                                : "refused",
+                                v[i].reasons && v[i].reasons[k] ? v[i].reasons[k] : "",
+                        };
+                        for (size_t c = 0; r >= 0 && c < ELEMENTSOF(cells); c++)
+                                r = ctl_table_add_cell(t, cells[c]);
+                }
         }
+        if (r >= 0)
+                r = ctl_table_print_stdout(t);
+        if (r < 0) {
+                fprintf(stderr, "hisi-accmigctl: check: cannot print the table: %s\n",
+                        strerror(-r));
+                return EXIT_FAILED;
+        }
+        return EXIT_OK;
 }
 
 static json_object *verdicts_to_json(const char *peer, Verdict *v, size_t n, bool all) {
@@ -72,6 +103,7 @@ static int verb_check(sd_bus *bus, int argc, char **argv) {
         Verdict *v = NULL;
         size_t n = 0;
         bool all = true;
+        int ret = EXIT_OK;
         int r;
 
         r = ctl_new_transfer_call(bus, "check", "Check", argc, argv, &call);
@@ -108,8 +140,10 @@ static int verb_check(sd_bus *bus, int argc, char **argv) {
                 _cleanup_json_ json_object *o = verdicts_to_json(arg_to, v, n, all);
                 ctl_json_print(o);
         } else
-                print_table(arg_to, v, n);
+                ret = print_table(v, n);
         verdicts_free(v, n);
+        if (ret != EXIT_OK)
+                return ret;
         return all ? EXIT_OK : EXIT_INCOMPATIBLE;
 }
 

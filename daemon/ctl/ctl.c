@@ -11,11 +11,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl-bus.h"
+#include "accmig-bus.h"
 #include "ctl.h"
 #include "file-util.h"
 #include "hisi/pci-address.h"
@@ -33,6 +35,7 @@ char **arg_to_devices = NULL;
 size_t arg_n_to_devices = 0;
 bool arg_manual_switchover = false;
 bool arg_manual_commit = false;
+const char *arg_decision = NULL;
 
 uint64_t now_monotonic_usec(void) {
         return now_usec(CLOCK_MONOTONIC);
@@ -81,6 +84,9 @@ static void help(void) {
                "order\n"
                "      --manual-switchover  migrate: wait in \"ready\" until 'switchover ID'\n"
                "      --manual-commit  migrate: wait in \"loaded\" until 'commit ID'\n"
+               "      --resume-source  resolve: the destination never ran the VFs: run them\n"
+               "                       here again\n"
+               "      --keep-destination  resolve: the destination runs them: let ours go\n"
                "      --persistent     bind, unbind: record it, so that it outlasts a restart\n"
                "                       and a reboot (see overrides)\n"
                "      --runtime        bind, unbind: until the daemon stops (the default)\n"
@@ -132,6 +138,15 @@ static int check_args(const CtlVerb *verb, int argc, char **argv,
                         verb->name);
                 return EXIT_USAGE;
         }
+        if (!!arg_decision != streq(verb->name, "resolve")) {
+                fprintf(stderr,
+                        arg_decision ? "hisi-accmigctl: %s: --resume-source and --keep-destination "
+                                       "are for resolve\n"
+                                     : "hisi-accmigctl: %s needs --resume-source or "
+                                       "--keep-destination\n",
+                        verb->name);
+                return EXIT_USAGE;
+        }
         if (arg_persistent && !streq(verb->name, "bind") && !streq(verb->name, "unbind")) {
                 fprintf(stderr, "hisi-accmigctl: %s: --persistent is for bind and unbind\n",
                         verb->name);
@@ -159,6 +174,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_MANUAL_COMMIT,
                 ARG_PERSISTENT,
                 ARG_RUNTIME,
+                ARG_RESUME_SOURCE,
+                ARG_KEEP_DESTINATION,
         };
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -172,6 +189,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "manual-commit", no_argument, NULL, ARG_MANUAL_COMMIT },
                 { "persistent", no_argument, NULL, ARG_PERSISTENT },
                 { "runtime", no_argument, NULL, ARG_RUNTIME },
+                { "resume-source", no_argument, NULL, ARG_RESUME_SOURCE },
+                { "keep-destination", no_argument, NULL, ARG_KEEP_DESTINATION },
                 {},
         };
         bool seen_scope = false;
@@ -215,6 +234,18 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_MANUAL_COMMIT:
                         arg_manual_commit = true;
                         break;
+                case ARG_RESUME_SOURCE:
+                case ARG_KEEP_DESTINATION: {
+                        const char *d = c == ARG_RESUME_SOURCE ? ACCMIG_RESOLVE_RESUME_SOURCE
+                                                               : ACCMIG_RESOLVE_KEEP_DESTINATION;
+                        if (arg_decision && !streq(arg_decision, d)) {
+                                fprintf(stderr, "hisi-accmigctl: --resume-source and "
+                                                "--keep-destination exclude each other\n");
+                                return -EXIT_USAGE;
+                        }
+                        arg_decision = d;
+                        break;
+                }
                 case ARG_PERSISTENT:
                 case ARG_RUNTIME:
                         if (seen_scope && arg_persistent != (c == ARG_PERSISTENT)) {
@@ -256,6 +287,9 @@ int main(int argc, char *argv[]) {
         const CtlVerb *verb;
         int r;
 
+        /* The character set only (tables cut text with an ellipsis where it is UTF-8); numbers
+         * and messages stay as they are. */
+        (void)setlocale(LC_CTYPE, "");
         /* > 0: run a verb; 0: done (--help, --version); < 0: minus the exit code. */
         r = parse_argv(argc, argv);
         to_devices = arg_to_devices; /* freed at the end */

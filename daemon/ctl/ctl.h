@@ -35,7 +35,8 @@ extern const char *arg_to;    /* --to HOST[:PORT] */
 extern char **arg_to_devices; /* --to-device VF, in order; NULL-terminated */
 extern size_t arg_n_to_devices;
 extern bool arg_manual_switchover; /* --manual-switchover */
-extern bool arg_manual_commit;     /* --manual-commit */
+extern bool arg_manual_commit;
+extern const char *arg_decision; /* resolve: ACCMIG_RESOLVE_* */ /* --manual-commit */
 
 /* ctl-peer.c: the call of Check or Migrate (method) for the VFs argv[1..argc), --to and the
  * options; EXIT_OK and *ret, or an exit code (said why). */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "domain-xml.h"
+#include "libvirt-follow.h"
 #include "macro.h"
 
 static void quiet(void *userdata, virErrorPtr error) {
@@ -76,12 +77,81 @@ static void add_hostdevs(json_object *list, const char *xml, const char *domain)
         free(name);
 }
 
+/* --follow: one JSON line per lifecycle event, until libvirt goes away. */
+static int follow(const char *uri) {
+        virConnectPtr conn;
+        int id, r = EXIT_SUCCESS;
+
+        /* The event loop first: libvirt needs it before the connection opens. */
+        if (virEventRegisterDefaultImpl() < 0)
+                return fail("cannot start libvirt's event loop for", uri);
+        conn = virConnectOpenReadOnly(uri);
+        if (!conn)
+                return fail("cannot connect to libvirt at", uri);
+        if (libvirt_follow_start(conn, stdout, &id) < 0) {
+                virConnectClose(conn);
+                return fail("cannot follow the domain events of", uri);
+        }
+        puts("{\"event\":\"following\"}");
+        fflush(stdout);
+        while (virConnectIsAlive(conn) == 1)
+                if (virEventRunDefaultImpl() < 0) {
+                        r = fail("libvirt's event loop failed for", uri);
+                        break;
+                }
+        virConnectDomainEventDeregisterAny(conn, id);
+        virConnectClose(conn);
+        return r;
+}
+
+/* --set-metadata DOMAIN: the element on stdin (empty: remove it). */
+static int set_metadata(const char *uri, const char *domain) {
+        char *element = NULL, *error = NULL;
+        size_t size = 0, n;
+        virConnectPtr conn;
+        virDomainPtr dom;
+        FILE *f = open_memstream(&element, &size);
+        int r;
+
+        if (!f)
+                return EXIT_FAILURE;
+        for (char buf[4096]; (n = fread(buf, 1, sizeof(buf), stdin)) > 0;)
+                fwrite(buf, 1, n, f);
+        fclose(f);
+        while (size > 0 && (element[size - 1] == '\n' || element[size - 1] == ' '))
+                element[--size] = 0;
+        conn = virConnectOpen(uri);
+        if (!conn) {
+                free(element);
+                return fail("cannot connect to libvirt at", uri);
+        }
+        dom = virDomainLookupByName(conn, domain);
+        if (!dom) {
+                free(element);
+                virConnectClose(conn);
+                return fail("no such domain on", uri);
+        }
+        r = libvirt_metadata_set(dom, element, &error);
+        if (r < 0)
+                fprintf(stderr, "hisi-accmigd-libvirt: domain %s: %s\n", domain,
+                        error ? error : strerror(-r));
+        free(error);
+        free(element);
+        virDomainFree(dom);
+        virConnectClose(conn);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 int main(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "uri", required_argument, NULL, 'u' },
+                { "follow", no_argument, NULL, 'f' },
+                { "set-metadata", required_argument, NULL, 'm' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
+        const char *metadata_domain = NULL;
+        bool follow_events = false;
         const char *uri = "qemu:///system";
         virDomainPtr *domains = NULL;
         json_object *out, *list;
@@ -93,16 +163,29 @@ int main(int argc, char *argv[]) {
                 case 'u':
                         uri = optarg;
                         break;
+                case 'f':
+                        follow_events = true;
+                        break;
+                case 'm':
+                        metadata_domain = optarg;
+                        break;
                 case 'h':
-                        printf("Usage: hisi-accmigd-libvirt [--uri URI]\n"
+                        printf("Usage: hisi-accmigd-libvirt [--uri URI] [--follow | --set-metadata "
+                               "DOMAIN]\n"
                                "Prints the PCI devices libvirt manages (managed='yes') as JSON;\n"
-                               "run by hisi-accmigd.\n");
+                               "--follow: domain lifecycle events as JSON lines;\n"
+                               "--set-metadata: hisi-accmigd's metadata (stdin) into DOMAIN.\n"
+                               "Run by hisi-accmigd.\n");
                         return EXIT_SUCCESS;
                 default:
                         return EXIT_FAILURE;
                 }
 
         virSetErrorFunc(NULL, quiet);
+        if (follow_events)
+                return follow(uri);
+        if (metadata_domain)
+                return set_metadata(uri, metadata_domain);
         conn = virConnectOpenReadOnly(uri);
         if (!conn)
                 return fail("cannot connect to libvirt at", uri);

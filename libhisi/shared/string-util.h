@@ -27,3 +27,10 @@ static inline const char *strna(const char *s) {
 static inline bool isempty(const char *s) {
         return !s || !*s;
 }
+
+/* The rest of s after prefix, or NULL when s does not start with it. */
+static inline const char *startswith(const char *s, const char *prefix) {
+        size_t n = strlen(prefix);
+
+        return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}

@@ -10,11 +10,17 @@
 #include "sim-proto.h"
 
 int sim_msg_send(int sock, uint32_t op, int32_t result, const void *payload, size_t len, int fd) {
+        return sim_msg_send_tagged(sock, op, 0, result, payload, len, fd);
+}
+
+int sim_msg_send_tagged(int sock, uint32_t op, uint32_t tag, int32_t result, const void *payload,
+                        size_t len, int fd) {
         sim_msg hdr = {
                 .op = op,
                 .result = result,
                 .len = (uint32_t)len,
                 .version = SIM_PROTO_VERSION,
+                .tag = tag,
         };
         struct iovec iov[2] = {
                 { .iov_base = &hdr, .iov_len = sizeof(hdr) },
@@ -114,15 +120,23 @@ int sim_msg_recv(int sock, sim_msg *ret_msg, void *payload, size_t payload_max, 
 
 int sim_call(int sock, uint32_t op, const void *payload, size_t len, sim_msg *ret_reply,
              void *reply_payload, size_t reply_max, int *ret_fd) {
+        static uint32_t last_tag;
+        uint32_t tag = __atomic_add_fetch(&last_tag, 1, __ATOMIC_RELAXED);
         sim_msg reply;
         int r, fd = -EBADF;
 
-        r = sim_msg_send(sock, op, 0, payload, len, -EBADF);
+        r = sim_msg_send_tagged(sock, op, tag, 0, payload, len, -EBADF);
         if (r < 0)
                 return r;
-        r = sim_msg_recv(sock, &reply, reply_payload, reply_max, &fd);
-        if (r < 0)
-                return r;
+        for (;;) {
+                r = sim_msg_recv(sock, &reply, reply_payload, reply_max, &fd);
+                if (r < 0)
+                        return r;
+                if (reply.tag == tag)
+                        break;
+                safe_close(fd); /* the answer to a call whose caller is gone */
+                fd = -EBADF;
+        }
         if (reply.op != op) {
                 safe_close(fd);
                 return -EBADMSG;

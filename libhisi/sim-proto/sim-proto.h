@@ -9,6 +9,11 @@
  *
  * Transport: AF_UNIX SOCK_SEQPACKET, one message per call, one reply per message. A message is a
  * sim_msg header, then len payload bytes. Host byte order: both ends are on one host.
+ *
+ * Each request carries a tag that its reply echoes. A kernel's ioctl returns to the process that
+ * made it or to nobody; a socket outlives its caller when another holder (the fd store) keeps
+ * it, and a reply that a delay fault held back would then wait for the next caller. The tag lets
+ * that caller know a reply that is not to its own request, and drop it (sim_call()).
  */
 #pragma once
 
@@ -21,7 +26,7 @@
 /* Where the device socket is: $HISI_ACCSIM_SOCKET, set by `hisi-accsim exec`. */
 #define SIM_SOCKET_ENV HISI_SIM_SOCKET_ENV
 
-#define SIM_PROTO_VERSION 1
+#define SIM_PROTO_VERSION 2
 /* The largest payload: a read or write moves at most this much per message. */
 #define SIM_PAYLOAD_MAX (64 * 1024)
 #define SIM_NAME_MAX    64
@@ -62,6 +67,7 @@ typedef struct sim_msg {
         int32_t result; /* replies: >= 0, or a negative errno */
         uint32_t len;   /* payload bytes that follow */
         uint32_t version;
+        uint32_t tag; /* requests: the caller's; replies: the request's */
 } sim_msg;
 
 typedef struct sim_region_io {
@@ -81,6 +87,9 @@ typedef struct sim_region_info {
  * negative errno (-EPIPE/-ECONNRESET when the peer went away).
  */
 int sim_msg_send(int sock, uint32_t op, int32_t result, const void *payload, size_t len, int fd);
+/* The same with a tag (sim_msg_send()'s is 0). */
+int sim_msg_send_tagged(int sock, uint32_t op, uint32_t tag, int32_t result, const void *payload,
+                        size_t len, int fd);
 /*
  * Receive one message: the header into *ret_msg, at most payload_max payload bytes into payload,
  * and a passed fd into *ret_fd (-EBADF when none; may be NULL, then a passed fd is closed).
@@ -89,6 +98,7 @@ int sim_msg_send(int sock, uint32_t op, int32_t result, const void *payload, siz
  */
 int sim_msg_recv(int sock, sim_msg *ret_msg, void *payload, size_t payload_max, int *ret_fd);
 
-/* One call: send a request, wait for its reply (same op). */
+/* One call: send a request with a new tag, wait for its reply (same op and tag). Replies with
+ * another tag (to a caller that went away) are dropped, with their fds. */
 int sim_call(int sock, uint32_t op, const void *payload, size_t len, sim_msg *ret_reply,
              void *reply_payload, size_t reply_max, int *ret_fd);

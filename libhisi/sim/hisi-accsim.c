@@ -69,6 +69,7 @@ static void help(void) {
                "  ctl unplug VF                          Hot-unplug a VF\n"
                "  ctl plug VF                            Hot-add an unplugged VF again\n"
                "  ctl guest VF on|off                    Load or unload the guest driver\n"
+               "  ctl clock stop|run                     Stop or run every guest's clock\n"
                "\n"
                "Options:\n"
                "  -d, --dir=DIR        The host's directory\n"
@@ -572,7 +573,8 @@ static int cmd_ctl(int argc, char **argv) {
         if (!cmd)
                 return usage_error("ctl needs a command");
         /* A device argument, short ("75:00.1") or full. */
-        if (argc >= 2 && !streq(cmd, "list") && !streq(cmd, "stop") && !streq(cmd, "fault-probe")) {
+        if (argc >= 2 && !streq(cmd, "list") && !streq(cmd, "stop") && !streq(cmd, "fault-probe") &&
+            !streq(cmd, "clock")) {
                 if (hisi_pci_address_normalize(argv[1], device) < 0)
                         return usage_error("DEVICE is not a PCI address such as 0000:75:00.1 or "
                                            "75:00.1");
@@ -584,8 +586,12 @@ static int cmd_ctl(int argc, char **argv) {
                   streq(cmd, "unplug") || streq(cmd, "plug")) &&
                  argc == 2)
                 req = request(cmd, argv[1]);
-        else if (streq(cmd, "guest") && argc == 3 &&
-                 (streq(argv[2], "on") || streq(argv[2], "off"))) {
+        else if (streq(cmd, "clock") && argc == 2 &&
+                 (streq(argv[1], "stop") || streq(argv[1], "run"))) {
+                req = request("clock", NULL);
+                json_object_object_add(req, "run", json_object_new_boolean(streq(argv[1], "run")));
+        } else if (streq(cmd, "guest") && argc == 3 &&
+                   (streq(argv[2], "on") || streq(argv[2], "off"))) {
                 req = request("guest", argv[1]);
                 json_object_object_add(req, "driver",
                                        json_object_new_boolean(streq(argv[2], "on")));

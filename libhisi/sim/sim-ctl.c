@@ -177,6 +177,14 @@ json_object *sim_ctl_handle(sim_host *h, sd_event *event, json_object *req) {
                 r = sim_host_set_guest_driver(h, device, json_object_get_boolean(v));
                 return r < 0 ? reply_error(r, "no such VF") : reply_ok(NULL);
         }
+        if (streq(cmd, "clock")) {
+                json_object *v;
+                if (!json_object_object_get_ex(req, "run", &v) ||
+                    !json_object_is_type(v, json_type_boolean))
+                        return reply_error(-EINVAL, "clock needs \"run\": true or false");
+                sim_host_set_clock(h, json_object_get_boolean(v));
+                return reply_ok(NULL);
+        }
         if (streq(cmd, "stop")) {
                 (void)sd_event_exit(event, 0);
                 return reply_ok(NULL);

@@ -157,3 +157,7 @@ int sim_host_digest(sim_host *h, const char *address, uint64_t *ret) {
         *ret = sim_vf_guest_digest(vf->vf);
         return 0;
 }
+
+void sim_host_set_clock(sim_host *h, bool run) {
+        h->clock_stopped = !run;
+}

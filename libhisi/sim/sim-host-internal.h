@@ -54,6 +54,7 @@ struct sim_host {
         hisi_sim_pci *pci;
         sim_server *server;
         sd_event_source *tick;
+        bool clock_stopped; /* sim_host_set_clock() */
         sim_host_pf *pfs;
         size_t n_pfs;
         int next_vfio_minor;

@@ -377,7 +377,7 @@ static int build_pf(sim_host *h, sim_host_pf *pf, int *group) {
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         sim_host *h = userdata;
 
-        for (size_t i = 0; i < h->n_pfs; i++)
+        for (size_t i = 0; !h->clock_stopped && i < h->n_pfs; i++)
                 for (unsigned j = 0; j < h->pfs[i].n_vfs; j++)
                         if (h->pfs[i].vfs[j].present)
                                 (void)sim_vf_guest_tick(h->pfs[i].vfs[j].vf);

@@ -52,6 +52,9 @@ int sim_host_fault_probe(sim_host *h, const char *driver, int error);
  * kernel profile and the reset fix (sim_vf_function_reset()). */
 int sim_host_reset_vf(sim_host *h, const char *vf);
 int sim_host_set_guest_driver(sim_host *h, const char *vf, bool loaded);
+/* Every guest's clock: stopped, no guest steps (as if each VM were paused); the registers change
+ * only as a migration or a reset changes them, so that a test compares digests across hosts. */
+void sim_host_set_clock(sim_host *h, bool run);
 /* Hot-unplug: the VF disappears (remove uevent), its open device stops answering. */
 int sim_host_unplug_vf(sim_host *h, const char *vf);
 /* Hot-add a VF that was unplugged: it comes back bound to its host driver (add and bind

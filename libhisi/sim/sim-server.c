@@ -33,6 +33,7 @@ struct sim_conn {
         conn_kind kind;
         sim_vf *vf;     /* CONN_DEVICE: NULL once the VF went away */
         sim_migf *migf; /* CONN_DATA: our reference */
+        uint32_t tag;   /* of the request being answered */
         /* a reply held back by a delay fault */
         sd_event_source *delay;
         uint32_t pending_op;
@@ -132,7 +133,7 @@ static int session_new(sim_server *s, sim_migf *f, int *ret_client_fd) {
 
 static int reply_now(sim_conn *c, uint32_t op, int32_t result, const void *payload, size_t len,
                      int fd) {
-        int r = sim_msg_send(c->fd, op, result, payload, len, fd);
+        int r = sim_msg_send_tagged(c->fd, op, c->tag, result, payload, len, fd);
         safe_close(fd);
         return r;
 }
@@ -353,6 +354,7 @@ static int conn_io(sd_event_source *source, int fd, uint32_t revents, void *user
                 return 0;
         }
 
+        c->tag = m.tag;
         if (m.op == SIM_OP_OPEN)
                 r = handle_open(c, &m, s->buf);
         else if (m.op == SIM_OP_SYSFS_WRITE)

@@ -50,7 +50,7 @@ declare -A page=(
     [$daemon]=$src/daemon/hisi-accmigd.8
 )
 if command -v groff >/dev/null; then
-    for p in "${page[@]}" "$src/conf/hisi-accmigd.json.5"; do
+    for p in "${page[@]}" "$src/conf/hisi-accmigd.json.5" "$src/daemon/hook/hisi-accmig-hook.8"; do
         out=$(LC_ALL=C.UTF-8 groff -ww -z -t -man "$p" 2>&1)
         if [ -z "$out" ]; then ok "${p##*/} renders without a warning"; else fail "${p##*/}" "$out"; fi
     done

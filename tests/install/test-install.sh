@@ -106,6 +106,11 @@ check "the polkit actions are in $HISI_POLKIT_ACTIONS_DIR" \
 check "the bash completions are in $HISI_BASH_COMPLETION_DIR" test -f \
     "$stage$HISI_BASH_COMPLETION_DIR/hisi-accmigctl" -a -f \
     "$stage$HISI_BASH_COMPLETION_DIR/hisi-migtool" -a -f "$stage$HISI_BASH_COMPLETION_DIR/hisi-accsim"
+if [ -n "${HISI_LIBVIRT_HOOK_DIR:-}" ]; then
+    check "the libvirt hook is in $HISI_LIBVIRT_HOOK_DIR (libvirt runs hooks/qemu.d/*)" \
+        test -L "$stage$HISI_LIBVIRT_HOOK_DIR/hisi-accmig" -a \
+        -x "$stage$(readlink "$stage$HISI_LIBVIRT_HOOK_DIR/hisi-accmig")"
+fi
 check "nothing is left under the prefix's lib/ for systemd or udev" \
     test ! -e "$stage$HISI_PREFIX/lib/systemd" -a ! -e "$stage$HISI_PREFIX/lib/modules-load.d"
 

@@ -23,6 +23,7 @@
 #include "daemon-harness.h"
 #include "file-util.h"
 #include "macro.h"
+#include "migration-steps.h"
 #include "peer-hosts.h"
 #include "string-util.h"
 #include "tcp-proxy.h"
@@ -30,24 +31,12 @@
 #include "test-pki.h"
 #include "time-util.h"
 
-static char pki[] = "/tmp/test-migration-link.XXXXXX";
-
 #define ZIP_VF  "0000:75:00.1"
 #define SEC_VF  "0000:76:00.1"
 #define HPRE_VF "0000:77:00.1"
 
 /* Long enough for the test to see the hold and break the link inside it. */
 #define HOLD_MS "1500"
-
-static void make_pki(void) {
-        if (peer_hosts_pki)
-                return;
-        peer_hosts_pki = pki;
-        ck_assert_int_eq(test_pki_make(pki, "host-a host-b"), 0);
-}
-
-static void no_teardown(void) {
-}
 
 /* A slow case: skipped in the short run. */
 static bool skip_slow(const char *what) {
@@ -93,202 +82,8 @@ static void link_stop(link_test *t) {
         host_stop(&t->b);
 }
 
-static char *field(host *x, const char *vf, const char *name) {
-        char *v = NULL;
-
-        ck_assert_int_eq(dh_sim_field(x->h, vf, name, &v), 0);
-        return v;
-}
-
-static void assert_field(host *x, const char *vf, const char *name, const char *want) {
-        _cleanup_free_ char *v = field(x, vf, name);
-
-        ck_assert_msg(streq(v, want), "%s %s: %s, expected %s", vf, name, v, want);
-}
-
-/* Wait until the simulated host shows a VF's field at want: the other process moved it. */
-static void wait_field(host *x, const char *vf, const char *name, const char *want) {
-        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + DH_TIMEOUT_MS * USEC_PER_MSEC;
-
-        for (;;) {
-                _cleanup_free_ char *v = field(x, vf, name);
-
-                if (streq(v, want))
-                        return;
-                ck_assert_msg(now_usec(CLOCK_MONOTONIC) < deadline, "%s %s stays %s, not %s", vf,
-                              name, v, want);
-                usleep(2000);
-        }
-}
-
-/* Wait until a daemon holds vf open in the given state: a VF nobody opened shows RUNNING too. */
-static void wait_held(host *x, const char *vf, const char *state) {
-        wait_field(x, vf, "open", "true");
-        wait_field(x, vf, "state", state);
-}
-
-/* The daemon holds vf (TakeDevice, as a workload does) and its guest driver set it up again
- * after the open (which wiped its registers): a migration now moves the guest's whole state,
- * not only the match data. The guest steps only once it is set up: its digest moves. */
-static void take_device(host *x, const char *vf) {
-        _cleanup_free_ char *wiped = NULL;
-        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + DH_TIMEOUT_MS * USEC_PER_MSEC;
-
-        ck_assert_int_eq(dh_busctl(x->h, 0, NULL, NULL, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
-                                   ACCMIG_MANAGER_INTERFACE, "TakeDevice", "s", vf, NULL),
-                         0);
-        assert_field(x, vf, "guest_driver", "true");
-        wiped = field(x, vf, "digest");
-        for (;;) {
-                _cleanup_free_ char *now = field(x, vf, "digest");
-
-                if (!streq(now, wiped))
-                        return;
-                ck_assert_msg(now_usec(CLOCK_MONOTONIC) < deadline, "%s: the guest never steps",
-                              vf);
-                usleep(2000);
-        }
-}
-
-/* The guest stops stepping (its driver unloads, the registers stay): the digest stands still,
- * the state a rollback must give back untouched. Returns that digest. */
-static char *freeze(host *x, const char *vf) {
-        ck_assert_int_eq(dh_sim_ctl(x->h, "guest", vf, "off", NULL), 0);
-        return field(x, vf, "digest");
-}
-
-/* After a rollback: vf runs on x with exactly the state it had. */
-static void assert_intact(host *x, const char *vf, const char *digest) {
-        _cleanup_free_ char *now = field(x, vf, "digest");
-
-        assert_field(x, vf, "state", "RUNNING");
-        ck_assert_msg(streq(now, digest), "%s: digest %s after the rollback, %s before", vf, now,
-                      digest);
-}
-
-/* A destination VF is free again: reset (the daemon let go), in no migration. */
-static void assert_free(host *x, const char *vf) {
-        _cleanup_free_ char *path = dh_device_path(vf), *mig = NULL;
-
-        assert_field(x, vf, "open", "false");
-        ck_assert_int_eq(dh_get_property(x->h, path, ACCMIG_DEVICE_INTERFACE, "Migration", &mig),
-                         0);
-        ck_assert_str_eq(mig, "/");
-}
-
-/* A VF of the source that must not run: stopped, holding its state for the destination. */
-static void assert_stopped(host *x, const char *vf) {
-        _cleanup_free_ char *s = field(x, vf, "state");
-
-        ck_assert_msg(streq(s, "STOP_COPY") || streq(s, "STOP"), "%s is %s, not stopped", vf, s);
-}
-
-enum {
-        MANUAL_SWITCHOVER = 1 << 0,
-        MANUAL_COMMIT = 1 << 1,
-};
-
-/* Manager.Migrate(vfs, to, options) through busctl: the new migration's object path. vfs ends
- * with NULL; to_devices (may be NULL) names a destination VF for each. */
-static char *migrate(host *x, const char *to, unsigned flags, const char *const *vfs,
-                     const char *const *to_devices) {
-        _cleanup_free_ char *out = NULL, *err = NULL;
-        const char *argv[40] = {};
-        char n_vfs[8], n_opts[8];
-        size_t n = 0, k = 0, opts = 0;
-        const char *p, *q;
-
-        argv[n++] = "call";
-        argv[n++] = ACCMIG_BUS_NAME;
-        argv[n++] = ACCMIG_BUS_PATH;
-        argv[n++] = ACCMIG_MANAGER_INTERFACE;
-        argv[n++] = "Migrate";
-        argv[n++] = "assa{sv}";
-        argv[n++] = n_vfs;
-        while (vfs[k])
-                argv[n++] = vfs[k++];
-        snprintf(n_vfs, sizeof(n_vfs), "%zu", k);
-        argv[n++] = to;
-        argv[n++] = n_opts;
-        if (flags & MANUAL_SWITCHOVER) {
-                argv[n++] = "manual-switchover";
-                argv[n++] = "b";
-                argv[n++] = "true";
-                opts++;
-        }
-        if (flags & MANUAL_COMMIT) {
-                argv[n++] = "manual-commit";
-                argv[n++] = "b";
-                argv[n++] = "true";
-                opts++;
-        }
-        if (to_devices) {
-                argv[n++] = "to-devices";
-                argv[n++] = "as";
-                argv[n++] = n_vfs;
-                for (size_t i = 0; i < k; i++)
-                        argv[n++] = to_devices[i];
-                opts++;
-        }
-        snprintf(n_opts, sizeof(n_opts), "%zu", opts);
-        assert(n < ELEMENTSOF(argv));
-        ck_assert_msg(dh_busctl(x->h, 0, &out, &err, argv[0], argv[1], argv[2], argv[3], argv[4],
-                                argv[5], argv[6], argv[7], argv[8], argv[9], argv[10], argv[11],
-                                argv[12], argv[13], argv[14], argv[15], argv[16], argv[17],
-                                argv[18], argv[19], argv[20], argv[21], argv[22], argv[23],
-                                argv[24], argv[25], NULL) == 0,
-                      "Migrate: %s", strempty(err));
-        /* o "/com/hisilicon/AccMig1/migration/ID" */
-        p = strchr(out, '"');
-        ck_assert_ptr_nonnull(p);
-        q = strchr(p + 1, '"');
-        ck_assert_ptr_nonnull(q);
-        return strndup(p + 1, (size_t)(q - p - 1));
-}
-
 static char *migrate1(link_test *t, unsigned flags, const char *vf1, const char *vf2) {
         return migrate(&t->a, t->to, flags, (const char *const[]){ vf1, vf2, NULL }, NULL);
-}
-
-static char *mig_property(host *x, const char *path, const char *name) {
-        char *v = NULL;
-        int r = dh_get_property(x->h, path, ACCMIG_MIGRATION_INTERFACE, name, &v);
-
-        if (r < 0) {
-                _cleanup_free_ char *out = NULL, *err = NULL;
-                (void)dh_busctl(x->h, 0, &out, &err, "get-property", ACCMIG_BUS_NAME, path,
-                                ACCMIG_MIGRATION_INTERFACE, name, NULL);
-                ck_abort_msg("%s %s: %s: %s%s", path, name, strerror(-r), strempty(out),
-                             strempty(err));
-        }
-        return v;
-}
-
-static void wait_phase(host *x, const char *path, const char *phase) {
-        int r = dh_wait_property(x->h, path, ACCMIG_MIGRATION_INTERFACE, "Phase", phase);
-
-        if (r < 0) {
-                _cleanup_free_ char *error = NULL;
-                (void)dh_get_property(x->h, path, ACCMIG_MIGRATION_INTERFACE, "Error", &error);
-                ck_abort_msg("%s never became %s (error: %s)", path, phase, strna(error));
-        }
-}
-
-static void assert_error(host *x, const char *path, const char *words) {
-        _cleanup_free_ char *error = mig_property(x, path, "Error");
-
-        assert_says(error, words);
-}
-
-/* A Migration method (Switchover, Commit) on the test's own bus connection, without waiting
- * for the answer: the daemon answers only once its device operations are done, and the test
- * must act while a delay fault holds them. */
-static void call_async(host *x, const char *path, const char *method) {
-        ck_assert_int_ge(sd_bus_call_method_async(x->h->bus, NULL, ACCMIG_BUS_NAME, path,
-                                                  ACCMIG_MIGRATION_INTERFACE, method, NULL, NULL,
-                                                  NULL),
-                         0);
-        ck_assert_int_ge(sd_bus_flush(x->h->bus), 0);
 }
 
 /* ---- 1. The link cut at each phase before COMMIT ---- */
@@ -407,8 +202,8 @@ START_TEST(test_in_doubt_committed) {
         ck_assert_int_eq(tcp_proxy_restart(t.proxy), 0);
         ck_assert_int_eq(tcp_proxy_wait_accepted(t.proxy, 2, DH_TIMEOUT_MS), 0);
         wait_phase(&t.a, path, "committed");
-        assert_field(&t.a, ZIP_VF, "open", "false");
-        assert_field(&t.a, SEC_VF, "open", "false");
+        wait_field(&t.a, ZIP_VF, "open", "false");
+        wait_field(&t.a, SEC_VF, "open", "false");
         assert_field(&t.b, ZIP_VF, "state", "RUNNING");
         assert_field(&t.b, SEC_VF, "state", "RUNNING");
         ck_assert_int_eq(dh_wait_log(t.b.h, "asked for its outcome: committed", NULL), 0);
@@ -493,7 +288,7 @@ START_TEST(test_in_doubt_asked_too_early) {
         wait_phase(&t.b, path, "committed");
         ck_assert_int_eq(dh_wait_log(t.b.h, "asked for its outcome: committed", &cursor), 0);
         wait_phase(&t.a, path, "committed");
-        assert_field(&t.a, ZIP_VF, "open", "false");
+        wait_field(&t.a, ZIP_VF, "open", "false");
         assert_field(&t.b, ZIP_VF, "state", "RUNNING");
         link_stop(&t);
 }
@@ -720,7 +515,7 @@ START_TEST(test_eight_both_ways) {
                 wait_phase(src, paths[i], "committed");
                 wait_phase(dst, paths[i], "committed");
                 assert_field(dst, eights[i].destination, "state", "RUNNING");
-                assert_field(src, eights[i].source, "open", "false");
+                wait_field(src, eights[i].source, "open", "false");
                 free(paths[i]);
         }
         host_stop(&a);
@@ -733,13 +528,13 @@ static Suite *migration_link_suite(void) {
         TCase *tc;
 
         tc = tcase_create("cut");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_loop_test(tc, test_cut, 0, ELEMENTSOF(cut_cases));
         suite_add_tcase(s, tc);
 
         tc = tcase_create("in-doubt");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_in_doubt_committed);
         tcase_add_test(tc, test_in_doubt_rolled_back);
@@ -747,14 +542,14 @@ static Suite *migration_link_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("corrupt");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_corrupt_tls);
         tcase_add_test(tc, test_corrupt_plain);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("timeouts");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_silent_peer);
         tcase_add_test(tc, test_idle_hold_is_not_silence);
@@ -762,13 +557,13 @@ static Suite *migration_link_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("unplug");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_loop_test(tc, test_unplug, 0, ELEMENTSOF(unplug_cases));
         suite_add_tcase(s, tc);
 
         tc = tcase_create("concurrent");
-        tcase_add_unchecked_fixture(tc, make_pki, no_teardown);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_eight_both_ways);
         suite_add_tcase(s, tc);
@@ -776,12 +571,5 @@ static Suite *migration_link_suite(void) {
 }
 
 int main(void) {
-        int r;
-
-        if (!dh_can_run())
-                return TEST_EXIT_SKIP;
-        r = test_run_suite(migration_link_suite());
-        if (peer_hosts_pki)
-                test_pki_remove(pki);
-        return r;
+        return peer_hosts_main(migration_link_suite());
 }

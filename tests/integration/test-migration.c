@@ -17,40 +17,15 @@
 #include "daemon-harness.h"
 #include "file-util.h"
 #include "macro.h"
-#include "string-util.h"
+#include "migration-steps.h"
 #include "peer-hosts.h"
+#include "string-util.h"
 #include "test-main.h"
 #include "test-pki.h"
-
-static char pki[] = "/tmp/test-migration.XXXXXX";
 
 #define ZIP_VF  "0000:75:00.1"
 #define SEC_VF  "0000:76:00.1"
 #define HPRE_VF "0000:77:00.1"
-
-/* Once for every test case (unchecked fixtures run in this process). */
-static void make_pki(void) {
-        if (peer_hosts_pki)
-                return;
-        peer_hosts_pki = pki;
-        ck_assert_int_eq(test_pki_make(pki, "host-a host-b"), 0);
-}
-
-static void remove_pki(void) {
-}
-
-static char *field(host *x, const char *vf, const char *name) {
-        char *v = NULL;
-
-        ck_assert_int_eq(dh_sim_field(x->h, vf, name, &v), 0);
-        return v;
-}
-
-static void assert_field(host *x, const char *vf, const char *name, const char *want) {
-        _cleanup_free_ char *v = field(x, vf, name);
-
-        ck_assert_msg(streq(v, want), "%s %s: %s, expected %s", vf, name, v, want);
-}
 
 /* The id from migrate --json's output. */
 static char *migration_id(const char *json) {
@@ -93,7 +68,7 @@ START_TEST(test_manual_commit_same_state) {
         ck_assert_int_eq(dh_ctl(a.h, 0, &out, &err, "commit", id, NULL), 0);
         assert_says(out, "committed");
         assert_field(&b, ZIP_VF, "state", "RUNNING");
-        assert_field(&a, ZIP_VF, "open", "false"); /* the source let go */
+        wait_field(&a, ZIP_VF, "open", "false"); /* the source let go */
         out = mfree(out);
         err = mfree(err);
         ck_assert_int_eq(dh_ctl(b.h, 0, &out, &err, "migrations", NULL), 0);
@@ -124,23 +99,14 @@ static char *take_and_freeze(host *x, const char *vf) {
         return field(x, vf, "digest");
 }
 
-/* After a rollback: vf runs on x with exactly the state it had, and the daemon holds it. */
-static void assert_intact(host *x, const char *vf, const char *digest) {
-        _cleanup_free_ char *now = field(x, vf, "digest");
-
-        assert_field(x, vf, "state", "RUNNING");
-        ck_assert_msg(streq(now, digest), "%s: digest %s after the rollback, %s before", vf, now,
-                      digest);
-}
-
 /* A destination VF is free again: in no migration (the destination may learn of the end a
  * moment after the source), and reset (the daemon let go before it freed the reservation). */
-static void assert_free(host *x, const char *vf) {
+static void assert_released(host *x, const char *vf) {
         _cleanup_free_ char *path = dh_device_path(vf);
 
         ck_assert_int_eq(dh_wait_property(x->h, path, ACCMIG_DEVICE_INTERFACE, "Migration", "/"),
                          0);
-        assert_field(x, vf, "open", "false");
+        wait_field(x, vf, "open", "false");
 }
 
 static const struct profile_pair {
@@ -174,7 +140,7 @@ START_TEST(test_profiles) {
         ck_assert_int_eq(dh_ctl(a.h, 0, &out, NULL, "--json", "commit", id, NULL), 0);
         assert_says(out, "\"phase\":\"committed\"");
         assert_field(&b, HPRE_VF, "state", "RUNNING");
-        assert_field(&a, HPRE_VF, "open", "false");
+        wait_field(&a, HPRE_VF, "open", "false");
         host_stop(&a);
         host_stop(&b);
 }
@@ -197,7 +163,7 @@ START_TEST(test_auto_commit) {
              vf++) {
                 assert_field(&b, *vf, "state", "RUNNING");
                 assert_field(&b, *vf, "open", "true"); /* the daemon holds what it received */
-                assert_field(&a, *vf, "open", "false");
+                wait_field(&a, *vf, "open", "false");
         }
         /* The VFs taken are not offered again. */
         out = mfree(out);
@@ -222,7 +188,7 @@ START_TEST(test_refused_before_stop) {
         assert_says(out, "rolled-back");
         assert_says(out, "stream version: source sends V2");
         assert_intact(&a, SEC_VF, digest);
-        assert_free(&b, SEC_VF);
+        assert_released(&b, SEC_VF);
         host_stop(&a);
         host_stop(&b);
 }
@@ -260,7 +226,7 @@ START_TEST(test_arc_fault) {
                 err = mfree(err);
                 ck_assert_int_eq(dh_ctl(a.h, 0, &out, &err, "migrate", ZIP_VF, "--to", b.to, NULL),
                                  0);
-                assert_field(&a, ZIP_VF, "open", "false");
+                wait_field(&a, ZIP_VF, "open", "false");
                 host_stop(&a);
                 host_stop(&b);
                 return;
@@ -273,7 +239,7 @@ START_TEST(test_arc_fault) {
         ck_assert_int_eq(asprintf_safe(&all, "%s%s", strempty(out), strempty(err)), 0);
         assert_says(all, t->says);
         assert_intact(&a, ZIP_VF, digest);
-        assert_free(&b, ZIP_VF);
+        assert_released(&b, ZIP_VF);
         host_stop(&a);
         host_stop(&b);
 }
@@ -296,9 +262,9 @@ START_TEST(test_one_of_three_fails_to_load) {
                 1);
         assert_says(out, "could not load");
         /* None runs on the destination; all three run on the source, as they were. */
-        assert_free(&b, ZIP_VF);
-        assert_free(&b, SEC_VF);
-        assert_free(&b, HPRE_VF);
+        assert_released(&b, ZIP_VF);
+        assert_released(&b, SEC_VF);
+        assert_released(&b, HPRE_VF);
         assert_intact(&a, ZIP_VF, d1);
         assert_intact(&a, SEC_VF, d2);
         assert_intact(&a, HPRE_VF, d3);
@@ -322,7 +288,7 @@ START_TEST(test_refused_at_load) {
         assert_says(out, "the kernel refused the state at byte");
         assert_says(out, "Bad address");
         assert_intact(&a, ZIP_VF, digest);
-        assert_free(&b, ZIP_VF);
+        assert_released(&b, ZIP_VF);
         host_stop(&a);
         host_stop(&b);
 }
@@ -355,7 +321,7 @@ START_TEST(test_cancel_and_kill) {
         ck_assert_int_eq(
                 dh_wait_property(b.h, mpath, ACCMIG_MIGRATION_INTERFACE, "Phase", "rolled-back"),
                 0);
-        assert_free(&b, ZIP_VF);
+        assert_released(&b, ZIP_VF);
 
         /* The destination's daemon killed while the migration waits: the source rolls back. */
         out = mfree(out);
@@ -393,7 +359,7 @@ START_TEST(test_cancel_loaded_and_stop) {
         id = migration_id(out);
         ck_assert_int_eq(dh_ctl(a.h, 0, NULL, NULL, "cancel", id, NULL), 0);
         assert_intact(&a, ZIP_VF, digest);
-        assert_free(&b, ZIP_VF);
+        assert_released(&b, ZIP_VF);
         /* Too late is said: a rolled-back migration cannot be cancelled or committed. */
         ck_assert_int_eq(dh_ctl(a.h, 0, NULL, NULL, "commit", id, NULL), 5);
 
@@ -410,8 +376,36 @@ START_TEST(test_cancel_loaded_and_stop) {
         ck_assert_int_eq(
                 dh_wait_property(b.h, mpath, ACCMIG_MIGRATION_INTERFACE, "Phase", "rolled-back"),
                 0);
-        assert_free(&b, ZIP_VF);
+        assert_released(&b, ZIP_VF);
         dh_free(a.h);
+        host_stop(&b);
+}
+END_TEST
+
+/* A VF a libvirt domain holds is its VMM's to migrate: the daemon refuses to move it, and to
+ * hand its device to a workload. */
+START_TEST(test_vmm_held_refused) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        host a, b;
+
+        host_start(&a, "6.16", 64, "host-a");
+        host_start(&b, "6.16", 64, "host-b");
+        ck_assert_int_eq(dh_busctl(a.h, 0, &out, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                                   ACCMIG_MANAGER_INTERFACE, "Hold", "sasa{sv}", "vm1", "1", ZIP_VF,
+                                   "0", NULL),
+                         0);
+        out = mfree(out);
+        err = mfree(err);
+        ck_assert_int_eq(dh_ctl(a.h, 0, &out, &err, "migrate", ZIP_VF, "--to", b.to, NULL), 5);
+        assert_says(err, "0000:75:00.1 is held by libvirt domain vm1: its VMM migrates it");
+        assert_field(&a, ZIP_VF, "state", "RUNNING");
+        out = mfree(out);
+        err = mfree(err);
+        ck_assert_int_ne(dh_busctl(a.h, 0, &out, &err, "call", ACCMIG_BUS_NAME, ACCMIG_BUS_PATH,
+                                   ACCMIG_MANAGER_INTERFACE, "TakeDevice", "s", ZIP_VF, NULL),
+                         0);
+        assert_says(err, "reserved for libvirt domain vm1");
+        host_stop(&a);
         host_stop(&b);
 }
 END_TEST
@@ -420,7 +414,7 @@ static Suite *migration_suite(void) {
         Suite *s = suite_create("migration");
         TCase *tc = tcase_create("migrate");
 
-        tcase_add_unchecked_fixture(tc, make_pki, remove_pki);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_test(tc, test_manual_commit_same_state);
         tcase_add_test(tc, test_auto_commit);
@@ -428,28 +422,18 @@ static Suite *migration_suite(void) {
         tcase_add_test(tc, test_refused_before_stop);
         suite_add_tcase(s, tc);
         tc = tcase_create("rollback");
-        tcase_add_unchecked_fixture(tc, make_pki, remove_pki);
+        tcase_add_unchecked_fixture(tc, peer_hosts_make_pki, peer_hosts_keep_pki);
         tcase_set_timeout(tc, 300);
         tcase_add_loop_test(tc, test_arc_fault, 0, ELEMENTSOF(arc_faults));
         tcase_add_test(tc, test_one_of_three_fails_to_load);
         tcase_add_test(tc, test_refused_at_load);
         tcase_add_test(tc, test_cancel_and_kill);
         tcase_add_test(tc, test_cancel_loaded_and_stop);
+        tcase_add_test(tc, test_vmm_held_refused);
         suite_add_tcase(s, tc);
         return s;
 }
 
-static bool can_run(void) {
-        return dh_can_run();
-}
-
 int main(void) {
-        int r;
-
-        if (!can_run())
-                return TEST_EXIT_SKIP;
-        r = test_run_suite(migration_suite());
-        if (peer_hosts_pki)
-                test_pki_remove(pki);
-        return r;
+        return peer_hosts_main(migration_suite());
 }

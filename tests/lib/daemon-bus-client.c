@@ -7,6 +7,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,14 @@ int dh_get_property(daemon_harness *h, const char *path, const char *interface,
                 if (r < 0)
                         return r;
                 r = asprintf_safe(ret, "%d", i);
+                break;
+        }
+        case 't': {
+                uint64_t t;
+                r = sd_bus_message_read_basic(reply, 't', &t);
+                if (r < 0)
+                        return r;
+                r = asprintf_safe(ret, "%" PRIu64, t);
                 break;
         }
         default:

@@ -255,12 +255,14 @@ int dh_sim_field(daemon_harness *h, const char *address, const char *field, char
 }
 
 int dh_start_daemon(daemon_harness *h) {
+        /* Its own READY=1, not one of a daemon before it. */
+        size_t cursor = notify_receiver_count(h->notify);
         int r;
 
         r = dh_spawn_daemon(h, NULL);
         if (r < 0)
                 return r;
-        r = dh_wait_notify(h, "READY=1", NULL, NULL);
+        r = dh_wait_notify(h, "READY=1", &cursor, NULL);
         if (r < 0)
                 return r;
         return dh_connect(h);

@@ -14,9 +14,36 @@
 #include "macro.h"
 #include "peer-hosts.h"
 #include "peer-server.h"
+#include "test-main.h"
+#include "test-pki.h"
 
 const char *peer_hosts_pki = NULL;
 const char *peer_hosts_timeouts = NULL;
+
+static char pki_template[] = "/tmp/test-peer-hosts.XXXXXX";
+
+void peer_hosts_make_pki(void) {
+        if (peer_hosts_pki)
+                return;
+        ck_assert_int_eq(test_pki_make(pki_template, "host-a host-b"), 0);
+        peer_hosts_pki = pki_template;
+}
+
+void peer_hosts_keep_pki(void) {
+}
+
+int peer_hosts_main(Suite *s) {
+        int r;
+
+        if (!dh_can_run()) {
+                srunner_free(srunner_create(s));
+                return TEST_EXIT_SKIP;
+        }
+        r = test_run_suite(s);
+        if (peer_hosts_pki == pki_template)
+                test_pki_remove(pki_template);
+        return r;
+}
 
 void assert_says(const char *text, const char *words) {
         ck_assert_ptr_nonnull(text);

@@ -8,10 +8,19 @@
 
 #include <stdint.h>
 
+#include <check.h>
+
 #include "daemon-harness.h"
 
 /* The PKI's directory (test_pki_make()); set before starting a host. */
 extern const char *peer_hosts_pki;
+
+/* The usual PKI (host-a and host-b) for a test program: made once by the first case's unchecked
+ * fixture (peer_hosts_make_pki, peer_hosts_keep_pki), removed by peer_hosts_main(), which runs
+ * the suite where the daemon tests may run (dh_can_run(); 77 otherwise). */
+void peer_hosts_make_pki(void);
+void peer_hosts_keep_pki(void);
+int peer_hosts_main(Suite *s);
 /* The config's "timeouts" members for the hosts started next; NULL: peer_io_ms and
  * peer_connect_ms 3000. */
 extern const char *peer_hosts_timeouts;

@@ -48,6 +48,7 @@ static void assert_same(const Config *a, const Config *b) {
         ck_assert_uint_eq(a->timeouts.peer_connect_usec, b->timeouts.peer_connect_usec);
         ck_assert_uint_eq(a->timeouts.peer_io_usec, b->timeouts.peer_io_usec);
         ck_assert_uint_eq(a->timeouts.migration_usec, b->timeouts.migration_usec);
+        ck_assert_uint_eq(a->timeouts.reservation_usec, b->timeouts.reservation_usec);
         ck_assert_uint_eq(a->limits.max_devices, b->limits.max_devices);
         ck_assert_uint_eq(a->limits.max_concurrent_binds, b->limits.max_concurrent_binds);
         ck_assert_uint_eq(a->limits.max_migrations, b->limits.max_migrations);
@@ -115,7 +116,7 @@ static const char full[] =
         "  \"timeouts\": {\n"
         "    \"bind_ms\": 500, \"bind_retry_min_ms\": 50, \"bind_retry_max_ms\": 50,\n"
         "    \"libvirt_ms\": 100, \"peer_connect_ms\": 200, \"peer_io_ms\": 300,\n"
-        "    \"migration_ms\": 400\n"
+        "    \"migration_ms\": 400, \"reservation_ms\": 600\n"
         "  },\n"
         "  \"limits\": {\n"
         "    \"max_devices\": 10, \"max_concurrent_binds\": 2,\n"
@@ -150,6 +151,7 @@ START_TEST(test_every_key) {
         ck_assert_uint_eq(c.timeouts.bind_usec, 500 * MS);
         ck_assert_uint_eq(c.timeouts.bind_retry_max_usec, 50 * MS);
         ck_assert_uint_eq(c.timeouts.migration_usec, 400 * MS);
+        ck_assert_uint_eq(c.timeouts.reservation_usec, 600 * MS);
         ck_assert_uint_eq(c.limits.max_devices, 10);
         ck_assert_uint_eq(c.limits.max_peer_connections, 4);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hisi/compat.h"
+#include "hisi/json-dispatch.h"
 #include "hisi/pci-address.h"
 #include "hisi/peer-wire.h"
 
@@ -93,6 +94,10 @@ void hisi_peer_check_reply_done(hisi_peer_check_reply *c);
 
 /* A migration's id: letters, digits and '-', at most this long. */
 #define HISI_PEER_MIGRATION_ID_MAX 64u
+/* Whether s is such an id (it names files, too: the crash-safety records). */
+bool hisi_peer_migration_id_is_valid(const char *s);
+/* A json-dispatch CUSTOM decoder of such an id into a char * (hisi/json-dispatch.h). */
+int hisi_peer_dispatch_migration_id(const hisi_json_value *v, const hisi_json_field *f, void *base);
 
 /* migrate: the source asks the destination to take these VFs. */
 typedef struct hisi_peer_migrate {
@@ -130,6 +135,8 @@ void hisi_peer_migrate_reply_done(hisi_peer_migrate_reply *m);
  *   failed        D->S  the destination ran none and reset them: reasons
  *   outcome       S->D  what became of the migration? (after the link broke)
  *   outcome-reply D->S  outcome: "committed", "rolled-back", "unknown"
+ *   forget        S->D  the source settled the migration: the destination may drop the outcome
+ *                       it kept for it (on the migration's connection or an outcome's)
  */
 typedef struct hisi_peer_step {
         char *type;
