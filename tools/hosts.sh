@@ -85,6 +85,7 @@ host_setup() {
 {
   "backend": "sim",
   "runtime_directory": "$dir/$h/run",
+  "state_directory": "$dir/$h/state",
   "libvirt": { "enabled": false },
   "binding": { "policy": "${host_policy:-all}" },
   "peer": { "listen_address": "127.0.0.1", "port": ${port[$h]},
