@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -71,6 +73,10 @@ static int new_transport(int fd, TlsCreds *creds, bool server, const char *hostn
                 gnutls_handshake_set_timeout(t->session, 0); /* our timer decides */
         } else
                 t->handshake_done = true;
+        /* A migration's flights are small and each waits for an answer: none may sit in
+         * Nagle's queue until the peer acknowledges the one before. Best effort (the tests'
+         * socket pairs are not TCP). */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
         t->fd = fd;
         *ret = TAKE_PTR(t);
         return 0;
@@ -111,6 +117,11 @@ uint32_t peer_transport_events(const PeerTransport *t) {
 void peer_transport_bye(PeerTransport *t) {
         if (t->session && t->handshake_done)
                 (void)gnutls_bye(t->session, GNUTLS_SHUT_WR);
+}
+
+void peer_transport_close(PeerTransport *t) {
+        t->fd = safe_close(t->fd);
+        t->events = 0;
 }
 
 const char *peer_transport_peer_dn(const PeerTransport *t) {

@@ -53,5 +53,9 @@ bool peer_transport_pending(const PeerTransport *t);
 /* An orderly end: TLS close_notify (best effort, never waits). */
 void peer_transport_bye(PeerTransport *t);
 
+/* Close the connection's socket now (after the bye): a closed peer that its owner keeps (a
+ * finished migration stays listed) holds no fd. What it learnt (the peer's DN) stays. */
+void peer_transport_close(PeerTransport *t);
+
 /* The peer certificate's DN after the handshake, or NULL (plain text). */
 const char *peer_transport_peer_dn(const PeerTransport *t);

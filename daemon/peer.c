@@ -142,6 +142,11 @@ void peer_close(Peer *p, int error, const char *reason) {
         p->io = sd_event_source_disable_unref(p->io);
         p->timer = sd_event_source_disable_unref(p->timer);
         p->keepalive = sd_event_source_disable_unref(p->keepalive);
+        /* The socket goes now, not when the owner frees us: a finished migration keeps its
+         * Peer while it is listed (limits.kept_migrations), and would keep the fd with it. */
+        if (p->transport)
+                peer_transport_close(p->transport);
+        p->fd = safe_close(p->fd);
         /* Tell the owner from the event loop, never from inside our own call stack: it may
          * free the Peer in its callback. */
         if (sd_event_add_defer(p->event, &p->defer_closed, on_closed_defer, p) < 0 && p->cb.closed)
@@ -614,6 +619,9 @@ static int peer_update_io(Peer *p) {
                 if (r < 0)
                         return r;
                 (void)sd_event_source_set_description(p->io, "peer-io");
+                /* A switchover's answer goes before the bus: while VFs are stopped, the
+                 * clients' calls and the signals they answer can wait a round. */
+                (void)sd_event_source_set_priority(p->io, SD_EVENT_PRIORITY_IMPORTANT);
         } else {
                 r = sd_event_source_set_io_events(p->io, events);
                 if (r < 0)

@@ -10,7 +10,7 @@ hosts=()
 cleanup() {
     local h
     for h in "${hosts[@]}"; do
-        [ -f "$dir/$h/daemon.pid" ] && kill "$(cat "$dir/$h/daemon.pid")" 2>/dev/null || true
+        [ -f "$dir/$h/daemon.pid" ] && daemon_stop "$h"
         [ -f "$dir/$h/bus.pid" ] && kill "$(cat "$dir/$h/bus.pid")" 2>/dev/null || true
         "$sim" stop --dir "$dir/$h/sim" >/dev/null 2>&1 || true
     done
@@ -70,10 +70,11 @@ ctl() { local h=$1; shift; on "$h" "$ctl" "$@"; }
 simctl() { local h=$1; shift; "$sim" ctl --dir "$dir/$h/sim" "$@"; }
 field() { simctl "$1" --json show "$2" | sed -n "s/.*\"$3\": *\"\{0,1\}\([^\",}]*\).*/\1/p" | head -1; }
 
-# start_host NAME SIM_CONFIG_JSON [EXTRA]: EXTRA is more members of the daemon's config
-# (', "limits": {...}').
-start_host() {
-    local h=$1 simconfig=$2 extra=${3:-} i
+# host_setup NAME SIM_CONFIG_JSON [EXTRA]: host NAME's simulated host, bus, port and daemon
+# config, without the daemon. EXTRA is more members of the daemon's config (', "limits": {...}');
+# the binding policy is $host_policy ("all" unless set).
+host_setup() {
+    local h=$1 simconfig=$2 extra=${3:-}
     hosts+=("$h")
     mkdir -p "$dir/$h"
     printf '%s\n' "$simconfig" >"$dir/$h/sim.json"
@@ -84,17 +85,54 @@ start_host() {
 {
   "backend": "sim",
   "runtime_directory": "$dir/$h/run",
+  "state_directory": "$dir/$h/state",
   "libvirt": { "enabled": false },
-  "binding": { "policy": "all" },
+  "binding": { "policy": "${host_policy:-all}" },
   "peer": { "listen_address": "127.0.0.1", "port": ${port[$h]},
             "tls": { "directory": "$dir/pki/host-$h" } }$extra
 }
 CONF
-    on "$h" "$sim" exec --dir "$dir/$h/sim" -- "$daemon" --config "$dir/$h/hisi-accmigd.json" \
-        >"$dir/$h/daemon.log" 2>&1 &
+}
+
+# Start host h's daemon in the background, under the command in the array host_launcher if set
+# (the bench's notify socket); $dir/h/daemon.pid is that process (the daemon itself without a
+# launcher: hisi-accsim exec runs it in its own place).
+daemon_start() {
+    local h=$1
+    (
+        exec env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$dir/$h/bus.sock" ${host_launcher[@]+"${host_launcher[@]}"} \
+            "$sim" exec --dir "$dir/$h/sim" -- "$daemon" --config "$dir/$h/hisi-accmigd.json"
+    ) >"$dir/$h/daemon.log" 2>&1 &
     echo $! >"$dir/$h/daemon.pid"
-    # Ready when it answers and every VF is bound (its binding policy is "all").
-    for ((i = 0; i < 600; i++)); do
+}
+
+# The pid of host h's daemon process (the launcher's child when there is a launcher).
+daemon_pid() {
+    local pid c
+    pid=$(cat "$dir/$1/daemon.pid")
+    if [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$daemon")" ]; then
+        echo "$pid"
+        return
+    fi
+    for c in $(cat "/proc/$pid/task/"*/children 2>/dev/null); do
+        [ "$(readlink "/proc/$c/exe" 2>/dev/null)" = "$(readlink -f "$daemon")" ] && { echo "$c"; return; }
+    done
+    echo "$pid"
+}
+
+# Stop host h's daemon and wait until it has exited.
+daemon_stop() {
+    local pid i
+    pid=$(cat "$dir/$1/daemon.pid")
+    kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    rm -f "$dir/$1/daemon.pid"
+}
+
+# Wait until host h's daemon answers and every VF is bound (its binding policy is "all").
+daemon_wait_bound() {
+    local h=$1 i out
+    for ((i = 0; i < 1200; i++)); do
         if out=$(ctl "$h" --json status 2>/dev/null) &&
             [ "$(sed -n 's/.*"device_count": *\([0-9]*\).*/\1/p' <<<"$out")" = \
               "$(sed -n 's/.*"bound_count": *\([0-9]*\).*/\1/p' <<<"$out")" ]; then
@@ -108,3 +146,9 @@ CONF
     exit 1
 }
 
+# start_host NAME SIM_CONFIG_JSON [EXTRA]: host_setup, the daemon, and wait until it is ready.
+start_host() {
+    host_setup "$@"
+    daemon_start "$1"
+    daemon_wait_bound "$1"
+}

@@ -48,23 +48,24 @@ static void xread(int fd, void *p, size_t n) {
                 die("receive", k < 0 ? (int)k : -EPIPE);
 }
 
-static hisi_migdev *open_vf(const char *vf) {
-        hisi_ctx *ctx = NULL;
+/* The VF's migration device; *ret_ctx is its context, to free after the device. */
+static hisi_migdev *open_vf(const char *vf, hisi_ctx **ret_ctx) {
         hisi_migdev *d = NULL;
-        int r = hisi_ctx_new(NULL, &ctx);
+        int r = hisi_ctx_new(NULL, ret_ctx);
 
         if (r >= 0)
-                r = hisi_migdev_open(ctx, HISI_BACKEND_SIM, vf, &d);
+                r = hisi_migdev_open(*ret_ctx, HISI_BACKEND_SIM, vf, &d);
         if (r < 0)
                 die(vf, r);
-        return d; /* ctx lives as long as the process */
+        return d;
 }
 
 static int receive(uint16_t port, const char *vf) {
         struct sockaddr_in sa = { .sin_family = AF_INET,
                                   .sin_port = htons(port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        hisi_migdev *d = open_vf(vf);
+        _cleanup_(hisi_ctx_freep) hisi_ctx *ctx = NULL;
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = open_vf(vf, &ctx);
         int l, c, one = 1;
 
         l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -87,8 +88,11 @@ static int receive(uint16_t port, const char *vf) {
                 r = hisi_migdev_set_state(d, HISI_MIG_STATE_RESUMING, NULL, &s);
                 if (r < 0)
                         die("-> RESUMING", r);
-                if (loop_read(c, &len, sizeof(len)) != sizeof(len))
+                if (loop_read(c, &len, sizeof(len)) != sizeof(len)) {
+                        close(c);
+                        close(l);
                         return 0; /* the source is done */
+                }
                 if (len > sizeof(buf))
                         die("length", -EMSGSIZE);
                 xread(c, buf, len);
@@ -106,7 +110,8 @@ static int receive(uint16_t port, const char *vf) {
 
 static int send_state(const char *host, uint16_t port, const char *vf, unsigned n) {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-        hisi_migdev *d = open_vf(vf);
+        _cleanup_(hisi_ctx_freep) hisi_ctx *ctx = NULL;
+        _cleanup_(hisi_migdev_closep) hisi_migdev *d = open_vf(vf, &ctx);
         int c, one = 1;
 
         if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
@@ -142,6 +147,7 @@ static int send_state(const char *host, uint16_t port, const char *vf, unsigned 
                 if (r < 0)
                         die("-> RUNNING", r);
         }
+        close(c);
         return 0;
 }
 
