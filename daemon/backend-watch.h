@@ -3,10 +3,12 @@
  * Whether the migration backend is there. A kernel does not go away while the daemon runs; a
  * simulated host can (killed, crashed): then every VFIO call and every sysfs write of the daemon
  * fails, and the daemon says so in its State ("degraded") and status instead of carrying on as
- * if nothing happened. For the sim backend the watch connects to the host's device socket
- * ($HISI_ACCSIM_SOCKET) every BACKEND_WATCH_INTERVAL_USEC, and at once when asked (a write that
- * failed), without ever blocking: a host that is there but busy (its socket's queue full, or
- * stopped) counts as there.
+ * if nothing happened. For the sim backend the watch keeps a connection to the host's device
+ * socket ($HISI_ACCSIM_SOCKET) that asks nothing: the host's end closing it (the host died) is
+ * the only thing that wakes the daemon while the host is there, so an idle daemon has no timer
+ * of its own. While the host is gone (or could not be connected) it tries every
+ * BACKEND_WATCH_INTERVAL_USEC, and at once when asked (a write that failed), without ever
+ * blocking: a host that is there but busy (its socket's queue full, or stopped) counts as there.
  */
 #pragma once
 

@@ -17,6 +17,10 @@ struct hisi_migdev {
         int fd;
         void *aux;
         const char *path_kind;
+        /* The migration flags, once read: a driver sets them at probe and they do not change
+         * while the device is open. Only set_state's planner uses the copy; get_flags asks. */
+        uint64_t flags;
+        bool have_flags;
 };
 
 struct hisi_migstream {
@@ -223,9 +227,13 @@ int hisi_migdev_set_state(hisi_migdev *d, hisi_mig_state new, hisi_mig_path *ret
         if (!d || new < 0 || new >= _HISI_MIG_STATE_MAX)
                 return -EINVAL;
 
-        r = hisi_migdev_get_flags(d, &flags);
-        if (r < 0)
-                return r;
+        if (!d->have_flags) {
+                r = hisi_migdev_get_flags(d, &d->flags);
+                if (r < 0)
+                        return r;
+                d->have_flags = true;
+        }
+        flags = d->flags;
         r = hisi_migdev_get_state(d, &cur);
         if (r < 0)
                 return r;
