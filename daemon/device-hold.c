@@ -42,6 +42,22 @@ unsigned device_refresh_migration(Device *d) {
         return DEVICE_PROP_MIGRATION;
 }
 
+unsigned device_note_migration_state(Device *d, hisi_mig_state state) {
+        const char *name = hisi_mig_state_to_string(state);
+        char *copy;
+
+        if (!name)
+                return device_refresh_migration(d);
+        if (streq_ptr(name, d->migration_state))
+                return 0;
+        copy = strdup(name);
+        if (!copy)
+                return device_refresh_migration(d);
+        free(d->migration_state);
+        d->migration_state = copy;
+        return DEVICE_PROP_MIGRATION;
+}
+
 /* The device is ours now: in the fd store, control mode "owned". */
 static void held(Device *d, const char *how) {
         char name[FD_STORE_NAME_MAX];

@@ -122,6 +122,9 @@ int device_hold(Device *d, hisi_migdev **ret);
 int device_adopt(Device *d, int fd);
 void device_release(Device *d);
 unsigned device_refresh_migration(Device *d);
+/* The same for a state the daemon itself just set, without asking the device again (the flags
+ * do not change while it is open). */
+unsigned device_note_migration_state(Device *d, hisi_mig_state state);
 
 /* Add the structured log fields (HISI_VF=, HISI_PF=, HISI_KIND=) to f. */
 void device_log_fields(const Device *d, LogFields *f);

@@ -215,16 +215,47 @@ static const BusPropertyGroup migration_property_groups[] = {
         { MIGRATION_PROP_ATTENTION, { "Attention" } },
 };
 
-void migration_bus_send_changed(Migration *m, unsigned props) {
+static void flush_changed(Migration *m) {
+        unsigned props = m->changed_props;
         int r;
 
-        if (!m->on_bus || !m->manager->bus)
+        m->changed_props = 0;
+        if (!props || !m->on_bus || !m->manager->bus)
                 return;
         r = bus_emit_properties_changed(m->manager->bus, m->object_path, ACCMIG_MIGRATION_INTERFACE,
                                         migration_property_groups,
                                         ELEMENTSOF(migration_property_groups), props);
         if (r < 0)
                 log_debug_errno(r, "Failed to send a migration's PropertiesChanged: %m");
+}
+
+static int on_changed_flush(sd_event_source *s, void *userdata) {
+        flush_changed(userdata);
+        return 0;
+}
+
+/* The properties are marked and sent together once nothing else is pending: never between a
+ * VF's stop and the flight that carries its state, and once for a burst of changes (the whole
+ * Devices array with each of them would be O(N^2) bytes for N VFs). A client still sees every
+ * change's end result, and the last change before the object goes away. */
+void migration_bus_send_changed(Migration *m, unsigned props) {
+        int r;
+
+        if (!m->on_bus || !m->manager->bus)
+                return;
+        m->changed_props |= props;
+        if (!m->changed_flush) {
+                r = sd_event_add_defer(m->manager->event, &m->changed_flush, on_changed_flush, m);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(m->changed_flush, SD_EVENT_PRIORITY_IDLE);
+                if (r < 0) {
+                        log_debug_errno(r, "Failed to defer a migration's PropertiesChanged: %m");
+                        m->changed_flush = sd_event_source_disable_unref(m->changed_flush);
+                        flush_changed(m); /* at once, then */
+                        return;
+                }
+        }
+        (void)sd_event_source_set_enabled(m->changed_flush, SD_EVENT_ONESHOT);
 }
 
 void migration_bus_add(Migration *m) {
@@ -237,6 +268,8 @@ void migration_bus_add(Migration *m) {
 void migration_bus_remove(Migration *m) {
         if (!m->on_bus || !m->manager->bus)
                 return;
+        flush_changed(m);
+        (void)sd_event_source_set_enabled(m->changed_flush, SD_EVENT_OFF);
         (void)sd_bus_emit_object_removed(m->manager->bus, m->object_path);
         m->on_bus = false;
 }

@@ -2,7 +2,8 @@
 /*
  * The com.hisilicon.AccMig1.Migration interface: one object per migration at
  * /com/hisilicon/AccMig1/migration/<id>, added and removed with InterfacesAdded/Removed,
- * PropertiesChanged on every change. The bus layer alone: the logic is migration*.c's.
+ * PropertiesChanged for every change (several changes in a row coalesced into one). The bus layer
+ * alone: the logic is migration*.c's.
  */
 #pragma once
 

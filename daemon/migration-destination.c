@@ -143,9 +143,20 @@ static void run_all(Migration *m) {
                         migration_device_set_phase(d, "failed");
                 } else
                         migration_device_set_phase(d, "running");
-                manager_device_changed(m->manager, d->device, device_refresh_migration(d->device));
         }
+        /* The source's downtime ends with this answer: the devices' own news go after it. A VF
+         * that ran is RUNNING (no need to ask); one that failed says what it is. */
         (void)send_step(m, "committed", -1, NULL);
+        for (size_t i = 0; i < m->n_devices; i++) {
+                MigrationDevice *d = &m->devices[i];
+
+                if (!d->device || !d->device->migdev)
+                        continue;
+                manager_device_changed(
+                        m->manager, d->device,
+                        d->error ? device_refresh_migration(d->device)
+                                 : device_note_migration_state(d->device, HISI_MIG_STATE_RUNNING));
+        }
         migration_finish(m, MIGRATION_COMMITTED);
 }
 

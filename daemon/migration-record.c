@@ -289,7 +289,7 @@ int migration_record_save(const char *dir, const MigrationRecord *rec) {
                 return r;
         if (asprintf_safe(&path, "%s/%s.json", dir, rec->migration) < 0)
                 return -ENOMEM;
-        return write_file_atomic(path, text, strlen(text), 0600);
+        return write_file_replace(path, text, strlen(text), 0600);
 }
 
 int migration_record_load(const char *dir, const char *name, MigrationRecord *ret,

@@ -2,8 +2,11 @@
 /*
  * The in-flight record of a migration (issue 12, ARCHITECTURE.md "Rules that never bend"): one
  * small file per migration under the runtime directory, <runtime>/migrations/<id>.json, replaced
- * whole and atomically (write_file_atomic: a temporary file, fsync, rename, fsync of the
- * directory) at each point where what a restarted daemon must do changes:
+ * whole and atomically (write_file_replace: a temporary file renamed over the record) at each
+ * point where what a restarted daemon must do changes. Not fsync()ed, on purpose: a record must
+ * outlive the daemon, whose death leaves the kernel's page cache whole, not the host, whose
+ * death takes every VF's state with it (and empties /run, a tmpfs); an fsync there only costs
+ * the switchover time (milliseconds on a disk, see tests/bench/PERFORMANCE.md):
  *
  *     source:       reserved -> stopped -> commit-sent           (removed once settled)
  *     destination:  reserved [-> loaded] -> running -> committed (kept until the source says

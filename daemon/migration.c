@@ -61,6 +61,7 @@ static void migration_free(Migration *m) {
         sd_event_source_disable_unref(m->timer);
         sd_event_source_disable_unref(m->retry);
         sd_event_source_disable_unref(m->in_doubt_timer);
+        sd_event_source_disable_unref(m->changed_flush);
         free(m->attention);
         free(m->id);
         free(m->object_path);

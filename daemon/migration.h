@@ -109,6 +109,8 @@ struct Migration {
         int recorded;                    /* the RecordPhase last written, or -1 (none) */
         bool recovered;                  /* taken up again from its record after a restart */
         bool on_bus;                     /* its object was announced */
+        unsigned changed_props;          /* MIGRATION_PROP_* not yet sent (migration-bus.c) */
+        sd_event_source *changed_flush;  /* sends them once the loop is idle */
         Migration *prev, *next;          /* the Manager's list */
 };
 

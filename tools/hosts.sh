@@ -3,9 +3,10 @@
 # Each host h gets $dir/h: a hisi-accsim host, a private system bus, a daemon with binding policy
 # "all" and its peer link on 127.0.0.1:${port[h]} with the certificates of $dir/pki/host-h (make
 # them first with tests/lib/make-certs.sh). Needs $top, $sim, $daemon and $ctl; everything
-# started is stopped and removed at exit (HISI_DEMO_KEEP=1 keeps the files).
+# started is stopped and removed at exit (HISI_DEMO_KEEP=1 keeps the files). The files go under
+# $hosts_tmp (default /tmp; the bench puts them on a tmpfs, as a real host's /run is).
 declare -A port
-dir=$(mktemp -d "/tmp/hisi-${hosts_name:-hosts}.XXXXXX")
+dir=$(mktemp -d "${hosts_tmp:-/tmp}/hisi-${hosts_name:-hosts}.XXXXXX")
 hosts=()
 cleanup() {
     local h

@@ -117,7 +117,7 @@ int mkdir_p(const char *path, mode_t mode) {
         return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode) {
+static int replace_file(const char *path, const void *data, size_t len, mode_t mode, bool durable) {
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         _cleanup_close_ int fd = -EBADF, dfd = -EBADF;
         const char *slash;
@@ -125,10 +125,6 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 
         if (!path || (!data && len > 0))
                 return -EINVAL;
-        slash = strrchr(path, '/');
-        dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-        if (!dir)
-                return -ENOMEM;
         r = asprintf_safe(&tmp, "%s.tmp.%ld", path, (long)getpid());
         if (r < 0)
                 return r;
@@ -136,7 +132,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
         if (fd < 0)
                 return negative_errno();
         r = loop_write(fd, data, len);
-        if (r >= 0 && fsync(fd) < 0)
+        if (r >= 0 && durable && fsync(fd) < 0)
                 r = negative_errno();
         if (r >= 0 && rename(tmp, path) < 0)
                 r = negative_errno();
@@ -144,10 +140,24 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 (void)unlink(tmp);
                 return r;
         }
+        if (!durable)
+                return 0;
+        slash = strrchr(path, '/');
+        dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+        if (!dir)
+                return -ENOMEM;
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0)
                 (void)fsync(dfd);
         return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode) {
+        return replace_file(path, data, len, mode, true);
+}
+
+int write_file_replace(const char *path, const void *data, size_t len, mode_t mode) {
+        return replace_file(path, data, len, mode, false);
 }
 
 int fd_set_nonblock(int fd, bool nonblock) {
