@@ -501,6 +501,7 @@ int manager_new(const char *config_path, Config *config, Manager **ret) {
         *config = (Config){};
         m->state = MANAGER_STARTING;
         m->libvirt_state = LIBVIRT_DISABLED;
+        m->records_fd = -EBADF;
         m->config_path = strdup(config_path);
         if (!m->config_path)
                 return -ENOMEM;
@@ -533,6 +534,7 @@ Manager *manager_free(Manager *m) {
         manager_peer_stop(m);
         free(m->peer_error);
         free(m->records_dir);
+        safe_close(m->records_fd);
         /* Jobs first, while every device is still there to be answered for. */
         for (size_t i = 0; i < m->n_devices; i++)
                 manager_bind_forget(m, m->devices[i]);
@@ -596,6 +598,10 @@ int manager_start(Manager *m) {
         r = migration_records_dir(m->config.runtime_directory, &m->records_dir);
         if (r < 0)
                 return log_oom();
+        m->records_fd = migration_records_open(m->records_dir);
+        if (m->records_fd < 0)
+                return log_error_errno(m->records_fd, "Failed to open the directory %s: %m",
+                                       m->records_dir);
         r = manager_bus_setup(m);
         if (r < 0)
                 return r;

@@ -123,6 +123,7 @@ struct Manager {
         unsigned n_migrations;
         /* Their in-flight records (migration-record.h): <runtime_directory>/migrations. */
         char *records_dir;
+        int records_fd;               /* that directory, open: the records are written through it */
         uint64_t records_pruned_usec; /* when expired outcomes were last looked for */
 
         /* The bus layer's: the calls that wait for a job, and how it hears that a job ended. */

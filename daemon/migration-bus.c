@@ -12,6 +12,7 @@
 #include "migration-bus.h"
 #include "migration.h"
 #include "string-util.h"
+#include "time-util.h"
 
 #define DEFINE_STRING_GETTER(name, expr)                                                           \
         static int property_get_##name(sd_bus *bus, const char *path, const char *interface,       \
@@ -229,32 +230,52 @@ static void flush_changed(Migration *m) {
                 log_debug_errno(r, "Failed to send a migration's PropertiesChanged: %m");
 }
 
-static int on_changed_flush(sd_event_source *s, void *userdata) {
+static int on_changed_flush(sd_event_source *s, uint64_t usec, void *userdata) {
         flush_changed(userdata);
         return 0;
 }
 
-/* The properties are marked and sent together once nothing else is pending: never between a
- * VF's stop and the flight that carries its state, and once for a burst of changes (the whole
- * Devices array with each of them would be O(N^2) bytes for N VFs). A client still sees every
- * change's end result, and the last change before the object goes away. */
+/* While its VFs are stopped (the downtime: the source's switchover and commit, the
+ * destination's switchover and load) a migration's news wait this long at most, or until the
+ * phase moves on: each signal wakes dbus-daemon and every client that follows, on the cores
+ * the switchover needs. */
+#define DOWNTIME_HOLD_USEC (50 * USEC_PER_MSEC)
+
+static bool in_downtime(const Migration *m) {
+        if (m->role == MIGRATION_SOURCE)
+                return IN_SET(m->phase, MIGRATION_SWITCHOVER, MIGRATION_COMMITTING);
+        return IN_SET(m->phase, MIGRATION_SWITCHOVER, MIGRATION_LOADING);
+}
+
+/* The properties are marked and sent together once nothing else is pending (a time source of
+ * idle priority, due at once), or after DOWNTIME_HOLD_USEC during a downtime: once for a burst
+ * of changes (with each, the whole Devices array would be O(N^2) bytes for N VFs). A client
+ * sees every change's end result, and the last change before the object goes away. */
 void migration_bus_send_changed(Migration *m, unsigned props) {
+        uint64_t when = 1, due = 0; /* 1: long past, due at the next iteration */
         int r;
 
         if (!m->on_bus || !m->manager->bus)
                 return;
         m->changed_props |= props;
+        if (in_downtime(m))
+                when = now_usec(CLOCK_MONOTONIC) + DOWNTIME_HOLD_USEC;
         if (!m->changed_flush) {
-                r = sd_event_add_defer(m->manager->event, &m->changed_flush, on_changed_flush, m);
+                r = sd_event_add_time(m->manager->event, &m->changed_flush, CLOCK_MONOTONIC, when,
+                                      0, on_changed_flush, m);
                 if (r >= 0)
                         r = sd_event_source_set_priority(m->changed_flush, SD_EVENT_PRIORITY_IDLE);
                 if (r < 0) {
                         log_debug_errno(r, "Failed to defer a migration's PropertiesChanged: %m");
                         m->changed_flush = sd_event_source_disable_unref(m->changed_flush);
                         flush_changed(m); /* at once, then */
-                        return;
                 }
+                return;
         }
+        r = sd_event_source_get_enabled(m->changed_flush, NULL);
+        if (r > 0 && sd_event_source_get_time(m->changed_flush, &due) >= 0 && due <= when)
+                return; /* an earlier flush is due already */
+        (void)sd_event_source_set_time(m->changed_flush, when);
         (void)sd_event_source_set_enabled(m->changed_flush, SD_EVENT_ONESHOT);
 }
 

@@ -146,7 +146,8 @@ static void run_all(Migration *m) {
         }
         /* The source's downtime ends with this answer: the devices' own news go after it. A VF
          * that ran is RUNNING (no need to ask); one that failed says what it is. */
-        (void)send_step(m, "committed", -1, NULL);
+        if (send_step(m, "committed", -1, NULL) >= 0)
+                (void)peer_flush(migration_peer(m));
         for (size_t i = 0; i < m->n_devices; i++) {
                 MigrationDevice *d = &m->devices[i];
 
@@ -494,7 +495,7 @@ void migration_destination_forget(Manager *manager, const char *id, const char *
                             id, strna(source), strna(rec.peer));
                 return;
         }
-        r = migration_record_remove(manager->records_dir, id);
+        r = migration_record_remove(manager->records_fd, id);
         if (r < 0)
                 log_warning_errno(r, "Migration %s: could not remove its record: %m", id);
         else

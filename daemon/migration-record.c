@@ -277,19 +277,26 @@ int migration_records_dir(const char *runtime_directory, char **ret) {
         return asprintf_safe(ret, "%s/" MIGRATION_RECORDS_DIR, runtime_directory) < 0 ? -ENOMEM : 0;
 }
 
-int migration_record_save(const char *dir, const MigrationRecord *rec) {
-        _cleanup_free_ char *text = NULL, *path = NULL;
-        int r;
+int migration_records_open(const char *dir) {
+        int r, fd;
 
         r = mkdir_p(dir, 0700);
         if (r < 0)
                 return r;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int migration_record_save(int dirfd, const MigrationRecord *rec) {
+        _cleanup_free_ char *text = NULL, *name = NULL;
+        int r;
+
         r = migration_record_format(rec, &text);
         if (r < 0)
                 return r;
-        if (asprintf_safe(&path, "%s/%s.json", dir, rec->migration) < 0)
+        if (asprintf_safe(&name, "%s.json", rec->migration) < 0)
                 return -ENOMEM;
-        return write_file_replace(path, text, strlen(text), 0600);
+        return write_file_replace_at(dirfd, name, text, strlen(text), 0600);
 }
 
 int migration_record_load(const char *dir, const char *name, MigrationRecord *ret,
@@ -321,12 +328,12 @@ int migration_record_load(const char *dir, const char *name, MigrationRecord *re
         return 0;
 }
 
-int migration_record_remove(const char *dir, const char *id) {
-        _cleanup_free_ char *path = NULL;
+int migration_record_remove(int dirfd, const char *id) {
+        _cleanup_free_ char *name = NULL;
 
-        if (asprintf_safe(&path, "%s/%s.json", dir, id) < 0)
+        if (asprintf_safe(&name, "%s.json", id) < 0)
                 return -ENOMEM;
-        if (unlink(path) < 0 && errno != ENOENT)
+        if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
                 return negative_errno();
         return 0;
 }

@@ -72,13 +72,16 @@ int migration_record_parse(const char *text, size_t len, const char *origin, Mig
 
 /* <runtime_directory>/migrations */
 int migration_records_dir(const char *runtime_directory, char **ret);
-/* Write r as <dir>/<id>.json atomically, making dir first. */
-int migration_record_save(const char *dir, const MigrationRecord *r);
+/* The records' directory, made when missing, opened (an fd, or a negative errno): the daemon
+ * keeps it open and writes through it, without a lookup of its path in a downtime. */
+int migration_records_open(const char *dir);
+/* Write r as <id>.json in the directory dirfd, atomically. */
+int migration_record_save(int dirfd, const MigrationRecord *r);
 /* Read and decode <dir>/<name>; the id must match the file's name. */
 int migration_record_load(const char *dir, const char *name, MigrationRecord *ret,
                           char **ret_error);
-/* Remove <dir>/<id>.json; 0 when it was not there. */
-int migration_record_remove(const char *dir, const char *id);
+/* Remove <id>.json from the directory dirfd; 0 when it was not there. */
+int migration_record_remove(int dirfd, const char *id);
 /* Remove the destination's outcome records older than keep_usec (timeouts.outcome_keep_ms);
  * damaged ones stay. The number removed, or a negative errno. */
 int migration_records_prune(const char *dir, uint64_t keep_usec, uint64_t now_realtime_usec);

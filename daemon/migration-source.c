@@ -199,6 +199,7 @@ static int send_commit(Migration *m) {
                 (void)migration_record_write(m, RECORD_STOPPED);
                 return r;
         }
+        (void)peer_flush(migration_peer(m)); /* the flight leaves before anything else is done */
         migration_set_phase(m, MIGRATION_COMMITTING);
         return 0;
 }

@@ -212,7 +212,7 @@ int migration_record_write(Migration *m, int phase) {
         }
         rec.vfs = vfs;
         rec.peer_vfs = all_known ? peer_vfs : NULL; /* before the destination chose */
-        r = migration_record_save(m->manager->records_dir, &rec);
+        r = migration_record_save(m->manager->records_fd, &rec);
         if (r < 0)
                 return log_migration_full_errno(m, NULL, LOG_ERR, r,
                                                 "Migration %s: could not write its record (%s) "
@@ -228,7 +228,7 @@ void migration_record_drop(Migration *m) {
 
         if (m->recorded < 0)
                 return;
-        r = migration_record_remove(m->manager->records_dir, m->id);
+        r = migration_record_remove(m->manager->records_fd, m->id);
         if (r < 0)
                 log_migration_full_errno(m, NULL, LOG_WARNING, r,
                                          "Migration %s: could not remove its record: %m", m->id);

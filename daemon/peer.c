@@ -311,6 +311,17 @@ static void flush(Peer *p) {
         }
 }
 
+int peer_flush(Peer *p) {
+        if (!p)
+                return -EINVAL;
+        if (p->state != PEER_READY && p->state != PEER_CLOSING)
+                return -ENOTCONN;
+        flush(p);
+        if (p->state != PEER_CLOSED)
+                (void)peer_update_io(p);
+        return 0;
+}
+
 /* A connection whose owner waits (a migration held for its operator) says nothing for as
  * long as it waits; the peer's silence timer must not take that for a dead link. So a ready
  * connection sends a keepalive three times per its timeouts.peer_io_ms, and the peer answers

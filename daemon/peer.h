@@ -77,6 +77,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Peer *, peer_free);
 int peer_send_message(Peer *p, const char *json);
 /* Queue the records of state (made with hisi_wire_encoder_*). */
 int peer_send_records(Peer *p, const void *data, size_t len);
+/* Write what is queued now, as far as the socket takes it, instead of at the end of the
+ * dispatch: for an answer someone's downtime waits on, before the work that can follow it. A
+ * failed write closes the connection as usual (its on_closed comes from the loop). */
+int peer_flush(Peer *p);
 /* Send ABORT with a machine-readable reason and a sentence, then close. */
 int peer_abort(Peer *p, const char *reason, const char *message);
 /* Close once what is queued is sent (an orderly end); the closed callback runs with 0. */

@@ -500,7 +500,7 @@ int hisi_json_get_uint(const hisi_json_value *obj, const char *key, uint64_t min
 
 int hisi_json_get_u32(const hisi_json_value *obj, const char *key, uint32_t min, uint32_t max,
                       uint32_t *ret) {
-        uint64_t u;
+        uint64_t u = 0;
         int r;
 
         if (!ret)

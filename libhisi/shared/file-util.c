@@ -117,7 +117,8 @@ int mkdir_p(const char *path, mode_t mode) {
         return 0;
 }
 
-static int replace_file(const char *path, const void *data, size_t len, mode_t mode, bool durable) {
+static int replace_file(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                        bool durable) {
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         _cleanup_close_ int fd = -EBADF, dfd = -EBADF;
         const char *slash;
@@ -128,36 +129,40 @@ static int replace_file(const char *path, const void *data, size_t len, mode_t m
         r = asprintf_safe(&tmp, "%s.tmp.%ld", path, (long)getpid());
         if (r < 0)
                 return r;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC | O_NOCTTY, mode);
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC | O_NOCTTY, mode);
         if (fd < 0)
                 return negative_errno();
         r = loop_write(fd, data, len);
         if (r >= 0 && durable && fsync(fd) < 0)
                 r = negative_errno();
-        if (r >= 0 && rename(tmp, path) < 0)
+        if (r >= 0 && renameat(dirfd, tmp, dirfd, path) < 0)
                 r = negative_errno();
         if (r < 0) {
-                (void)unlink(tmp);
+                (void)unlinkat(dirfd, tmp, 0);
                 return r;
         }
         if (!durable)
                 return 0;
+        if (dirfd != AT_FDCWD && !strchr(path, '/')) {
+                (void)fsync(dirfd);
+                return 0;
+        }
         slash = strrchr(path, '/');
         dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
         if (!dir)
                 return -ENOMEM;
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0)
                 (void)fsync(dfd);
         return 0;
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode) {
-        return replace_file(path, data, len, mode, true);
+        return replace_file(AT_FDCWD, path, data, len, mode, true);
 }
 
-int write_file_replace(const char *path, const void *data, size_t len, mode_t mode) {
-        return replace_file(path, data, len, mode, false);
+int write_file_replace_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode) {
+        return replace_file(dirfd, path, data, len, mode, false);
 }
 
 int fd_set_nonblock(int fd, bool nonblock) {

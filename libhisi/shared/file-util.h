@@ -27,10 +27,11 @@ int write_file(const char *path, const void *data, size_t len, mode_t mode);
  * directory, written, fsync()ed and renamed over path, then the directory fsync()ed. A crash at
  * any moment leaves either the old content or the new one. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
-/* The same without the fsync()s: all or nothing for every process on this kernel (the rename is
- * atomic and the page cache outlives a process that dies), not across a power loss. For files
- * that need not outlive the host, such as what lives under /run. */
-int write_file_replace(const char *path, const void *data, size_t len, mode_t mode);
+/* The same without the fsync()s, path relative to dirfd (or AT_FDCWD): all or nothing for
+ * every process on this kernel (the rename is atomic and the page cache outlives a process that
+ * dies), not across a power loss. For files that need not outlive the host, such as what lives
+ * under /run; through a directory fd kept open, no lookup of the directory's path each time. */
+int write_file_replace_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
 
 /* Close a memory stream (open_memstream); -ENOMEM, and *buf freed and NULL, when a write or the
  * close failed. */

@@ -139,9 +139,12 @@ START_TEST(test_files) {
                                 .reason = (char *)"destination, loading: RESUMING -> STOP" };
         _cleanup_(migration_record_done) MigrationRecord back = {};
         _cleanup_free_ char *dir = NULL, *error = NULL, *other = NULL, *text = NULL;
+        _cleanup_close_ int dfd = -EBADF;
 
         ck_assert_int_ge(asprintf_safe(&dir, "%s/run/migrations", tmpdir), 0);
-        ck_assert_int_eq(migration_record_save(dir, &rec), 0);
+        dfd = migration_records_open(dir); /* makes it */
+        ck_assert_int_ge(dfd, 0);
+        ck_assert_int_eq(migration_record_save(dfd, &rec), 0);
         ck_assert_int_eq(migration_record_load(dir, "abc-1.json", &back, &error), 0);
         ck_assert_str_eq(back.reason, rec.reason);
         ck_assert_int_eq(back.phase, RECORD_ROLLED_BACK);
@@ -159,8 +162,8 @@ START_TEST(test_files) {
         ck_assert_ptr_nonnull(strstr(error, "the record of migration abc-1, in another's file"));
         error = mfree(error);
         ck_assert_int_eq(migration_record_load(dir, "gone.json", &back, &error), -ENOENT);
-        ck_assert_int_eq(migration_record_remove(dir, "abc-1"), 0);
-        ck_assert_int_eq(migration_record_remove(dir, "abc-1"), 0);
+        ck_assert_int_eq(migration_record_remove(dfd, "abc-1"), 0);
+        ck_assert_int_eq(migration_record_remove(dfd, "abc-1"), 0);
         ck_assert_int_eq(access(other, F_OK), 0);
 }
 END_TEST
@@ -181,9 +184,12 @@ START_TEST(test_prune) {
                 { "young-committed", MIGRATION_DESTINATION, RECORD_COMMITTED, false, false },
         };
         _cleanup_free_ char *dir = NULL, *damaged = NULL;
+        _cleanup_close_ int dfd = -EBADF;
         uint64_t now = 100 * day;
 
         ck_assert_int_ge(asprintf_safe(&dir, "%s/migrations", tmpdir), 0);
+        dfd = migration_records_open(dir);
+        ck_assert_int_ge(dfd, 0);
         for (size_t i = 0; i < ELEMENTSOF(records); i++) {
                 MigrationRecord rec = { .migration = (char *)records[i].id,
                                         .role = records[i].role,
@@ -193,7 +199,7 @@ START_TEST(test_prune) {
                                         .vfs = vfs };
                 _cleanup_free_ char *path = NULL;
 
-                ck_assert_int_eq(migration_record_save(dir, &rec), 0);
+                ck_assert_int_eq(migration_record_save(dfd, &rec), 0);
                 ck_assert_int_ge(asprintf_safe(&path, "%s/%s.json", dir, records[i].id), 0);
                 /* The files' times as the records' (the clock here is not day 100). */
                 ck_assert_int_eq(
