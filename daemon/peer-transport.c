@@ -26,7 +26,8 @@ struct PeerTransport {
         bool first_byte_seen; /* a TLS server looked at the first byte */
         char *hostname;       /* a client's: the server's certificate must be for it */
         TlsCreds *creds;      /* NULL: plain */
-        gnutls_session_t session;
+        bool tls;
+        gnutls_session_t session; /* NULL once closed */
         uint32_t events;
         char *peer_dn;
 };
@@ -46,6 +47,7 @@ static int new_transport(int fd, TlsCreds *creds, bool server, const char *hostn
         if (hostname && !(t->hostname = strdup(hostname)))
                 return -ENOMEM;
         if (creds) {
+                t->tls = true;
                 t->creds = tls_creds_ref(creds);
                 g = gnutls_init(&t->session, (server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
                                                      GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
@@ -107,7 +109,7 @@ int peer_transport_fd(const PeerTransport *t) {
 }
 
 bool peer_transport_is_tls(const PeerTransport *t) {
-        return t->session;
+        return t->tls;
 }
 
 uint32_t peer_transport_events(const PeerTransport *t) {
@@ -120,6 +122,12 @@ void peer_transport_bye(PeerTransport *t) {
 }
 
 void peer_transport_close(PeerTransport *t) {
+        /* The session's buffers (tens of KiB) go with the socket: a finished migration keeps
+         * its Peer while it is listed, not its connection. */
+        if (t->session) {
+                gnutls_deinit(t->session);
+                t->session = NULL;
+        }
         t->fd = safe_close(t->fd);
         t->events = 0;
 }

@@ -27,8 +27,9 @@ static const char *const peer_state_table[_PEER_STATE_MAX] = {
 };
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(peer_state, PeerState);
 
-/* How much is read from the transport at once. */
-#define PEER_READ_SIZE (64u * 1024u)
+/* How much is read from the transport at once: a TLS record's most (16 KiB of plaintext), what
+ * one gnutls_record_recv() returns at most. */
+#define PEER_READ_SIZE (16u * 1024u)
 
 struct Peer {
         sd_event *event;
@@ -119,6 +120,12 @@ static int on_closed_defer(sd_event_source *s, void *userdata) {
         Peer *p = userdata;
 
         p->defer_closed = sd_event_source_disable_unref(p->defer_closed);
+        /* Nothing reads or decodes any more (this runs from the loop, never inside receive()):
+         * a closed Peer kept with its finished migration keeps no buffers. */
+        p->in = mfree(p->in);
+        p->out = mfree(p->out);
+        p->out_len = p->out_off = p->out_size = 0;
+        p->decoder = hisi_wire_decoder_free(p->decoder);
         if (p->cb.closed)
                 p->cb.closed(p, p->close_error, p->close_reason, p->userdata);
         return 0;
@@ -748,5 +755,7 @@ int peer_connect(sd_event *e, const struct sockaddr *addr, socklen_t addr_len, c
 int peer_expect_devices(Peer *p, uint32_t n) {
         if (!p)
                 return -EINVAL;
+        if (!p->decoder)
+                return -ENOTCONN;
         return hisi_wire_decoder_expect_devices(p->decoder, n);
 }

@@ -118,7 +118,8 @@ struct hisi_wire_decoder {
         size_t preamble_have;
         uint8_t header[HISI_WIRE_HEADER_SIZE];
         size_t header_have;
-        uint8_t *payload; /* HISI_WIRE_RECORD_MAX + 1 bytes (room for the JSON's NUL) */
+        uint8_t *payload;    /* payload_size bytes: the largest record so far, and its NUL */
+        size_t payload_size; /* at most HISI_WIRE_RECORD_MAX + 1 */
         size_t payload_len, payload_have;
         unsigned records; /* whole records so far */
         bool hello_seen;
@@ -135,9 +136,6 @@ int hisi_wire_decoder_new(hisi_wire_decoder **ret) {
                 return -EINVAL;
         d = calloc(1, sizeof(*d));
         if (!d)
-                return -ENOMEM;
-        d->payload = malloc(HISI_WIRE_RECORD_MAX + 1);
-        if (!d->payload)
                 return -ENOMEM;
         *ret = TAKE_PTR(d);
         return 0;
@@ -238,6 +236,18 @@ static int check_header(hisi_wire_decoder *d) {
                 return fail(d, HISI_WIRE_HELLO_NOT_FIRST, "the first record must be the hello");
         if (type == HISI_WIRE_HELLO && d->hello_seen)
                 return fail(d, HISI_WIRE_HELLO_TWICE, "a second hello");
+        if (len + 1 > d->payload_size) {
+                /* Grown to the record's size (bounded above): control messages take a few
+                 * hundred bytes, only a connection that carries state needs the most. */
+                size_t size = MIN(MAX((size_t)len + 1, 2 * d->payload_size),
+                                  (size_t)HISI_WIRE_RECORD_MAX + 1);
+                uint8_t *n = realloc(d->payload, size);
+
+                if (!n)
+                        return -ENOMEM;
+                d->payload = n;
+                d->payload_size = size;
+        }
         d->payload_len = len;
         d->payload_have = 0;
         return 0;
@@ -261,7 +271,7 @@ static int record_stream(hisi_wire_decoder *d, uint32_t device, wire_stream **re
 
 static int decode_chunk(hisi_wire_decoder *d, hisi_wire_record *rec) {
         const uint8_t *p = d->payload;
-        wire_stream *s;
+        wire_stream *s = NULL;
         int r;
 
         rec->device = get_be32(p);
@@ -288,7 +298,7 @@ static int decode_chunk(hisi_wire_decoder *d, hisi_wire_record *rec) {
 static int decode_end(hisi_wire_decoder *d, hisi_wire_record *rec) {
         const uint8_t *p = d->payload;
         uint8_t digest[HISI_WIRE_DIGEST_SIZE];
-        wire_stream *s;
+        wire_stream *s = NULL;
         int r;
 
         rec->device = get_be32(p);
@@ -486,7 +496,7 @@ hisi_wire_encoder *hisi_wire_encoder_free(hisi_wire_encoder *e) {
 
 int hisi_wire_encoder_chunk(hisi_wire_encoder *e, uint32_t device, const void *data, size_t len,
                             uint8_t *out, size_t out_size) {
-        wire_stream *s;
+        wire_stream *s = NULL;
         int r;
 
         if (!e || device >= e->n_streams || !data || len == 0 || len > HISI_WIRE_CHUNK_MAX || !out)
@@ -510,7 +520,7 @@ int hisi_wire_encoder_chunk(hisi_wire_encoder *e, uint32_t device, const void *d
 }
 
 int hisi_wire_encoder_end(hisi_wire_encoder *e, uint32_t device, uint8_t *out, size_t out_size) {
-        wire_stream *s;
+        wire_stream *s = NULL;
         uint8_t *p;
         int r;
 

@@ -37,7 +37,10 @@ int read_one_line_file(const char *path, char **ret) {
         buf[n] = '\0';
         if (memchr(buf, '\0', (size_t)n))
                 return -EBADMSG;
-        *ret = TAKE_PTR(buf);
+        /* The caller may keep it (device facts, for as long as the device is there): its size,
+         * not the page it was read into. */
+        *ret = realloc(buf, (size_t)n + 1) ?: buf;
+        buf = NULL;
         return 0;
 }
 
