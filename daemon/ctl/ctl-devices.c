@@ -19,13 +19,7 @@
 #include "macro.h"
 
 static int print_table_or_oom(CtlTable *t, int r) {
-        if (r >= 0)
-                r = ctl_table_print_stdout(t);
-        if (r < 0) {
-                fprintf(stderr, "hisi-accmigctl: cannot print the table: %s\n", strerror(-r));
-                return EXIT_FAILED;
-        }
-        return EXIT_OK;
+        return ctl_table_finish(t, r) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 static int print_pfs(json_object *pfs) {

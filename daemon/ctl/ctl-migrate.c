@@ -14,6 +14,7 @@
 #include "accmig-bus.h"
 #include "ctl-bus.h"
 #include "ctl-json.h"
+#include "ctl-table.h"
 #include "ctl.h"
 #include "file-util.h"
 #include "json-cleanup.h"
@@ -80,23 +81,56 @@ static json_object *migration_to_json(json_object *props) {
         return o;
 }
 
+/* A table's columns, in order: header, least width, how it shrinks (ctl-table.h). */
+typedef struct Column {
+        const char *header;
+        size_t width;
+        CtlShrink shrink;
+} Column;
+
+static int add_columns(CtlTable *t, const Column *c, size_t n) {
+        int r = t ? 0 : -ENOMEM;
+
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = ctl_table_add_column(t, c[i].header, c[i].width, c[i].shrink);
+        return r;
+}
+
+static int add_cells(CtlTable *t, const char *const *cells, size_t n) {
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = ctl_table_add_cell(t, cells[i]);
+        return r;
+}
+
 static void print_devices(json_object *m) {
+        static const Column columns[] = {
+                { "SOURCE", 12, CTL_SHRINK_NEVER },  { "DESTINATION", 12, CTL_SHRINK_NEVER },
+                { "PHASE", 9, CTL_SHRINK_NEVER },    { "BYTES", 0, CTL_SHRINK_NEVER },
+                { "DOWNTIME", 0, CTL_SHRINK_NEVER }, { "ERROR", 0, CTL_SHRINK_FIRST },
+        };
+        _cleanup_table_ CtlTable *t = ctl_table_new();
         json_object *devs = NULL;
+        int r = add_columns(t, columns, ELEMENTSOF(columns));
 
         json_object_object_get_ex(m, "devices", &devs);
-        printf("  %-14s %-14s %-14s %8s %12s  %s\n", "SOURCE", "DESTINATION", "PHASE", "BYTES",
-               "DOWNTIME", "ERROR");
-        for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+        for (size_t i = 0; r >= 0 && devs && i < json_object_array_length(devs); i++) {
                 json_object *d = json_object_array_get_idx(devs, i);
-                char downtime[32] = "-";
+                char downtime[32] = "-", bytes[32];
 
                 if (ctl_json_int(d, "downtime_us") > 0)
                         snprintf(downtime, sizeof(downtime), "%lld us",
                                  (long long)ctl_json_int(d, "downtime_us"));
-                printf("  %-14s %-14s %-14s %8lld %12s  %s\n", ctl_json_str(d, "source"),
-                       ctl_dash(ctl_json_str(d, "destination")), ctl_json_str(d, "phase"),
-                       (long long)ctl_json_int(d, "bytes"), downtime, ctl_json_str(d, "error"));
+                snprintf(bytes, sizeof(bytes), "%lld", (long long)ctl_json_int(d, "bytes"));
+                r = add_cells(t,
+                              (const char *const[]){ ctl_json_str(d, "source"),
+                                                     ctl_dash(ctl_json_str(d, "destination")),
+                                                     ctl_json_str(d, "phase"), bytes, downtime,
+                                                     ctl_json_str(d, "error") },
+                              ELEMENTSOF(columns));
         }
+        (void)ctl_table_finish(t, r);
 }
 
 static void print_migration(json_object *m) {
@@ -248,16 +282,32 @@ static int verb_migrations(sd_bus *bus, int argc, char **argv) {
                 ctl_json_print(out);
                 return EXIT_OK;
         }
-        printf("%-16s %-11s %-12s %-22s %4s %8s  %s\n", "ID", "ROLE", "PHASE", "PEER", "VFS",
-               "BYTES", "ERROR");
-        for (size_t i = 0; i < json_object_array_length(out); i++) {
-                json_object *m = json_object_array_get_idx(out, i), *devs = NULL;
+        {
+                static const Column columns[] = {
+                        { "ID", 16, CTL_SHRINK_NEVER },    { "ROLE", 11, CTL_SHRINK_NEVER },
+                        { "PHASE", 11, CTL_SHRINK_NEVER }, { "PEER", 12, CTL_SHRINK_SECOND },
+                        { "VFS", 0, CTL_SHRINK_NEVER },    { "BYTES", 0, CTL_SHRINK_NEVER },
+                        { "ERROR", 0, CTL_SHRINK_FIRST },
+                };
+                _cleanup_table_ CtlTable *t = ctl_table_new();
+                int k = add_columns(t, columns, ELEMENTSOF(columns));
 
-                json_object_object_get_ex(m, "devices", &devs);
-                printf("%-16s %-11s %-12s %-22s %4zu %8lld  %s\n", ctl_json_str(m, "id"),
-                       ctl_json_str(m, "role"), ctl_json_str(m, "phase"), ctl_json_str(m, "peer"),
-                       devs ? json_object_array_length(devs) : 0,
-                       (long long)ctl_json_int(m, "bytes"), ctl_json_str(m, "error"));
+                for (size_t i = 0; k >= 0 && i < json_object_array_length(out); i++) {
+                        json_object *m = json_object_array_get_idx(out, i), *devs = NULL;
+                        char vfs[32], bytes[32];
+
+                        json_object_object_get_ex(m, "devices", &devs);
+                        snprintf(vfs, sizeof(vfs), "%zu",
+                                 devs ? json_object_array_length(devs) : 0);
+                        snprintf(bytes, sizeof(bytes), "%lld", (long long)ctl_json_int(m, "bytes"));
+                        k = add_cells(t,
+                                      (const char *const[]){
+                                              ctl_json_str(m, "id"), ctl_json_str(m, "role"),
+                                              ctl_json_str(m, "phase"), ctl_json_str(m, "peer"),
+                                              vfs, bytes, ctl_json_str(m, "error") },
+                                      ELEMENTSOF(columns));
+                }
+                (void)ctl_table_finish(t, k);
         }
         return EXIT_OK;
 }

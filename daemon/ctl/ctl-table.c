@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ctl-table.h"
+#include "string-util.h"
 #include "macro.h"
 #include "parse-util.h"
 
@@ -154,6 +155,21 @@ static void fit(const CtlTable *t, size_t *widths, const size_t *used, size_t ma
                 }
 }
 
+/* One row of n cells: the cells up to the last that is not empty, one space between them, no
+ * padding after the last (no line ends in spaces). */
+static void print_row(FILE *f, const char *const *cells, const size_t *widths, size_t n) {
+        size_t last = n;
+
+        while (last > 1 && isempty(cells[last - 1]))
+                last--;
+        for (size_t i = 0; i < last; i++) {
+                print_cell(f, strempty(cells[i]), widths[i], i == last - 1);
+                if (i < last - 1)
+                        fputc(' ', f);
+        }
+        fputc('\n', f);
+}
+
 int ctl_table_print(CtlTable *t, FILE *f, size_t max_width) {
         _cleanup_free_ size_t *widths = NULL, *used = NULL;
         size_t n = t->n_columns;
@@ -172,16 +188,17 @@ int ctl_table_print(CtlTable *t, FILE *f, size_t max_width) {
         if (max_width > 0)
                 fit(t, widths, used, max_width);
 
-        for (size_t i = 0; i < n; i++) {
-                print_cell(f, t->columns[i].header, widths[i], i == n - 1);
-                fputc(i == n - 1 ? '\n' : ' ', f);
+        {
+                _cleanup_free_ const char **headers = calloc(n, sizeof(char *));
+
+                if (!headers)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n; i++)
+                        headers[i] = t->columns[i].header;
+                print_row(f, headers, widths, n);
         }
-        for (size_t k = 0; k < t->n_cells; k++) {
-                print_cell(f, t->cells[k], widths[k % n], k % n == n - 1);
-                fputc(k % n == n - 1 ? '\n' : ' ', f);
-        }
-        if (t->n_cells % n != 0) /* an unfinished row */
-                fputc('\n', f);
+        for (size_t k = 0; k < t->n_cells; k += n) /* the last row may be unfinished */
+                print_row(f, (const char *const *)t->cells + k, widths, MIN(n, t->n_cells - k));
         return ferror(f) ? -EIO : 0;
 }
 
@@ -201,4 +218,12 @@ size_t ctl_terminal_width(void) {
 
 int ctl_table_print_stdout(CtlTable *t) {
         return ctl_table_print(t, stdout, ctl_terminal_width());
+}
+
+int ctl_table_finish(CtlTable *t, int r) {
+        if (r >= 0)
+                r = ctl_table_print_stdout(t);
+        if (r < 0)
+                fprintf(stderr, "hisi-accmigctl: cannot print the table: %s\n", strerror(-r));
+        return r;
 }

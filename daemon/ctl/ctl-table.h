@@ -43,3 +43,6 @@ int ctl_table_print(CtlTable *t, FILE *f, size_t max_width);
 size_t ctl_terminal_width(void);
 /* Print to stdout, fitting the terminal (ctl_terminal_width()). */
 int ctl_table_print_stdout(CtlTable *t);
+/* The end of building a table: r is the last add's result. Print it to stdout when r says all
+ * went well, else (or when printing fails) say so on stderr; the result, negative on failure. */
+int ctl_table_finish(CtlTable *t, int r);
