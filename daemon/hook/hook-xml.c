@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xml-node.h"
 #include "hook-xml.h"
 #include "macro.h"
 #include "string-util.h"
@@ -30,26 +31,6 @@ static int refuse(char **ret_error, const char *fmt, ...) {
                 return -ENOMEM;
         }
         return -EINVAL;
-}
-
-static bool is(const xmlNode *n, const char *name) {
-        return n->type == XML_ELEMENT_NODE && !n->ns &&
-               xmlStrcmp(n->name, (const xmlChar *)name) == 0;
-}
-
-static xmlNode *child(const xmlNode *n, const char *name) {
-        for (xmlNode *c = n->children; c; c = c->next)
-                if (is(c, name))
-                        return c;
-        return NULL;
-}
-
-static bool attr_is(xmlNode *n, const char *attr, const char *value) {
-        xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)attr);
-        bool eq = v && xmlStrcmp(v, (const xmlChar *)value) == 0;
-
-        xmlFree(v);
-        return eq;
 }
 
 /*
@@ -232,10 +213,11 @@ static int attr_number(xmlNode *n, const char *attr, unsigned long max, unsigned
 }
 
 static int read_hostdev(const char *xml, size_t len, xmlNode *dev, HookHostdev *h) {
-        xmlNode *source = child(dev, "source"), *a = source ? child(source, "address") : NULL;
+        xmlNode *source = xml_node_child(dev, "source"),
+                *a = source ? xml_node_child(source, "address") : NULL;
         unsigned long domain, bus, slot, function;
 
-        *h = (HookHostdev){ .managed = attr_is(dev, "managed", "yes") };
+        *h = (HookHostdev){ .managed = xml_node_attr_is(dev, "managed", "yes") };
         if (!a || attr_number(a, "domain", 0xffff, &domain) < 0 ||
             attr_number(a, "bus", 0xff, &bus) < 0 || attr_number(a, "slot", 0x1f, &slot) < 0 ||
             attr_number(a, "function", 7, &function) < 0)
@@ -293,9 +275,9 @@ int hook_domain_parse(const char *xml, size_t len, HookDomain *ret, char **ret_e
                 return refuse(ret_error, "the domain XML is not well-formed");
         }
         root = xmlDocGetRootElement(ctxt->myDoc);
-        if (!root || !is(root, "domain"))
+        if (!root || !xml_node_is(root, "domain"))
                 return refuse(ret_error, "the root element is not <domain>");
-        n = child(root, "name");
+        n = xml_node_child(root, "name");
         if (n) {
                 xmlChar *s = xmlNodeGetContent(n);
 
@@ -304,7 +286,7 @@ int hook_domain_parse(const char *xml, size_t len, HookDomain *ret, char **ret_e
                 if (!d.name)
                         return -ENOMEM;
         }
-        n = child(root, "metadata");
+        n = xml_node_child(root, "metadata");
         r = accmig_metadata_read(n, &d.vfs, &d.n_vfs, ret_error);
         if (r < 0)
                 return r;
@@ -314,12 +296,12 @@ int hook_domain_parse(const char *xml, size_t len, HookDomain *ret, char **ret_e
                                          "says (an entity?); it cannot be rewritten");
         if (r < 0)
                 return r;
-        devices = child(root, "devices");
+        devices = xml_node_child(root, "devices");
         for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
                 HookHostdev *nh;
 
-                if (!is(c, "hostdev") || !attr_is(c, "mode", "subsystem") ||
-                    !attr_is(c, "type", "pci"))
+                if (!xml_node_is(c, "hostdev") || !xml_node_attr_is(c, "mode", "subsystem") ||
+                    !xml_node_attr_is(c, "type", "pci"))
                         continue;
                 if (d.n_hostdevs >= HOOK_HOSTDEVS_MAX)
                         return refuse(ret_error, "more than %d PCI hostdevs", HOOK_HOSTDEVS_MAX);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xml-node.h"
 #include "domain-xml.h"
 #include "macro.h"
 
@@ -25,26 +26,6 @@ static int fail(char **ret_error, int error, const char *msg) {
 static void xml_free_docp(xmlDocPtr *d) {
         if (*d)
                 xmlFreeDoc(*d);
-}
-
-static bool is(const xmlNode *n, const char *name) {
-        return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, (const xmlChar *)name) == 0;
-}
-
-static xmlNode *child(const xmlNode *n, const char *name) {
-        for (xmlNode *c = n->children; c; c = c->next)
-                if (is(c, name))
-                        return c;
-        return NULL;
-}
-
-/* An attribute compared with a value; absent is false. */
-static bool attr_is(xmlNode *n, const char *attr, const char *value) {
-        xmlChar *v = xmlGetProp(n, (const xmlChar *)attr);
-        bool eq = v && xmlStrcmp(v, (const xmlChar *)value) == 0;
-
-        xmlFree(v);
-        return eq;
 }
 
 /* A number as libvirt writes it in an address: "0x7d" or decimal, up to max. */
@@ -75,12 +56,12 @@ static int attr_number(xmlNode *n, const char *attr, unsigned long max, unsigned
 }
 
 static int address_of(xmlNode *dev, char ret[static HISI_PCI_ADDRESS_MAX]) {
-        xmlNode *source = child(dev, "source"), *a;
+        xmlNode *source = xml_node_child(dev, "source"), *a;
         unsigned long domain, bus, slot, function;
 
         if (!source)
                 return -EINVAL;
-        a = child(source, "address");
+        a = xml_node_child(source, "address");
         if (!a)
                 return -EINVAL;
         /* An <interface type='hostdev'> address may say type='pci'; anything else is not ours. */
@@ -154,9 +135,9 @@ static int walk(const char *xml, size_t len, bool managed_only, char ***ret_addr
         if (!doc)
                 return fail(ret_error, -EINVAL, "not well-formed XML");
         root = xmlDocGetRootElement(doc);
-        if (!root || !is(root, "domain"))
+        if (!root || !xml_node_is(root, "domain"))
                 return fail(ret_error, -EINVAL, "the root element is not <domain>");
-        n = child(root, "name");
+        n = xml_node_child(root, "name");
         if (n) {
                 xmlChar *s = xmlNodeGetContent(n);
                 if (s) {
@@ -166,19 +147,20 @@ static int walk(const char *xml, size_t len, bool managed_only, char ***ret_addr
                                 return -ENOMEM;
                 }
         }
-        devices = child(root, "devices");
+        devices = xml_node_child(root, "devices");
         for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next) {
                 char a[HISI_PCI_ADDRESS_MAX];
 
-                if (is(d, "hostdev")) {
-                        if (!attr_is(d, "mode", "subsystem") || !attr_is(d, "type", "pci"))
+                if (xml_node_is(d, "hostdev")) {
+                        if (!xml_node_attr_is(d, "mode", "subsystem") ||
+                            !xml_node_attr_is(d, "type", "pci"))
                                 continue;
-                } else if (is(d, "interface")) {
-                        if (!attr_is(d, "type", "hostdev"))
+                } else if (xml_node_is(d, "interface")) {
+                        if (!xml_node_attr_is(d, "type", "hostdev"))
                                 continue;
                 } else
                         continue;
-                if (managed_only && !attr_is(d, "managed", "yes"))
+                if (managed_only && !xml_node_attr_is(d, "managed", "yes"))
                         continue;
                 r = address_of(d, a);
                 if (r == -EOPNOTSUPP)
