@@ -261,8 +261,9 @@ void migration_bus_send_changed(Migration *m, unsigned props) {
         if (in_downtime(m))
                 when = now_usec(CLOCK_MONOTONIC) + DOWNTIME_HOLD_USEC;
         if (!m->changed_flush) {
+                /* Accuracy 1 us: 0 would mean sd-event's default slack of 250 ms. */
                 r = sd_event_add_time(m->manager->event, &m->changed_flush, CLOCK_MONOTONIC, when,
-                                      0, on_changed_flush, m);
+                                      1, on_changed_flush, m);
                 if (r >= 0)
                         r = sd_event_source_set_priority(m->changed_flush, SD_EVENT_PRIORITY_IDLE);
                 if (r < 0) {
