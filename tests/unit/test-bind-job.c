@@ -351,10 +351,11 @@ START_TEST(test_write_killed_at_deadline) {
                 ck_assert_uint_eq(sysfs_writer_n_children(writer), 0);
                 ck_assert_uint_eq(sysfs_writer_n_stuck(writer), 0);
                 writer = sysfs_writer_free(writer, NULL);
-                /* The loop's own fds are made by the first run; none grows after. */
+                /* The loop's own fds are made by the first run; none grows after (one the fake
+                 * kernel's thread still had open at the first count may have gone since). */
                 if (i == 0)
                         fds = count_fds();
-                ck_assert_uint_eq(count_fds(), fds);
+                ck_assert_uint_le(count_fds(), fds);
         }
         assert_driver(VF0, "hisi_zip");
 }
